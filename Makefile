@@ -1,0 +1,51 @@
+# Two commands for a new user: `make run` starts the local stack, `make test` proves it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+STAGE ?= dev
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: run test lint typecheck unit package cfn-lint deploy bench fuzz clean
+
+$(STAMP): pyproject.toml requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m infra.local_stack
+
+test: $(STAMP) lint typecheck cfn-lint
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+package: $(STAMP)
+	rm -rf build/$(STAGE)
+	$(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/resources.yaml build/$(STAGE)
+	@echo "deployable template: build/$(STAGE)/sam.json"
+
+cfn-lint: $(STAMP)
+	$(MAKE) --no-print-directory package STAGE=prod >/dev/null
+	$(VENV)/bin/cfn-lint build/prod/sam.json
+
+# Real AWS only (needs credentials and an S3 bucket for the package): see README "Deploy".
+deploy: package
+	@test -n "$(ARTIFACT_BUCKET)" || (echo "set ARTIFACT_BUCKET=<an S3 bucket for the Lambda package>" && exit 2)
+	aws cloudformation package --template-file build/$(STAGE)/sam.json --s3-bucket $(ARTIFACT_BUCKET) \
+	  --output-template-file build/$(STAGE)/packaged.yaml
+	aws cloudformation deploy --template-file build/$(STAGE)/packaged.yaml --stack-name complaint-sla-monitor-$(STAGE) \
+	  --capabilities CAPABILITY_IAM --parameter-overrides Stage=$(STAGE)
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf build outbox .mypy_cache .ruff_cache

@@ -1,0 +1,124 @@
+"""Routes and schedules only: parse the request -> call one service -> shape the response."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Chalice, Request, Response
+
+from chalicelib import wiring
+from chalicelib.domain.errors import DomainError, NotFound
+from chalicelib.services.intake import DeliveryKeys
+from chalicelib.views import complaint_view
+from chalicelib.web import PROBLEM_CONTENT_TYPE, Problem, parse_form_body, problem_for, server_error
+
+app = Chalice(app_name="complaint-sla-monitor")
+app.log.setLevel(logging.INFO)
+COMPLAINT_ID = re.compile(r"^[0-9a-f]{32}$")
+HEADER_VALUE = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def problem_response(problem: Problem) -> Response:
+    """An RFC 9457 problem+json response."""
+    return Response(
+        body=json.dumps(problem.body(), ensure_ascii=False),
+        status_code=problem.status,
+        headers={"Content-Type": PROBLEM_CONTENT_TYPE, **problem.headers},
+    )
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def answers_problems(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Domain errors become their problem; anything else a bare 500 problem, logged without the request."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except DomainError as error:
+            return problem_response(problem_for(error))
+        except Exception:
+            app.log.exception("unhandled error in %s", view.__name__)
+            return problem_response(server_error())
+
+    return wrapped
+
+
+def staff_only(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Refuse the request with 401 unless it carries a valid staff bearer token."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        if not wiring.authenticator().accepts(_request().headers.get("authorization")):
+            problem = Problem(
+                401,
+                "Unauthorized",
+                "This route needs a staff token: send Authorization: Bearer <token>.",
+                headers={"WWW-Authenticate": 'Bearer realm="complaint-sla-monitor"'},
+            )
+            return problem_response(problem)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None, "only called while a request is handled"
+    return request
+
+
+def _header(name: str) -> str | None:
+    value: str | None = _request().headers.get(name)
+    if value is None:
+        return None
+    if not HEADER_VALUE.match(value):
+        from chalicelib.domain.errors import FieldError, InvalidFields
+
+        raise InvalidFields([FieldError(name, "must be 1-255 visible ASCII characters")])
+    return value
+
+
+@app.route("/complaints", methods=["POST"], content_types=["*/*"])
+@answers_problems
+def post_complaint() -> Response:
+    """Intake webhook: a web form's or form service's submission becomes a complaint (once)."""
+    request = _request()
+    raw = request.raw_body or b""
+    body = raw.encode("utf-8") if isinstance(raw, str) else raw
+    data = parse_form_body(request.headers.get("content-type"), body, wiring.settings().max_body_bytes)
+    delivery = DeliveryKeys(idempotency_key=_header("idempotency-key"), webhook_id=_header("webhook-id"))
+    now = wiring.utc_now()
+    opened = wiring.intake().open(data, delivery, now)
+    complaint = opened.complaint
+    app.log.info(
+        "complaint %s %s policy=%s", complaint.id, "created" if opened.created else "repeat", complaint.policy.name
+    )
+    shown = complaint_view(complaint, now, wiring.policies(), staff=False)
+    location = f"/complaints/{complaint.id}"
+    return json_response(shown, 201 if opened.created else 200, {"Location": location})
+
+
+@app.route("/complaints/{complaint_id}", methods=["GET"])
+@answers_problems
+@staff_only
+def get_complaint(complaint_id: str) -> Response:
+    """One complaint with its clocks, for staff."""
+    if not COMPLAINT_ID.match(complaint_id):
+        raise NotFound("No complaint has this id.")
+    complaint = wiring.repository().get(complaint_id)
+    if complaint is None:
+        raise NotFound("No complaint has this id.")
+    return json_response(complaint_view(complaint, wiring.utc_now(), wiring.policies(), staff=True))

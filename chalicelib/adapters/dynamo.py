@@ -1,0 +1,206 @@
+"""DynamoDB repository: complaints, their audit trail and idempotency records in the single table.
+
+Takes a boto3 DynamoDB client; turns ClientError codes into domain errors. Keys come from `chalicelib.keys`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib import keys
+from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.model import AuditEvent, Complaint
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+RETRYABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflict",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+}
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain JSON-like values -> a DynamoDB item (None values are left out)."""
+    return {name: _serializer.serialize(value) for name, value in values.items() if value is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item -> plain values (numbers as int where integral)."""
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "as_integer_ratio") and not isinstance(value, (int, float)):
+        return int(value) if value == int(value) else float(value)
+    return value
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """A delivery key that must lead to one complaint: scope (`key`, `webhook`, `external`) and value."""
+
+    scope: str
+    value: str
+    fingerprint: str
+
+
+class DuplicateDelivery(Exception):
+    """A complaint already exists for one of the delivery's idempotency keys."""
+
+    def __init__(self, claim: IdempotencyClaim) -> None:
+        super().__init__(claim.scope)
+        self.claim = claim
+
+
+def complaint_values(complaint: Complaint, due_shard: str | None, next_due: str | None) -> dict[str, Any]:
+    """The attributes of a complaint item: the model, its key, and its due-index entry when pending."""
+    values = complaint.model_dump(mode="json")
+    values.update(keys.complaint_key(complaint.id))
+    values[keys.DUE_SHARD_ATTR] = due_shard if next_due is not None else None
+    values[keys.NEXT_DUE_ATTR] = next_due
+    values["kind"] = "complaint"
+    return values
+
+
+def complaint_from(values: Mapping[str, Any]) -> Complaint:
+    """A complaint item's plain values -> the model."""
+    return Complaint.model_validate(values)
+
+
+class ComplaintRepository:
+    """Reads and writes complaints; a new complaint is one transaction (complaint, keys, first event)."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:
+        self._client = client
+        self._table = table_name
+        self._attempts = attempts
+
+    def create(
+        self,
+        complaint: Complaint,
+        claims: Sequence[IdempotencyClaim],
+        event: AuditEvent,
+        due: tuple[str, str] | None,
+    ) -> None:
+        """Store a new complaint, its idempotency records and its first audit event atomically.
+
+        Raises `DuplicateDelivery` when a claim is already held, `Unavailable` when DynamoDB keeps failing.
+        """
+        shard, next_due = due if due is not None else (None, None)
+        not_there = "attribute_not_exists(pk)"
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(complaint_values(complaint, shard, next_due)),
+                    "ConditionExpression": not_there,
+                }
+            }
+        ]
+        for claim in claims:
+            record = keys.idempotency_key(claim.scope, claim.value) | {
+                "complaint_id": complaint.id,
+                "fingerprint": claim.fingerprint,
+                "kind": "idempotency",
+            }
+            items.append(
+                {"Put": {"TableName": self._table, "Item": to_item(record), "ConditionExpression": not_there}}
+            )
+        items.append({"Put": {"TableName": self._table, "Item": to_item(self._event_values(complaint.id, event))}})
+        self._transact(items, claims)
+
+    def _transact(self, items: list[dict[str, Any]], claims: Sequence[IdempotencyClaim]) -> None:
+        for attempt in range(self._attempts):
+            try:
+                self._client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+                return
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                if code == "TransactionCanceledException":
+                    reasons = exc.response.get("CancellationReasons", [])
+                    for index, reason in enumerate(reasons):
+                        if reason.get("Code") == "ConditionalCheckFailed" and 1 <= index <= len(claims):
+                            raise DuplicateDelivery(claims[index - 1]) from exc
+                    if not any(r.get("Code") in RETRYABLE for r in reasons):
+                        raise
+                elif code not in RETRYABLE:
+                    raise
+            except BotoCoreError:
+                pass
+            if attempt + 1 < self._attempts:
+                time.sleep(0.05 * 2**attempt)
+        raise Unavailable("The complaint store is busy; nothing was stored. Please retry.", retry_after=2)
+
+    @staticmethod
+    def _event_values(complaint_id: str, event: AuditEvent) -> dict[str, Any]:
+        return event.model_dump(mode="json") | {
+            keys.TABLE_PK: keys.complaint_pk(complaint_id),
+            keys.TABLE_SK: keys.event_sk(event.sequence),
+            "kind": "event",
+        }
+
+    def complaint_for(self, claim: IdempotencyClaim) -> tuple[str, str] | None:
+        """The (complaint id, fingerprint) an idempotency key is bound to, if any."""
+        item = self._get(keys.idempotency_key(claim.scope, claim.value))
+        if item is None:
+            return None
+        return str(item["complaint_id"]), str(item.get("fingerprint", ""))
+
+    def get(self, complaint_id: str) -> Complaint | None:
+        """A complaint by id, read consistently; None when there is none."""
+        item = self._get(keys.complaint_key(complaint_id))
+        return None if item is None else complaint_from(item)
+
+    def events(self, complaint_id: str) -> list[AuditEvent]:
+        """The audit trail of a complaint, oldest first."""
+        found: list[AuditEvent] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": to_item({":pk": keys.complaint_pk(complaint_id), ":prefix": keys.EVENT_PREFIX}),
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._call(self._client.query, **kwargs)
+            found.extend(AuditEvent.model_validate(from_item(item)) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _get(self, key: Mapping[str, str]) -> dict[str, Any] | None:
+        response = self._call(self._client.get_item, TableName=self._table, Key=to_item(key), ConsistentRead=True)
+        item = response.get("Item")
+        return None if item is None else from_item(item)
+
+    def _call(self, operation: Any, **kwargs: Any) -> Any:
+        """One read, retried on throttling and 5xx; still failing -> `Unavailable`."""
+        for attempt in range(self._attempts):
+            try:
+                return operation(**kwargs)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code", "") not in RETRYABLE:
+                    raise
+            except BotoCoreError:
+                pass
+            if attempt + 1 < self._attempts:
+                time.sleep(0.05 * 2**attempt)
+        raise Unavailable("The complaint store is busy. Please retry.", retry_after=2)

@@ -1,0 +1,307 @@
+"""Clocks: a deadline that runs on a calendar from a start event to a stop event, graded as it elapses.
+
+Flow: the policy gives a `Clock` (target, calendar, rules) -> `start`/`apply_event`/`pause`/`resume` move its
+current `Cycle` (started_at + paused working time -> thresholds) -> `grade`, `current_level` and
+`next_threshold` read it at a given `now`. Every function is pure: calendars and `now` are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.domain.calendar import Calendar
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+    STOPPED = "stopped"
+
+
+class Grade(StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    MINOR = "minor"
+    MAJOR = "major"
+
+
+class Level(StrEnum):
+    """Notice levels, in the order a running clock reaches them."""
+
+    WARNING = "warning"
+    MINOR = "minor"
+    MAJOR = "major"
+    ESCALATION = "escalation"
+
+
+LEVEL_ORDER: tuple[Level, ...] = (Level.WARNING, Level.MINOR, Level.MAJOR, Level.ESCALATION)
+_ACTIVE = (ClockState.RUNNING, ClockState.PAUSED)
+
+
+class Escalation(BaseModel):
+    """The step after a major breach: still open this long after it (on `calendar`) escalates again."""
+
+    model_config = ConfigDict(frozen=True)
+
+    after_seconds: int
+    calendar: str
+
+
+class Cycle(BaseModel):
+    """One run of a clock: started once, paused any number of times, ended once."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    state: ClockState
+    started_at: datetime
+    paused_seconds: int = 0
+    paused_at: datetime | None = None
+    pause_reason: str | None = None
+    warning_at: datetime
+    deadline: datetime
+    major_at: datetime
+    escalate_at: datetime | None = None
+    ended_at: datetime | None = None
+    final_grade: Grade | None = None
+    notified: Level | None = None
+
+
+class Clock(BaseModel):
+    """A clock of one complaint: its terms (fixed at intake) and its current and past cycles."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    target: str
+    target_seconds: int
+    calendar: str
+    warning_percent: int = 75
+    minor_until_percent: int = 200
+    starts_on: tuple[str, ...]
+    stops_on: tuple[str, ...] = ()
+    ends_on: tuple[str, ...] = ()
+    pauses_on: tuple[str, ...] = ()
+    escalation: Escalation | None = None
+    cycle: Cycle | None = None
+    history: tuple[Cycle, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        """True while the current cycle is running or paused."""
+        return self.cycle is not None and self.cycle.state in _ACTIVE
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("clock times must be timezone-aware")
+    return moment.astimezone(UTC)
+
+
+def _thresholds(
+    clock: Clock, started_at: datetime, paused_seconds: int, calendars: Mapping[str, Calendar]
+) -> dict[str, datetime | None]:
+    calendar = calendars[clock.calendar]
+    target = clock.target_seconds
+    major_at = _utc(calendar.add(started_at, target * clock.minor_until_percent / 100 + paused_seconds))
+    escalate_at = None
+    if clock.escalation is not None:
+        step = clock.escalation
+        escalate_at = _utc(calendars[step.calendar].add(major_at, step.after_seconds))
+    return {
+        "warning_at": _utc(calendar.add(started_at, target * clock.warning_percent / 100 + paused_seconds)),
+        "deadline": _utc(calendar.add(started_at, target + paused_seconds)),
+        "major_at": major_at,
+        "escalate_at": escalate_at,
+    }
+
+
+def start(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> Clock:
+    """Start a new cycle at `at`; a finished cycle goes to history first."""
+    history = clock.history
+    number = 1
+    if clock.cycle is not None:
+        history = (*history, clock.cycle)
+        number = clock.cycle.number + 1
+    started_at = _utc(at)
+    cycle = Cycle(
+        number=number,
+        state=ClockState.RUNNING,
+        started_at=started_at,
+        **_thresholds(clock, started_at, 0, calendars),
+    )
+    return clock.model_copy(update={"cycle": cycle, "history": history})
+
+
+def grade(clock: Clock, now: datetime) -> Grade:
+    """The grade of the current cycle at `now`; frozen while paused and once ended."""
+    cycle = clock.cycle
+    if cycle is None:
+        return Grade.OK
+    if cycle.final_grade is not None:
+        return cycle.final_grade
+    moment = cycle.paused_at if cycle.paused_at is not None else _utc(now)
+    return _grade_at(cycle, moment)
+
+
+def _grade_at(cycle: Cycle, moment: datetime) -> Grade:
+    if moment > cycle.major_at:
+        return Grade.MAJOR
+    if moment > cycle.deadline:
+        return Grade.MINOR
+    if moment >= cycle.warning_at:
+        return Grade.WARNING
+    return Grade.OK
+
+
+def _reached(cycle: Cycle, level: Level, moment: datetime) -> bool:
+    if level is Level.WARNING:
+        return moment >= cycle.warning_at
+    if level is Level.MINOR:
+        return moment > cycle.deadline
+    if level is Level.MAJOR:
+        return moment > cycle.major_at
+    return cycle.escalate_at is not None and moment >= cycle.escalate_at
+
+
+def _instant(cycle: Cycle, level: Level) -> datetime | None:
+    return {
+        Level.WARNING: cycle.warning_at,
+        Level.MINOR: cycle.deadline,
+        Level.MAJOR: cycle.major_at,
+        Level.ESCALATION: cycle.escalate_at,
+    }[level]
+
+
+def current_level(clock: Clock, now: datetime) -> Level | None:
+    """The highest notice level a running cycle has reached at `now` (None if none, or not running)."""
+    cycle = clock.cycle
+    if cycle is None or cycle.state is not ClockState.RUNNING:
+        return None
+    moment = _utc(now)
+    reached = [level for level in LEVEL_ORDER if _reached(cycle, level, moment)]
+    return reached[-1] if reached else None
+
+
+def next_threshold(clock: Clock) -> tuple[datetime, Level] | None:
+    """The next threshold of a running cycle that has not been notified yet."""
+    cycle = clock.cycle
+    if cycle is None or cycle.state is not ClockState.RUNNING:
+        return None
+    done = -1 if cycle.notified is None else LEVEL_ORDER.index(cycle.notified)
+    for level in LEVEL_ORDER[done + 1 :]:
+        instant = _instant(cycle, level)
+        if instant is not None:
+            return instant, level
+    return None
+
+
+def mark_notified(clock: Clock, level: Level) -> Clock:
+    """Record that the notices of `level` (and so every lower level) are claimed for the current cycle."""
+    if clock.cycle is None:
+        raise ValueError(f"clock {clock.name} has not started")
+    return clock.model_copy(update={"cycle": clock.cycle.model_copy(update={"notified": level})})
+
+
+def _resumed(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> Cycle:
+    """The current cycle with a pause (if any) ended at `at` and its thresholds pushed out."""
+    cycle = clock.cycle
+    assert cycle is not None
+    if cycle.paused_at is None:
+        return cycle
+    end = max(_utc(at), cycle.paused_at)
+    paused = cycle.paused_seconds + round(calendars[clock.calendar].measure(cycle.paused_at, end))
+    return cycle.model_copy(
+        update={
+            "state": ClockState.RUNNING,
+            "paused_at": None,
+            "pause_reason": None,
+            "paused_seconds": paused,
+            **_thresholds(clock, cycle.started_at, paused, calendars),
+        }
+    )
+
+
+def pause(clock: Clock, reason: str, at: datetime) -> Clock:
+    """Pause a running cycle if this clock pauses for `reason`; otherwise it keeps running."""
+    cycle = clock.cycle
+    if cycle is None or cycle.state is not ClockState.RUNNING or reason not in clock.pauses_on:
+        return clock
+    paused = cycle.model_copy(update={"state": ClockState.PAUSED, "paused_at": _utc(at), "pause_reason": reason})
+    return clock.model_copy(update={"cycle": paused})
+
+
+def resume(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> Clock:
+    """End a pause: the working time it lasted extends every threshold of the cycle."""
+    if clock.cycle is None or clock.cycle.state is not ClockState.PAUSED:
+        return clock
+    return clock.model_copy(update={"cycle": _resumed(clock, at, calendars)})
+
+
+def _end(clock: Clock, at: datetime, calendars: Mapping[str, Calendar], satisfied: bool) -> Clock:
+    cycle = _resumed(clock, at, calendars)
+    moment = max(_utc(at), cycle.started_at)
+    if satisfied:
+        state = ClockState.MET if moment <= cycle.deadline else ClockState.BREACHED
+    else:
+        state = ClockState.STOPPED
+    ended = cycle.model_copy(
+        update={"state": state, "ended_at": moment, "final_grade": _grade_at(cycle, moment)}
+    )
+    return clock.model_copy(update={"cycle": ended})
+
+
+def apply_event(clock: Clock, event: str, at: datetime, calendars: Mapping[str, Calendar]) -> Clock:
+    """Move the clock for a complaint event (`received`, `respond`, `resolve`, `reopen`, ...) at `at`.
+
+    A stop event ends the cycle as met or breached; an end event stops it without judging it; a start event
+    starts the next cycle (so a periodic clock that both stops and starts on an event restarts on it).
+    """
+    if clock.active and event in clock.stops_on:
+        clock = _end(clock, at, calendars, satisfied=True)
+    elif clock.active and event in clock.ends_on:
+        clock = _end(clock, at, calendars, satisfied=False)
+    if event in clock.starts_on and not clock.active:
+        clock = start(clock, at, calendars)
+    return clock
+
+
+def end_all(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> Clock:
+    """Stop a clock that is still running when its complaint closes."""
+    return _end(clock, at, calendars, satisfied=False) if clock.active else clock
+
+
+def view(clock: Clock, now: datetime, calendars: Mapping[str, Calendar], display: Calendar) -> dict[str, object]:
+    """What the API shows of a started clock at `now`, times in the zone of `display`."""
+    cycle = clock.cycle
+    assert cycle is not None
+    calendar = calendars[clock.calendar]
+    moment = cycle.ended_at or cycle.paused_at or _utc(now)
+    paused = cycle.paused_seconds
+    if cycle.state is ClockState.PAUSED and cycle.paused_at is not None:
+        paused += round(calendar.measure(cycle.paused_at, max(_utc(now), cycle.paused_at)))
+    shown: dict[str, object] = {
+        "state": cycle.state.value,
+        "cycle": cycle.number,
+        "started_at": cycle.started_at.astimezone(display.tz).isoformat(),
+        "deadline": cycle.deadline.astimezone(display.tz).isoformat(),
+        "target": clock.target,
+        "calendar": clock.calendar,
+        "paused_seconds": paused,
+        "grade": grade(clock, now).value,
+    }
+    if moment <= cycle.deadline:
+        shown["remaining_seconds"] = round(calendar.measure(moment, cycle.deadline))
+    else:
+        shown["overdue_seconds"] = round(calendar.measure(cycle.deadline, moment))
+    if cycle.ended_at is not None:
+        shown["ended_at"] = cycle.ended_at.astimezone(display.tz).isoformat()
+    if cycle.pause_reason is not None:
+        shown["pause_reason"] = cycle.pause_reason
+    return shown

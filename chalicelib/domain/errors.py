@@ -1,0 +1,58 @@
+"""Domain errors: raised by the domain and services, mapped to HTTP problems by type in `chalicelib.web`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every error a client can cause or must be told about."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad field of a request, by name, with what is wrong with it."""
+
+    field: str
+    message: str
+
+
+class InvalidFields(DomainError):
+    """The request parsed, but some fields are missing or wrong."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        names = ", ".join(dict.fromkeys(error.field for error in errors))
+        super().__init__(f"These fields are missing or invalid: {names}.")
+        self.errors = errors
+
+
+class MalformedBody(DomainError):
+    """The body is not what its content type says (bad JSON, bad encoding, not an object)."""
+
+
+class UnsupportedMediaType(DomainError):
+    """The body's content type is not one the route accepts."""
+
+
+class BodyTooLarge(DomainError):
+    """The body is larger than the route accepts."""
+
+
+class NotFound(DomainError):
+    """No such resource."""
+
+
+class Conflict(DomainError):
+    """The request conflicts with the resource's current state (e.g. an idempotency key reused)."""
+
+
+class Unavailable(DomainError):
+    """A dependency failed in a way that a retry may fix; the client should retry later."""
+
+    def __init__(self, detail: str, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

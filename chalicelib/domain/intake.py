@@ -1,0 +1,176 @@
+"""Intake: a submitted form (a flat or nested mapping) -> a validated `Submission`, or `InvalidFields`
+naming every bad field. Pure: `now` is passed in to bound `received_at`."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, ValidationError, ValidationInfo
+from pydantic import field_validator
+
+from chalicelib.domain.errors import FieldError, InvalidFields
+
+MAX_AHEAD = timedelta(minutes=5)
+MAX_AGE = timedelta(days=90)
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,252}\.[^@\s.]{2,}$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{3,30}$")
+_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _check_text(value: str, multiline: bool) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("contains characters that are not valid Unicode") from exc
+    for char in value:
+        if unicodedata.category(char) == "Cc" and not (multiline and char in _ALLOWED_CONTROLS):
+            raise ValueError("contains control characters")
+    return value.strip()
+
+
+Optional = Annotated[StrictStr | None, BeforeValidator(_blank_to_none)]
+
+
+class Submission(BaseModel):
+    """A complaint as a web form or form service submits it, validated."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    customer_name: StrictStr = Field(max_length=200)
+    customer_email: Optional = Field(default=None, max_length=254)
+    customer_phone: Optional = Field(default=None, max_length=32)
+    customer_tier: Annotated[StrictStr, BeforeValidator(lambda v: _blank_to_none(v) or "standard")] = Field(
+        default="standard", pattern=r"^[a-z0-9_-]{1,40}$"
+    )
+    category: Literal["service", "staff", "product_quality"]
+    priority: Annotated[
+        Literal["urgent", "important", "general"], BeforeValidator(lambda v: _blank_to_none(v) or "general")
+    ] = "general"
+    complexity: Annotated[
+        Literal["general", "complex"], BeforeValidator(lambda v: _blank_to_none(v) or "general")
+    ] = "general"
+    channel: Annotated[
+        Literal["web_form", "phone", "email", "chat", "in_person", "other"],
+        BeforeValidator(lambda v: _blank_to_none(v) or "web_form"),
+    ] = "web_form"
+    subject: StrictStr = Field(max_length=200)
+    description: Annotated[StrictStr, BeforeValidator(lambda v: "" if v is None else v)] = Field(
+        default="", max_length=10_000
+    )
+    external_id: Optional = Field(default=None, max_length=200)
+    received_at: Optional = None
+
+    @field_validator("customer_name", "subject", "customer_tier", "external_id", "customer_email", "customer_phone")
+    @classmethod
+    def _single_line(cls, value: str | None) -> str | None:
+        return None if value is None else _check_text(value, multiline=False)
+
+    @field_validator("description")
+    @classmethod
+    def _multi_line(cls, value: str) -> str:
+        return _check_text(value, multiline=True)
+
+    @field_validator("customer_name", "subject")
+    @classmethod
+    def _required_text(cls, value: str) -> str:
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("customer_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError("is not an email address")
+        return value
+
+    @field_validator("customer_phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 5):
+            raise ValueError("is not a phone number")
+        return value
+
+    @field_validator("received_at")
+    @classmethod
+    def _received_at(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("is not an ISO 8601 date-time") from exc
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError("must include a UTC offset, e.g. 2026-11-20T17:00:00+08:00")
+        now: datetime = (info.context or {})["now"]
+        if moment > now + MAX_AHEAD:
+            raise ValueError("is more than 5 minutes in the future")
+        if moment < now - MAX_AGE:
+            raise ValueError("is more than 90 days in the past")
+        return moment.isoformat()
+
+    def received(self, now: datetime) -> datetime:
+        """When the complaint was received: the given time, or `now`."""
+        return now if self.received_at is None else datetime.fromisoformat(self.received_at)
+
+    def facts(self) -> dict[str, str]:
+        """The attributes a policy matches on."""
+        return {
+            "priority": self.priority,
+            "category": self.category,
+            "complexity": self.complexity,
+            "channel": self.channel,
+            "customer_tier": self.customer_tier,
+        }
+
+
+_CONTACT_FIELDS = {"name": "customer_name", "email": "customer_email", "phone": "customer_phone"}
+
+
+def _flatten_contact(data: Mapping[str, Any], errors: list[FieldError]) -> dict[str, Any]:
+    flat = dict(data)
+    nested = flat.pop("customer", None)
+    if nested is None:
+        return flat
+    if not isinstance(nested, Mapping):
+        errors.append(FieldError("customer", "must be an object with name, email and phone"))
+        return flat
+    for short, long in _CONTACT_FIELDS.items():
+        if short in nested and flat.get(long) in (None, ""):
+            flat[long] = nested[short]
+    return flat
+
+
+def _message(error: Any) -> str:
+    text = str(error["msg"])
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "literal_error":
+        return "must be " + text.removeprefix("Input should be ")
+    return text.removeprefix("Value error, ")
+
+
+def validate_submission(data: Mapping[str, Any], now: datetime) -> Submission:
+    """Validate a submitted mapping; raise `InvalidFields` listing every bad field."""
+    errors: list[FieldError] = []
+    flat = _flatten_contact(data, errors)
+    submission: Submission | None = None
+    try:
+        submission = Submission.model_validate(flat, context={"now": now})
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "body"
+            errors.append(FieldError(field, _message(error)))
+    if all(_blank_to_none(flat.get(field)) is None for field in ("customer_email", "customer_phone")):
+        errors.append(FieldError("customer_email", "give an email address or a phone number (customer_phone)"))
+    if errors or submission is None:
+        raise InvalidFields(errors)
+    return submission

@@ -1,0 +1,106 @@
+"""The complaint and its parts: what intake produces, what is stored, what the API shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.clocks import Clock
+
+
+class Category(StrEnum):
+    """Complaint categories of the seeds: policy & service behaviour, staff conduct, product quality."""
+
+    SERVICE = "service"
+    STAFF = "staff"
+    PRODUCT_QUALITY = "product_quality"
+
+
+class Priority(StrEnum):
+    """紧急 / 重要 / 一般."""
+
+    URGENT = "urgent"
+    IMPORTANT = "important"
+    GENERAL = "general"
+
+
+class Complexity(StrEnum):
+    GENERAL = "general"
+    COMPLEX = "complex"
+
+
+class Channel(StrEnum):
+    WEB_FORM = "web_form"
+    PHONE = "phone"
+    EMAIL = "email"
+    CHAT = "chat"
+    IN_PERSON = "in_person"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    """Where a complaint is in its life: open until resolved, closed on the customer's confirmation."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Contact(BaseModel):
+    """The customer's contact details: stored, shown to staff, never logged nor put in a notice."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+class PolicyRef(BaseModel):
+    """Which policy gave a complaint its clocks."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    version: str
+
+
+class Complaint(BaseModel):
+    """A stored complaint with its clocks; `version` increases with every accepted change."""
+
+    id: str
+    status: Status = Status.OPEN
+    received_at: datetime
+    created_at: datetime
+    customer: Contact
+    customer_tier: str = "standard"
+    category: Category
+    priority: Priority
+    complexity: Complexity
+    channel: Channel
+    subject: str
+    description: str = ""
+    external_id: str | None = None
+    source: str = "default"
+    assignee: str | None = None
+    policy: PolicyRef
+    clocks: dict[str, Clock] = Field(default_factory=dict)
+    version: int = 1
+    event_count: int = 1
+
+
+class AuditEvent(BaseModel):
+    """One entry of a complaint's audit trail: who did what, when, and the status before and after."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sequence: int
+    type: str
+    at: datetime
+    recorded_at: datetime
+    by: str
+    status_before: Status | None
+    status_after: Status
+    details: dict[str, str] = Field(default_factory=dict)

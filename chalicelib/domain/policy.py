@@ -1,0 +1,319 @@
+"""SLA policy: the YAML policy file -> validated `PolicyFile` -> compiled `PolicySet` that picks a policy
+for a complaint and builds its clocks, calendars and escalation audiences.
+
+Pure: the caller reads the file and hands over its text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from chalicelib.domain.calendar import AlwaysOpen, BusinessCalendar, Calendar, parse_range
+from chalicelib.domain.clocks import Clock, Escalation, Level
+from chalicelib.domain.durations import Target, parse_target
+
+CLOCK_NAMES = ("first_response", "resolution", "progress_update", "site_visit", "follow_up")
+EVENT_NAMES = ("received", "respond", "progress_update", "site_visit", "resolve", "confirm", "reopen")
+PAUSE_REASONS = ("waiting_on_customer", "force_majeure")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+AUDIENCES = (
+    "assignee",
+    "on_call",
+    "regional_manager",
+    "marketing_director",
+    "general_manager",
+    "management_rep",
+)
+
+ClockName = Literal["first_response", "resolution", "progress_update", "site_visit", "follow_up"]
+EventName = Literal["received", "respond", "progress_update", "site_visit", "resolve", "confirm", "reopen"]
+PauseReason = Literal["waiting_on_customer", "force_majeure"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Audience = Literal[
+    "assignee", "on_call", "regional_manager", "marketing_director", "general_manager", "management_rep"
+]
+
+
+class PolicyError(ValueError):
+    """The policy file is invalid: the message names the file, the place inside it and what is wrong."""
+
+
+def _percent(value: object) -> object:
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+)\s*%\s*", value)
+        if not match:
+            raise ValueError(f"{value!r} is not a percentage like 75%")
+        return int(match.group(1))
+    return value
+
+
+def _listify(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+def _duration(value: object) -> object:
+    if isinstance(value, str):
+        return parse_target(value)
+    return value
+
+
+Percent = Annotated[int, BeforeValidator(_percent), Field(gt=0, le=10000)]
+Duration = Annotated[Target, BeforeValidator(_duration)]
+OneOrMany = Annotated[list[str], BeforeValidator(_listify)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class CalendarSpec(_Strict):
+    """A calendar: no `hours` means open around the clock (24x7)."""
+
+    timezone: str = "Asia/Shanghai"
+    hours: dict[Weekday, list[str]] | None = None
+    holidays: str | None = None
+    subdivision: str | None = None
+    working_day: Duration | None = None
+    adjusted_day_hours: Weekday = "mon"
+    extra_holidays: list[date] = Field(default_factory=list)
+    extra_working_days: list[date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _valid_ranges(cls, value: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+        for ranges in (value or {}).values():
+            for text in ranges:
+                parse_range(text)
+        return value
+
+    def build(self, name: str) -> Calendar:
+        """Make the calendar object this spec describes."""
+        zone = ZoneInfo(self.timezone)
+        if self.hours is None:
+            return AlwaysOpen(name=name, tz=zone)
+        weekly = {WEEKDAYS.index(day): [parse_range(text) for text in ranges] for day, ranges in self.hours.items()}
+        return BusinessCalendar(
+            name=name,
+            tz=zone,
+            weekly=weekly,
+            country=self.holidays,
+            subdivision=self.subdivision,
+            extra_holidays=self.extra_holidays,
+            extra_working_days=self.extra_working_days,
+            working_day_seconds=None if self.working_day is None else self.working_day.seconds,
+            adjusted_day_hours=WEEKDAYS.index(self.adjusted_day_hours),
+        )
+
+
+class Grading(_Strict):
+    """Warning once `warning_at` of the target has elapsed; minor breach until `minor_until`, major beyond."""
+
+    warning_at: Percent = 75
+    minor_until: Percent = 200
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Grading:
+        if not self.warning_at <= 100 < self.minor_until:
+            raise ValueError("warning_at must be at most 100% and minor_until more than 100%")
+        return self
+
+
+class ClockRules(_Strict):
+    """When a clock starts (again), stops (met or breached), ends unjudged, and pauses."""
+
+    starts_on: list[EventName]
+    stops_on: list[EventName] = Field(default_factory=list)
+    ends_on: list[EventName] = Field(default_factory=list)
+    pauses_on: list[PauseReason] = Field(default_factory=list)
+
+
+class Match(_Strict):
+    """Conditions on a complaint; a missing field matches anything, a list matches any of its values."""
+
+    priority: OneOrMany | None = None
+    category: OneOrMany | None = None
+    complexity: OneOrMany | None = None
+    channel: OneOrMany | None = None
+    customer_tier: OneOrMany | None = None
+
+    def matches(self, facts: Mapping[str, str]) -> bool:
+        """True when every condition given holds for the complaint's `facts`."""
+        for field, allowed in self.model_dump(exclude_none=True).items():
+            if facts.get(field) not in allowed:
+                return False
+        return True
+
+    @property
+    def is_catch_all(self) -> bool:
+        return not self.model_dump(exclude_none=True)
+
+
+class ClockTarget(_Strict):
+    """One clock of a policy: its target on a calendar, optionally only `when` the complaint matches."""
+
+    target: Duration
+    calendar: str = "24x7"
+    when: Match | None = None
+    grading: Grading | None = None
+
+
+class EscalationStep(_Strict):
+    after: Duration
+    calendar: str
+    to: list[Audience]
+
+
+class ExtraAudience(_Strict):
+    when: Match
+    levels: list[Literal["warning", "minor", "major", "escalation"]]
+    to: list[Audience]
+
+
+class EscalationLadder(_Strict):
+    """Who hears of each level; `also` adds audiences for matching complaints."""
+
+    warning: list[Audience] = Field(default_factory=list)
+    minor: list[Audience] = Field(default_factory=list)
+    major: list[Audience] = Field(default_factory=list)
+    escalation: EscalationStep | None = None
+    also: list[ExtraAudience] = Field(default_factory=list)
+
+
+class PolicyEntry(_Strict):
+    name: str = Field(min_length=1, max_length=80)
+    match: Match = Field(default_factory=Match)
+    clocks: dict[ClockName, ClockTarget]
+
+
+class PolicyFile(_Strict):
+    """The whole policy file."""
+
+    version: str = Field(min_length=1, max_length=40)
+    timezone: str = "Asia/Shanghai"
+    calendars: dict[str, CalendarSpec]
+    grading: Grading = Field(default_factory=Grading)
+    clocks: dict[ClockName, ClockRules]
+    escalation: EscalationLadder = Field(default_factory=EscalationLadder)
+    policies: list[PolicyEntry] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return CalendarSpec._known_zone(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PolicyFile:
+        names = [policy.name for policy in self.policies]
+        if len(set(names)) != len(names):
+            raise ValueError("policy names must be unique")
+        if not self.policies[-1].match.is_catch_all:
+            raise ValueError("the last policy must be a catch-all (no `match`), so every complaint gets one")
+        for index, policy in enumerate(self.policies):
+            for clock, target in policy.clocks.items():
+                where = f"policies.{index}.clocks.{clock}"
+                if clock not in self.clocks:
+                    raise ValueError(f"{where}: clock {clock!r} has no rules under `clocks`")
+                if target.calendar not in self.calendars:
+                    raise ValueError(f"{where}: unknown calendar {target.calendar!r}")
+        step = self.escalation.escalation
+        if step is not None and step.calendar not in self.calendars:
+            raise ValueError(f"escalation.escalation: unknown calendar {step.calendar!r}")
+        return self
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """A loaded policy file, ready to pick policies, build clocks and name audiences."""
+
+    file: PolicyFile
+    calendars: Mapping[str, Calendar]
+    display: Calendar
+
+    @property
+    def version(self) -> str:
+        return self.file.version
+
+    def select(self, facts: Mapping[str, str]) -> PolicyEntry:
+        """The first policy whose `match` holds for the complaint's facts (the last is a catch-all)."""
+        for policy in self.file.policies:
+            if policy.match.matches(facts):
+                return policy
+        raise AssertionError("the validated policy file ends with a catch-all")
+
+    def clocks_for(self, policy: PolicyEntry, facts: Mapping[str, str]) -> dict[str, Clock]:
+        """The clocks (not yet started) a complaint with these facts gets under `policy`."""
+        step = self.file.escalation.escalation
+        escalation = None
+        if step is not None:
+            escalation = Escalation(
+                after_seconds=self.calendars[step.calendar].seconds_of(step.after), calendar=step.calendar
+            )
+        clocks: dict[str, Clock] = {}
+        for name, target in policy.clocks.items():
+            if target.when is not None and not target.when.matches(facts):
+                continue
+            rules = self.file.clocks[name]
+            grading = target.grading or self.file.grading
+            clocks[name] = Clock(
+                name=name,
+                target=str(target.target),
+                target_seconds=self.calendars[target.calendar].seconds_of(target.target),
+                calendar=target.calendar,
+                warning_percent=grading.warning_at,
+                minor_until_percent=grading.minor_until,
+                starts_on=tuple(rules.starts_on),
+                stops_on=tuple(rules.stops_on),
+                ends_on=tuple(rules.ends_on),
+                pauses_on=tuple(rules.pauses_on),
+                escalation=escalation,
+            )
+        return clocks
+
+    def audiences(self, level: Level, facts: Mapping[str, str]) -> tuple[str, ...]:
+        """Who hears of a notice of `level` for a complaint with these facts, in ladder order, once each."""
+        ladder = self.file.escalation
+        if level is Level.ESCALATION:
+            found: list[str] = list(ladder.escalation.to) if ladder.escalation else []
+        else:
+            found = list(getattr(ladder, level.value))
+        for extra in ladder.also:
+            if level.value in extra.levels and extra.when.matches(facts):
+                found.extend(extra.to)
+        return tuple(dict.fromkeys(found))
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def parse_policy(text: str, source: str) -> PolicySet:
+    """Parse and validate a policy file's text; `source` names the file in error messages."""
+    try:
+        raw: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
+    try:
+        policy_file = PolicyFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_location(error['loc'])}: {error['msg']}" for error in exc.errors())
+        raise PolicyError(f"{source}: {problems}") from exc
+    calendars = {name: spec.build(name) for name, spec in policy_file.calendars.items()}
+    display = AlwaysOpen(name="display", tz=ZoneInfo(policy_file.timezone))
+    return PolicySet(file=policy_file, calendars=calendars, display=display)

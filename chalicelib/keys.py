@@ -1,0 +1,52 @@
+"""Keys: the one module that knows how items are laid out in the single DynamoDB table.
+
+Complaint  pk=C#<id>  sk=C          the complaint itself (GSI attributes added when relevant)
+Event      pk=C#<id>  sk=E#<seq>    the audit trail, in order
+Idempotency pk=K#<scope>#<value> sk=K  maps a delivery key to the complaint it created
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+TABLE_PK = "pk"
+TABLE_SK = "sk"
+COMPLAINT_SK = "C"
+IDEMPOTENCY_SK = "K"
+EVENT_PREFIX = "E#"
+DUE_INDEX = "due"
+DUE_SHARD_ATTR = "due_shard"
+NEXT_DUE_ATTR = "next_due"
+
+
+def complaint_key(complaint_id: str) -> dict[str, str]:
+    """Primary key of a complaint item."""
+    return {TABLE_PK: complaint_pk(complaint_id), TABLE_SK: COMPLAINT_SK}
+
+
+def complaint_pk(complaint_id: str) -> str:
+    """Partition key shared by a complaint and its audit trail."""
+    return f"C#{complaint_id}"
+
+
+def event_sk(sequence: int) -> str:
+    """Sort key of the n-th audit event; zero-padded so events sort in order."""
+    return f"{EVENT_PREFIX}{sequence:06d}"
+
+
+def idempotency_key(scope: str, value: str) -> dict[str, str]:
+    """Key of an idempotency record; long or odd values are hashed to keep keys bounded."""
+    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
+    return {TABLE_PK: f"K#{scope}#{digest}", TABLE_SK: IDEMPOTENCY_SK}
+
+
+def due_shard(complaint_id: str, shards: int) -> str:
+    """The due-index shard of a complaint: stable, spread evenly over `shards`."""
+    digest = hashlib.sha256(complaint_id.encode("utf-8")).digest()
+    return f"S{int.from_bytes(digest[:4], 'big') % shards}"
+
+
+def due_value(moment: datetime) -> str:
+    """A due-index sort key: UTC, fixed width, so that string order is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,40 @@
+"""What the API shows: a stored complaint -> a JSON-ready dict, times in the policy's zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.domain import clocks as clock_rules
+from chalicelib.domain.model import Complaint
+from chalicelib.domain.policy import PolicySet
+
+
+def complaint_view(complaint: Complaint, now: datetime, policies: PolicySet, *, staff: bool) -> dict[str, Any]:
+    """The complaint as the API returns it; contact details only for staff."""
+    zone = policies.display.tz
+    shown: dict[str, Any] = {
+        "id": complaint.id,
+        "status": complaint.status.value,
+        "received_at": complaint.received_at.astimezone(zone).isoformat(),
+        "category": complaint.category.value,
+        "priority": complaint.priority.value,
+        "complexity": complaint.complexity.value,
+        "channel": complaint.channel.value,
+        "subject": complaint.subject,
+        "external_id": complaint.external_id,
+        "policy": {"name": complaint.policy.name, "version": complaint.policy.version},
+        "clocks": {
+            name: clock_rules.view(clock, now, policies.calendars, policies.display)
+            for name, clock in complaint.clocks.items()
+            if clock.cycle is not None
+        },
+        "version": complaint.version,
+    }
+    if staff:
+        shown["customer"] = complaint.customer.model_dump()
+        shown["customer_tier"] = complaint.customer_tier
+        shown["description"] = complaint.description
+        shown["assignee"] = complaint.assignee
+        shown["created_at"] = complaint.created_at.astimezone(zone).isoformat()
+    return shown

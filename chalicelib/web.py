@@ -1,0 +1,206 @@
+"""HTTP edge, framework-free: request bodies -> mappings (strictly), domain errors -> RFC 9457 problems.
+
+Nothing here imports chalice; app.py turns a `Problem` into a response.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.message import Message
+from typing import Any
+from urllib.parse import parse_qsl
+
+from chalicelib.domain.errors import (
+    BodyTooLarge,
+    Conflict,
+    DomainError,
+    InvalidFields,
+    MalformedBody,
+    NotFound,
+    Unavailable,
+    UnsupportedMediaType,
+)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+JSON_CONTENT_TYPE = "application/json"
+MAX_JSON_DEPTH = 32
+MAX_FORM_FIELDS = 100
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An RFC 9457 problem: status, a short title, a human detail and optional extra members."""
+
+    status: int
+    title: str
+    detail: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        slug = self.title.lower().replace(" ", "-")
+        base = {"type": f"/problems/{slug}", "title": self.title, "status": self.status, "detail": self.detail}
+        return base | dict(self.extra)
+
+
+_BY_TYPE: tuple[tuple[type[DomainError], int, str], ...] = (
+    (InvalidFields, 422, "Invalid fields"),
+    (MalformedBody, 400, "Malformed body"),
+    (UnsupportedMediaType, 415, "Unsupported media type"),
+    (BodyTooLarge, 413, "Body too large"),
+    (NotFound, 404, "Not found"),
+    (Conflict, 409, "Conflict"),
+    (Unavailable, 503, "Service unavailable"),
+)
+
+
+def problem_for(error: DomainError) -> Problem:
+    """The problem a domain error becomes, chosen by its type."""
+    for kind, status, title in _BY_TYPE:
+        if isinstance(error, kind):
+            extra: dict[str, Any] = {}
+            headers: dict[str, str] = {}
+            if isinstance(error, InvalidFields):
+                extra["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+            if isinstance(error, Unavailable):
+                headers["Retry-After"] = str(error.retry_after)
+            return Problem(status, title, error.detail, extra, headers)
+    return Problem(400, "Bad request", error.detail)
+
+
+def server_error() -> Problem:
+    """What a client sees of a fault of ours: no trace, no internal names."""
+    return Problem(500, "Internal error", "Something went wrong on our side; the request was not applied.")
+
+
+def _media_type(content_type: str | None) -> tuple[str, str | None]:
+    if not content_type:
+        return "", None
+    message = Message()
+    message["content-type"] = content_type
+    return message.get_content_type().lower(), message.get_param("charset")  # type: ignore[return-value]
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    name = (charset or "utf-8").strip().lower()
+    if name not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"Charset {name[:40]!r} is not supported: send UTF-8.")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(f"The body is not valid UTF-8 (byte {exc.start}).") from exc
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise MalformedBody(f"The JSON object has the key {key[:60]!r} twice.")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise MalformedBody(f"{name} is not valid JSON.")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise MalformedBody("A number in the body is too large.")
+    return value
+
+
+def _depth(value: Any, limit: int) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_json(text: str) -> Any:
+    """Strict JSON: no duplicate keys, no NaN/Infinity, bounded numbers and depth."""
+    if text.count("[") + text.count("{") > 2000 and _bracket_depth(text) > MAX_JSON_DEPTH:
+        raise MalformedBody(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
+    try:
+        value = json.loads(
+            text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant, parse_float=_finite_float
+        )
+    except MalformedBody:
+        raise
+    except RecursionError as exc:
+        raise MalformedBody(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.") from exc
+    except ValueError as exc:
+        detail = str(exc).split(":")[0] if "digits" in str(exc) else str(exc)
+        raise MalformedBody(f"The body is not valid JSON: {detail[:120]}.") from exc
+    if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise MalformedBody(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
+    return value
+
+
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_form_body(content_type: str | None, body: bytes, max_bytes: int) -> dict[str, Any]:
+    """A JSON object or a urlencoded form -> a mapping of fields; refuses oversize bodies before parsing."""
+    if len(body) > max_bytes:
+        raise BodyTooLarge(f"The body is {len(body)} bytes; the limit is {max_bytes} bytes.")
+    media_type, charset = _media_type(content_type)
+    if media_type not in (JSON_CONTENT_TYPE, FORM_CONTENT_TYPE):
+        shown = media_type[:60] or "none"
+        raise UnsupportedMediaType(
+            f"Content type {shown!r} is not accepted: send {JSON_CONTENT_TYPE} or {FORM_CONTENT_TYPE}."
+        )
+    if not body.strip():
+        raise MalformedBody("The body is empty.")
+    text = _decode(body, charset)
+    if media_type == JSON_CONTENT_TYPE:
+        value = parse_json(text)
+        if not isinstance(value, dict):
+            raise MalformedBody("The JSON body must be an object.")
+        return value
+    return parse_form(text)
+
+
+def parse_form(text: str) -> dict[str, str]:
+    """A urlencoded form -> fields; a field given twice is an error."""
+    try:
+        pairs = parse_qsl(
+            text, keep_blank_values=True, strict_parsing=True, max_num_fields=MAX_FORM_FIELDS, errors="strict"
+        )
+    except ValueError as exc:
+        raise MalformedBody(f"The form body is malformed: {str(exc)[:120]}.") from exc
+    fields: dict[str, str] = {}
+    for key, value in pairs:
+        if key in fields:
+            raise MalformedBody(f"The form has the field {key[:60]!r} twice.")
+        fields[key] = value
+    return fields

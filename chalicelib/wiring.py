@@ -1,0 +1,74 @@
+"""Wiring: settings -> boto3 clients -> adapters -> services, each built once per container, lazily."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.auth import StaffAuthenticator
+from chalicelib.domain.policy import PolicySet, parse_policy
+from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.dynamo import ComplaintRepository
+    from chalicelib.services.intake import IntakeService
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_environ()
+
+
+@lru_cache(maxsize=1)
+def policies() -> PolicySet:
+    path = settings().sla_policy_file
+    return parse_policy(path.read_text(encoding="utf-8"), str(path))
+
+
+@lru_cache(maxsize=8)
+def client(service: str) -> Any:
+    """A boto3 client for `service`, with short timeouts and bounded retries."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10, tcp_keepalive=True
+    )
+    current = settings()
+    return boto3.session.Session().client(
+        service,  # type: ignore[call-overload]
+        region_name=current.aws_region,
+        endpoint_url=current.aws_endpoint_url,
+        config=config,
+    )
+
+
+@lru_cache(maxsize=1)
+def repository() -> ComplaintRepository:
+    from chalicelib.adapters.dynamo import ComplaintRepository
+
+    return ComplaintRepository(client("dynamodb"), settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def intake() -> IntakeService:
+    from chalicelib.services.intake import IntakeService
+
+    return IntakeService(repository(), policies(), settings().due_shards)
+
+
+@lru_cache(maxsize=1)
+def authenticator() -> StaffAuthenticator:
+    return StaffAuthenticator(settings().staff_hashes())
+
+
+def reset() -> None:
+    """Forget everything built (tests change the environment between cases)."""
+    for built in (settings, policies, client, repository, intake, authenticator):
+        built.cache_clear()
