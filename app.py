@@ -104,7 +104,10 @@ def post_complaint() -> Response:
     opened = wiring.intake().open(data, delivery, now)
     complaint = opened.complaint
     app.log.info(
-        "complaint %s %s policy=%s", complaint.id, "created" if opened.created else "repeat", complaint.policy.name
+        "complaint %s %s policy=%s",
+        complaint.id,
+        "created" if opened.created else "repeat",
+        complaint.policy.name,
     )
     shown = complaint_view(complaint, now, wiring.policies(), staff=False)
     location = f"/complaints/{complaint.id}"

@@ -28,7 +28,7 @@ class Settings(BaseModel):
     staff_tokens: str = ""
 
     def staff_hashes(self) -> list[str]:
-        """SHA-256 hashes of the accepted staff tokens: configured hashes plus hashes of plain local tokens."""
+        """SHA-256 hashes of accepted staff tokens: configured hashes plus those of plain local tokens."""
         from chalicelib.auth import token_hash
 
         hashes = [h for h in self.staff_token_hashes.split(",") if h.strip()]
@@ -40,8 +40,6 @@ class Settings(BaseModel):
         """Build settings from environment variables (upper-case field names)."""
         env = os.environ if environ is None else environ
         values = {
-            name: env[name.upper()]
-            for name in cls.model_fields
-            if env.get(name.upper()) not in (None, "")
+            name: env[name.upper()] for name in cls.model_fields if env.get(name.upper()) not in (None, "")
         }
         return cls.model_validate(values)

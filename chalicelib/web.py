@@ -43,7 +43,12 @@ class Problem:
 
     def body(self) -> dict[str, Any]:
         slug = self.title.lower().replace(" ", "-")
-        base = {"type": f"/problems/{slug}", "title": self.title, "status": self.status, "detail": self.detail}
+        base = {
+            "type": f"/problems/{slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
         return base | dict(self.extra)
 
 

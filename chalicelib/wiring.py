@@ -38,7 +38,10 @@ def client(service: str) -> Any:
     from botocore.config import Config
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10, tcp_keepalive=True
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=3,
+        read_timeout=10,
+        tcp_keepalive=True,
     )
     current = settings()
     return boto3.session.Session().client(

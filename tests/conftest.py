@@ -1,4 +1,4 @@
-"""Shared fixtures: moto-backed AWS built from infra/resources.yaml, the Chalice test client, request counting."""
+"""Shared fixtures: moto AWS built from infra/resources.yaml, the Chalice test client, request counting."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from moto import mock_aws
 from chalicelib import wiring
 from infra.definitions import LocalResources, create_resources
 
-STAFF_TOKEN = "test-staff-token"  # noqa: S105 - a test credential
+STAFF_TOKEN = "test-staff-token"
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -24,7 +24,7 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalResources]:
-    """moto with the table, topics and queues of infra/resources.yaml; the app's environment points at them."""
+    """moto with the table, topics and queues of infra/resources.yaml; the app's environment uses them."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

@@ -125,7 +125,9 @@ class ComplaintRepository:
             items.append(
                 {"Put": {"TableName": self._table, "Item": to_item(record), "ConditionExpression": not_there}}
             )
-        items.append({"Put": {"TableName": self._table, "Item": to_item(self._event_values(complaint.id, event))}})
+        items.append(
+            {"Put": {"TableName": self._table, "Item": to_item(self._event_values(complaint.id, event))}}
+        )
         self._transact(items, claims)
 
     def _transact(self, items: list[dict[str, Any]], claims: Sequence[IdempotencyClaim]) -> None:
@@ -176,7 +178,9 @@ class ComplaintRepository:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": to_item({":pk": keys.complaint_pk(complaint_id), ":prefix": keys.EVENT_PREFIX}),
+            "ExpressionAttributeValues": to_item(
+                {":pk": keys.complaint_pk(complaint_id), ":prefix": keys.EVENT_PREFIX}
+            ),
             "ConsistentRead": True,
         }
         while True:
@@ -187,7 +191,9 @@ class ComplaintRepository:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _get(self, key: Mapping[str, str]) -> dict[str, Any] | None:
-        response = self._call(self._client.get_item, TableName=self._table, Key=to_item(key), ConsistentRead=True)
+        response = self._call(
+            self._client.get_item, TableName=self._table, Key=to_item(key), ConsistentRead=True
+        )
         item = response.get("Item")
         return None if item is None else from_item(item)
 

@@ -220,7 +220,8 @@ def _package_coverage(country: str, subdivision: str | None) -> tuple[int, int]:
     try:
         entity = holidays.country_holidays(country, subdiv=subdivision)
     except NotImplementedError as error:  # unknown country code or subdivision
-        raise ValueError(f"holidays package does not know country {country!r}: {error}") from error
+        where = country if subdivision is None else f"{country}-{subdivision}"
+        raise ValueError(f"holidays package has no data for {where!r}: {error}") from error
     first, last = int(type(entity).start_year), int(type(entity).end_year)
     special = getattr(entity, "special_public_holidays", None) or {}
     announced = [
@@ -447,7 +448,7 @@ class BusinessCalendar(Calendar):
             pieces.sort()
             merged: list[Interval] = []
             for begin, finish in pieces:
-                if False:
+                if merged and begin <= merged[-1][1]:
                     if finish > merged[-1][1]:
                         merged[-1] = (merged[-1][0], finish)
                 else:

@@ -233,7 +233,9 @@ def pause(clock: Clock, reason: str, at: datetime) -> Clock:
     cycle = clock.cycle
     if cycle is None or cycle.state is not ClockState.RUNNING or reason not in clock.pauses_on:
         return clock
-    paused = cycle.model_copy(update={"state": ClockState.PAUSED, "paused_at": _utc(at), "pause_reason": reason})
+    paused = cycle.model_copy(
+        update={"state": ClockState.PAUSED, "paused_at": _utc(at), "pause_reason": reason}
+    )
     return clock.model_copy(update={"cycle": paused})
 
 
@@ -277,7 +279,9 @@ def end_all(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> Cl
     return _end(clock, at, calendars, satisfied=False) if clock.active else clock
 
 
-def view(clock: Clock, now: datetime, calendars: Mapping[str, Calendar], display: Calendar) -> dict[str, object]:
+def view(
+    clock: Clock, now: datetime, calendars: Mapping[str, Calendar], display: Calendar
+) -> dict[str, object]:
     """What the API shows of a started clock at `now`, times in the zone of `display`."""
     cycle = clock.cycle
     assert cycle is not None

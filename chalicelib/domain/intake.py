@@ -9,8 +9,16 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, ValidationError, ValidationInfo
-from pydantic import field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from chalicelib.domain.errors import FieldError, InvalidFields
 
@@ -68,7 +76,9 @@ class Submission(BaseModel):
     external_id: Optional = Field(default=None, max_length=200)
     received_at: Optional = None
 
-    @field_validator("customer_name", "subject", "customer_tier", "external_id", "customer_email", "customer_phone")
+    @field_validator(
+        "customer_name", "subject", "customer_tier", "external_id", "customer_email", "customer_phone"
+    )
     @classmethod
     def _single_line(cls, value: str | None) -> str | None:
         return None if value is None else _check_text(value, multiline=False)
@@ -170,7 +180,9 @@ def validate_submission(data: Mapping[str, Any], now: datetime) -> Submission:
             field = str(error["loc"][0]) if error["loc"] else "body"
             errors.append(FieldError(field, _message(error)))
     if all(_blank_to_none(flat.get(field)) is None for field in ("customer_email", "customer_phone")):
-        errors.append(FieldError("customer_email", "give an email address or a phone number (customer_phone)"))
+        errors.append(
+            FieldError("customer_email", "give an email address or a phone number (customer_phone)")
+        )
     if errors or submission is None:
         raise InvalidFields(errors)
     return submission

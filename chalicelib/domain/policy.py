@@ -14,7 +14,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from chalicelib.domain.calendar import AlwaysOpen, BusinessCalendar, Calendar, parse_range
 from chalicelib.domain.clocks import Clock, Escalation, Level
@@ -108,7 +116,9 @@ class CalendarSpec(_Strict):
         zone = ZoneInfo(self.timezone)
         if self.hours is None:
             return AlwaysOpen(name=name, tz=zone)
-        weekly = {WEEKDAYS.index(day): [parse_range(text) for text in ranges] for day, ranges in self.hours.items()}
+        weekly = {
+            WEEKDAYS.index(day): [parse_range(text) for text in ranges] for day, ranges in self.hours.items()
+        }
         return BusinessCalendar(
             name=name,
             tz=zone,

@@ -100,7 +100,9 @@ def build_complaint(
 
 def next_due(complaint: Complaint) -> datetime | None:
     """The earliest threshold of any running clock that has not been notified yet."""
-    pending = [found[0] for clock in complaint.clocks.values() if (found := clock_rules.next_threshold(clock))]
+    pending = [
+        found[0] for clock in complaint.clocks.values() if (found := clock_rules.next_threshold(clock))
+    ]
     return min(pending) if pending else None
 
 
@@ -135,14 +137,19 @@ class IntakeService:
             by=f"webhook:{delivery.source}",
             status_before=None,
             status_after=Status.OPEN,
-            details={"policy": f"{complaint.policy.name}@{complaint.policy.version}", "channel": complaint.channel},
+            details={
+                "policy": f"{complaint.policy.name}@{complaint.policy.version}",
+                "channel": complaint.channel,
+            },
         )
         try:
             self._repository.create(complaint, claims, event, due_entry(complaint, self._shards))
         except DuplicateDelivery as duplicate:
             existing = self._existing([duplicate.claim])
             if existing is None:
-                raise Unavailable("A concurrent delivery is being stored; please retry.", retry_after=1) from None
+                raise Unavailable(
+                    "A concurrent delivery is being stored; please retry.", retry_after=1
+                ) from None
             return Opened(existing, created=False)
         return Opened(complaint, created=True)
 

@@ -1,4 +1,4 @@
-"""The intake webhook over chalice.test.Client against moto: what a form's POST becomes, and what is refused."""
+"""The intake webhook over chalice.test.Client against moto: what a POST becomes, and what is refused."""
 
 from __future__ import annotations
 
@@ -85,7 +85,9 @@ def test_nested_customer_object_is_accepted(api: Any) -> None:
 
 
 def test_writing_a_new_complaint_is_one_dynamodb_request(api: Any, dynamodb_requests: RequestCounter) -> None:
-    response = post_json(api, {**VALID, "external_id": "sub-1"}, {"Idempotency-Key": "k-1", "webhook-id": "msg_1"})
+    response = post_json(
+        api, {**VALID, "external_id": "sub-1"}, {"Idempotency-Key": "k-1", "webhook-id": "msg_1"}
+    )
     assert response.status_code == 201
     assert dynamodb_requests.calls == {"TransactWriteItems": 1}
 
@@ -98,7 +100,9 @@ def test_writing_a_new_complaint_is_one_dynamodb_request(api: Any, dynamodb_requ
         ({}, {"external_id": "typeform-123"}),
     ],
 )
-def test_duplicate_delivery_returns_the_same_complaint(api: Any, headers: dict[str, str], extra: dict[str, str]) -> None:
+def test_duplicate_delivery_returns_the_same_complaint(
+    api: Any, headers: dict[str, str], extra: dict[str, str]
+) -> None:
     first = post_json(api, {**VALID, **extra}, headers)
     second = post_json(api, {**VALID, **extra}, headers)
     assert first.status_code == 201
@@ -155,7 +159,7 @@ def test_reading_a_complaint_needs_a_staff_token(api: Any) -> None:
 def _problem(response: Any, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.body
     assert response.headers["Content-Type"] == "application/problem+json"
-    problem = json.loads(response.body)
+    problem: dict[str, Any] = json.loads(response.body)
     assert problem["status"] == status
     assert problem["detail"]
     assert "Traceback" not in response.body.decode()
@@ -180,7 +184,9 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
         ("application/json", b'{"pad": "' + b"x" * 70_000 + b'"}', 413),
     ],
 )
-def test_bad_bodies_get_a_problem_and_store_nothing(api: Any, content_type: str, body: bytes, status: int) -> None:
+def test_bad_bodies_get_a_problem_and_store_nothing(
+    api: Any, content_type: str, body: bytes, status: int
+) -> None:
     response = api.http.post("/complaints", headers={"Content-Type": content_type}, body=body)
     _problem(response, status)
     assert stored_items() == []

@@ -50,7 +50,9 @@ def office() -> BusinessCalendar:
 
 def assert_same_instant(actual: datetime, expected: datetime, calendar: Calendar) -> None:
     """Compare real instants (aware datetimes in one zone compare by wall clock) and check the zone."""
-    assert actual.astimezone(UTC) == expected.astimezone(UTC), f"{actual.isoformat()} != {expected.isoformat()}"
+    assert actual.astimezone(UTC) == expected.astimezone(UTC), (
+        f"{actual.isoformat()} != {expected.isoformat()}"
+    )
     assert actual.tzinfo is calendar.tz
     assert actual.utcoffset() == expected.utcoffset()
 
@@ -203,7 +205,9 @@ def test_years_not_touched_do_not_raise(office: BusinessCalendar) -> None:
 
 
 def test_year_before_the_package_data_raises_with_its_range() -> None:
-    with pytest.raises(CalendarNotCovered, match=r"no holiday data for 1949 \(holidays package covers CN from 1950\)"):
+    with pytest.raises(
+        CalendarNotCovered, match=r"no holiday data for 1949 \(holidays package covers CN from 1950\)"
+    ):
         make_office().is_open(sh(1949, 6, 1, 10))
 
 
@@ -275,9 +279,11 @@ def test_a_country_without_announced_schedules_is_covered_to_its_end_year() -> N
     assert_same_instant(calendar.add(start, 10.5 * HOUR), datetime(2030, 12, 27, 11, tzinfo=BERLIN), calendar)
 
 
-def test_unknown_country_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="does not know country 'XX'"):
-        make_office(country="XX").is_open(sh(2026, 11, 23, 10))
+@pytest.mark.parametrize(("country", "subdivision"), [("XX", None), ("CN", "ZZ")])
+def test_unknown_country_or_subdivision_is_a_value_error(country: str, subdivision: str | None) -> None:
+    calendar = make_office(country=country, subdivision=subdivision)
+    with pytest.raises(ValueError, match="holidays package has no data for"):
+        calendar.is_open(sh(2026, 11, 23, 10))
 
 
 def test_importing_the_calendar_module_does_not_import_holidays() -> None:
@@ -299,7 +305,9 @@ def test_split_shift_counts_only_its_pieces() -> None:
 
 @pytest.fixture(scope="module")
 def nights() -> BusinessCalendar:
-    return BusinessCalendar("nights", SHANGHAI, {day: [parse_range("22:00-06:00")] for day in range(5)}, country=None)
+    return BusinessCalendar(
+        "nights", SHANGHAI, {day: [parse_range("22:00-06:00")] for day in range(5)}, country=None
+    )
 
 
 def test_past_midnight_shift_runs_into_the_next_day(nights: BusinessCalendar) -> None:
@@ -330,6 +338,16 @@ def test_past_midnight_shift_adjacent_to_next_day_range_is_one_stretch() -> None
     calendar = BusinessCalendar("joined", SHANGHAI, weekly, country=None)
     monday = sh(2026, 11, 23, 22)
     assert_same_instant(calendar.add(monday, 10 * HOUR), sh(2026, 11, 24, 8), calendar)
+
+
+def test_time_open_twice_over_is_counted_once() -> None:
+    # Friday's night shift runs to Saturday 06:00; an extra working Saturday copies Monday's 00:00-08:00.
+    weekly = {0: [parse_range("00:00-08:00")], 4: [parse_range("22:00-06:00")]}
+    calendar = BusinessCalendar(
+        "overlapping", SHANGHAI, weekly, country=None, extra_working_days=[date(2026, 11, 21)]
+    )
+    assert calendar.measure(sh(2026, 11, 20), sh(2026, 11, 22)) == 10 * HOUR
+    assert_same_instant(calendar.add(sh(2026, 11, 20, 22), 10 * HOUR), sh(2026, 11, 21, 8), calendar)
 
 
 def test_adjacent_ranges_are_allowed() -> None:
@@ -450,7 +468,9 @@ def test_parse_range_rejects_invalid_ranges(text: str, message: str) -> None:
 )
 def test_overlapping_ranges_are_rejected(weekly: dict[int, list[str]], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        BusinessCalendar("x", SHANGHAI, {day: [parse_range(t) for t in texts] for day, texts in weekly.items()})
+        BusinessCalendar(
+            "x", SHANGHAI, {day: [parse_range(t) for t in texts] for day, texts in weekly.items()}
+        )
 
 
 @pytest.mark.parametrize(

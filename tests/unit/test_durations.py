@@ -57,7 +57,7 @@ def test_parse_target_keeps_hours_apart_from_days() -> None:
     ],
 )
 def test_parse_target_rejects_malformed_text_with_a_hint(text: str) -> None:
-    with pytest.raises(ValueError, match="is not a duration.*45s, 30m, 2h, 1h30m, 15d"):
+    with pytest.raises(ValueError, match=r"is not a duration.*45s, 30m, 2h, 1h30m, 15d"):
         parse_target(text)
 
 
@@ -91,7 +91,9 @@ def test_str_of_a_non_canonical_parse_is_canonical() -> None:
     assert str(parse_target("90m")) == "1h30m"
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(0, "0s"), (59, "59s"), (60, "1m"), (3661, "1h1m1s"), (86400, "24h")])
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0, "0s"), (59, "59s"), (60, "1m"), (3661, "1h1m1s"), (86400, "24h")]
+)
 def test_format_seconds_uses_compact_style(seconds: int, text: str) -> None:
     assert format_seconds(seconds) == text
 
@@ -103,7 +105,7 @@ def test_format_seconds_rejects_negative() -> None:
 
 @pytest.mark.parametrize(("seconds", "days"), [(-1, 0), (0, -1), (0, 0)])
 def test_target_rejects_negative_or_empty_lengths(seconds: int, days: int) -> None:
-    with pytest.raises(ValueError, match="Target|zero"):
+    with pytest.raises(ValueError, match=r"Target|zero"):
         Target(seconds=seconds, days=days)
 
 

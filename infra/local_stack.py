@@ -1,0 +1,234 @@
+"""The local stack (`make run`): moto's server as the AWS emulator, the table/topics/queues of
+infra/resources.yaml created in it, the Chalice app served over HTTP against it, its scheduled functions
+invoked every SCAN_INTERVAL seconds, and every SNS notice and SES email printed as it happens (emails also
+written to outbox/ as .eml files). State lives in the emulator's memory: it is gone when the stack stops.
+
+Environment: AWS_EMULATOR_PORT (5000), PORT (8000), SCAN_INTERVAL (60 s), STAFF_TOKENS (a development token
+is made and printed when unset), SLA_POLICY_FILE (the default policy when unset), OUTBOX_DIR (outbox/).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+class LocalStack:
+    """Starts and stops the pieces; `run` blocks until SIGINT/SIGTERM."""
+
+    def __init__(self, environ: dict[str, str]) -> None:
+        self.emulator_port = int(environ.get("AWS_EMULATOR_PORT", "5000"))
+        self.port = int(environ.get("PORT", "8000"))
+        self.interval = float(environ.get("SCAN_INTERVAL", "60"))
+        self.outbox = Path(environ.get("OUTBOX_DIR", str(ROOT / "outbox")))
+        self.endpoint = f"http://127.0.0.1:{self.emulator_port}"
+        self.staff_token = ""
+        self.stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        self._prepare_environment()
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's own access log
+        from moto.server import ThreadedMotoServer
+
+        self.emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=self.emulator_port, verbose=False)
+        self.emulator.start()
+        import boto3
+
+        from infra.definitions import create_resources
+
+        self.session = boto3.Session(region_name=REGION)
+        self.resources = create_resources(self.session, self.endpoint, REGION)
+        os.environ.update(self.resources.environment())
+        self.console_queues = self._subscribe_console_queues()
+        self._start_api()
+        self._spawn(self._tail_notices)
+        self._spawn(self._tail_emails)
+        self._spawn(self._run_schedules)
+        self._banner()
+
+    def _prepare_environment(self) -> None:
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        os.environ["AWS_DEFAULT_REGION"] = REGION
+        os.environ["AWS_REGION"] = REGION
+        os.environ["AWS_ENDPOINT_URL"] = self.endpoint
+        os.environ["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.port}"
+        if not os.environ.get("STAFF_TOKENS") and not os.environ.get("STAFF_TOKEN_HASHES"):
+            self.staff_token = "dev-" + secrets.token_urlsafe(18)
+            os.environ["STAFF_TOKENS"] = self.staff_token
+        else:
+            self.staff_token = os.environ.get("STAFF_TOKENS", "").split(",")[0]
+
+    def _subscribe_console_queues(self) -> dict[str, str]:
+        sns = self.session.client("sns", endpoint_url=self.endpoint)
+        sqs = self.session.client("sqs", endpoint_url=self.endpoint)
+        queues = {}
+        for logical_id, topic_arn in self.resources.topics.items():
+            url = sqs.create_queue(QueueName=f"console-{logical_id}")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+            queues[logical_id] = url
+        return queues
+
+    def _start_api(self) -> None:
+        from chalice.cli.factory import CLIFactory
+
+        factory = CLIFactory(project_dir=str(ROOT), environ=os.environ)
+        config = factory.create_config_obj(chalice_stage_name="local")
+        os.environ.update({k: str(v) for k, v in (config.environment_variables or {}).items()})
+        self.app = factory.load_chalice_app()
+        import app as app_module
+
+        self.app_module = app_module
+        self.server = factory.create_local_server(self.app, config, "127.0.0.1", self.port)
+        self._spawn(self.server.serve_forever)
+
+    def _spawn(self, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, daemon=True, name=getattr(target, "__name__", "worker"))
+        thread.start()
+        self._threads.append(thread)
+
+    def _banner(self) -> None:
+        api = f"http://127.0.0.1:{self.port}"
+        example = json.dumps(
+            {
+                "customer_name": "张三",
+                "customer_email": "zhang.san@example.com",
+                "category": "service",
+                "priority": "urgent",
+                "subject": "客服没有回电话",
+            },
+            ensure_ascii=False,
+        )
+        _say("complaint-sla-monitor local stack")
+        _say(f"  API:           {api}")
+        _say(f"  AWS emulator:  {self.endpoint}  (moto; state is in memory and is lost when this stops)")
+        _say(f"  table:         {self.resources.tables['ComplaintsTable']}")
+        _say(f"  alerts topic:  {self.resources.topics['AlertsTopic']}")
+        _say(f"  schedules:     every {self.interval:g} s (SCAN_INTERVAL)")
+        _say(f"  outbox:        {self.outbox}")
+        _say(f"  staff token:   {self.staff_token}")
+        _say("post a first complaint:")
+        _say(f"  curl -i -X POST {api}/complaints -H 'Content-Type: application/json' -d '{example}'")
+        _say("read it back (staff):")
+        _say(f"  curl -H 'Authorization: Bearer {self.staff_token}' {api}/complaints/<id>")
+        _say("Ctrl-C stops everything.")
+
+    def _run_schedules(self) -> None:
+        from chalice.app import CloudWatchEventConfig
+        from chalice.local import LambdaContext
+
+        while not self.stopping.wait(self.interval):
+            for source in self.app.event_sources:
+                if not isinstance(source, CloudWatchEventConfig):
+                    continue
+                handler = getattr(self.app_module, source.name)
+                event = {
+                    "version": "0",
+                    "id": str(uuid.uuid4()),
+                    "detail-type": "Scheduled Event",
+                    "source": "aws.events",
+                    "account": "123456789012",
+                    "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "region": REGION,
+                    "resources": [f"arn:aws:events:{REGION}:123456789012:rule/{source.name}"],
+                    "detail": {},
+                }
+                try:
+                    handler(event, LambdaContext(source.name, 512, max_runtime_ms=55_000))
+                except Exception as exc:  # noqa: BLE001 - a failing run is reported, the next one retries
+                    _say(f"[schedule] {source.name} failed: {type(exc).__name__}")
+
+    def _tail_notices(self) -> None:
+        sqs = self.session.client("sqs", endpoint_url=self.endpoint)
+        while not self.stopping.is_set():
+            for logical_id, url in self.console_queues.items():
+                try:
+                    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+                except Exception:
+                    if self.stopping.is_set():
+                        return
+                    raise
+                for message in got.get("Messages", []):
+                    envelope = json.loads(message["Body"])
+                    _say(f"[sns {logical_id}] {envelope.get('Subject') or ''}")
+                    _say("  " + envelope.get("Message", ""))
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    def _tail_emails(self) -> None:
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        seen = 0
+        while not self.stopping.wait(1.0):
+            sent = list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+            for message in sent[seen:]:
+                seen += 1
+                self._print_email(message, seen)
+
+    def _print_email(self, message: Any, number: int) -> None:
+        raw = getattr(message, "raw_data", None)
+        if raw is None:
+            body = getattr(message, "body", "")
+            to = ", ".join(message.destinations.get("ToAddresses", []))
+            raw = f"Subject: {getattr(message, 'subject', '')}\nTo: {to}\n\n{body}"
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        path = self.outbox / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{number:04d}.eml"
+        path.write_text(raw, encoding="utf-8")
+        subject = next((line[9:] for line in raw.splitlines() if line.startswith("Subject: ")), "")
+        _say(f"[ses] {subject} -> {path}")
+
+    def stop(self) -> None:
+        self.stopping.set()
+        server = getattr(self, "server", None)
+        if server is not None:
+            server.shutdown()
+        emulator = getattr(self, "emulator", None)
+        if emulator is not None:
+            emulator.stop()
+        _say("stopped")
+
+
+def main() -> int:
+    stack = LocalStack(dict(os.environ))
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        stack.start()
+    except OSError as exc:
+        _say(f"could not start: {exc} (is another stack running? set PORT / AWS_EMULATOR_PORT)")
+        stack.stop()
+        return 1
+    while not stop.wait(0.5):
+        pass
+    stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

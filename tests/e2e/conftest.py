@@ -1,0 +1,124 @@
+"""The local stack as a subprocess on free ports, for tests that talk HTTP to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+E2E_TOKEN = "e2e-staff-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Stack:
+    """A running local stack: its URL, its process and everything it printed so far."""
+
+    url: str
+    process: subprocess.Popen[str]
+    outbox: Path
+    lines: list[str] = field(default_factory=list)
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], Any]:
+        req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=15) as response:
+                raw = response.read()
+                return response.status, dict(response.headers), json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            return error.code, dict(error.headers), json.loads(raw) if raw else None
+
+    def post_json(
+        self, payload: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], Any]:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        return self.request(
+            "POST", "/complaints", body, {"Content-Type": "application/json", **(headers or {})}
+        )
+
+
+def start_stack(tmp: Path, scan_interval: str = "3600", extra_env: dict[str, str] | None = None) -> Stack:
+    port, emulator = free_port(), free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "AWS_EMULATOR_PORT": str(emulator),
+        "SCAN_INTERVAL": scan_interval,
+        "STAFF_TOKENS": E2E_TOKEN,
+        "OUTBOX_DIR": str(tmp / "outbox"),
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local_stack"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    stack = Stack(f"http://127.0.0.1:{port}", process, tmp / "outbox")
+    deadline = time.monotonic() + 60
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        stack.lines.append(line.rstrip("\n"))
+        if line.startswith("Ctrl-C stops everything"):
+            os.set_blocking(process.stdout.fileno(), False)
+            return stack
+    process.kill()
+    raise AssertionError("the local stack did not start:\n" + "\n".join(stack.lines))
+
+
+def read_output(stack: Stack) -> list[str]:
+    """Everything the stack printed since the last call."""
+    assert stack.process.stdout is not None
+    while True:
+        line = stack.process.stdout.readline()
+        if not line:
+            return stack.lines
+        stack.lines.append(line.rstrip("\n"))
+
+
+def stop_stack(stack: Stack) -> int:
+    stack.process.send_signal(signal.SIGINT)
+    try:
+        code = stack.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        stack.process.kill()
+        raise
+    os.set_blocking(stack.process.stdout.fileno(), True)  # type: ignore[union-attr]
+    read_output(stack)
+    return code
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("stack"))
+    yield running
+    if running.process.poll() is None:
+        stop_stack(running)

@@ -1,0 +1,69 @@
+"""End to end: the local stack started as `make run` starts it, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import E2E_TOKEN, Stack, start_stack, stop_stack
+
+pytestmark = pytest.mark.e2e
+STAFF = {"Authorization": f"Bearer {E2E_TOKEN}"}
+COMPLAINT: dict[str, Any] = {
+    "customer_name": "张三",
+    "customer_email": "zhang.san@example.com",
+    "category": "service",
+    "priority": "urgent",
+    "subject": "客服没有回电话",
+}
+
+
+def test_banner_names_the_api_the_emulator_and_a_curl_line(stack: Stack) -> None:
+    text = "\n".join(stack.lines)
+    assert stack.url in text
+    assert "AWS emulator:  http://127.0.0.1:" in text
+    assert f"curl -i -X POST {stack.url}/complaints" in text
+
+
+def test_json_and_form_posts_get_201_and_read_back(stack: Stack) -> None:
+    status, headers, body = stack.post_json(COMPLAINT)
+    assert status == 201
+    assert headers["Location"] == f"/complaints/{body['id']}"
+    status, _, shown = stack.request("GET", headers["Location"], headers=STAFF)
+    assert status == 200
+    assert shown["clocks"]["first_response"]["target"] == "30m"
+
+    form = urllib.parse.urlencode({**COMPLAINT, "priority": "general"}).encode()
+    status, _, body = stack.request(
+        "POST", "/complaints", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 201
+    assert body["policy"]["name"] == "general"
+
+
+def test_duplicate_delivery_over_http_returns_the_same_id(stack: Stack) -> None:
+    first = stack.post_json(COMPLAINT, {"webhook-id": "msg_e2e_1"})
+    second = stack.post_json(COMPLAINT, {"webhook-id": "msg_e2e_1"})
+    assert (first[0], second[0]) == (201, 200)
+    assert first[2]["id"] == second[2]["id"]
+
+
+def test_bad_input_over_http_is_a_problem(stack: Stack) -> None:
+    status, headers, problem = stack.request(
+        "POST", "/complaints", b"{oops", {"Content-Type": "application/json"}
+    )
+    assert status == 400
+    assert headers["Content-Type"] == "application/problem+json"
+    assert problem["detail"]
+    status, _, problem = stack.post_json({"customer_name": "x"})
+    assert status == 422
+    assert {"category", "subject", "customer_email"} <= {e["field"] for e in problem["errors"]}
+
+
+def test_ctrl_c_stops_the_stack_cleanly(tmp_path: Any) -> None:
+    own = start_stack(tmp_path)
+    assert own.post_json(COMPLAINT)[0] == 201
+    assert stop_stack(own) == 0
+    assert own.lines[-1] == "stopped"
