@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.domain.calendar import Calendar
+from chalicelib.domain.calendar import Calendar, CalendarNotCovered
 
 
 class ClockState(StrEnum):
@@ -64,10 +64,11 @@ class Cycle(BaseModel):
     paused_seconds: int = 0
     paused_at: datetime | None = None
     pause_reason: str | None = None
-    warning_at: datetime
-    deadline: datetime
-    major_at: datetime
+    warning_at: datetime | None = None
+    deadline: datetime | None = None
+    major_at: datetime | None = None
     escalate_at: datetime | None = None
+    error: str | None = None
     ended_at: datetime | None = None
     final_grade: Grade | None = None
     notified: Level | None = None
@@ -106,7 +107,18 @@ def _utc(moment: datetime) -> datetime:
 
 def _thresholds(
     clock: Clock, started_at: datetime, paused_seconds: int, calendars: Mapping[str, Calendar]
-) -> dict[str, datetime | None]:
+) -> dict[str, datetime | str | None]:
+    """The cycle's thresholds, or an `error` when a calendar lacks the holiday data they need."""
+    try:
+        return _computed_thresholds(clock, started_at, paused_seconds, calendars)
+    except CalendarNotCovered as exc:
+        empty: dict[str, datetime | str | None] = {"warning_at": None, "deadline": None, "major_at": None}
+        return empty | {"escalate_at": None, "error": str(exc)}
+
+
+def _computed_thresholds(
+    clock: Clock, started_at: datetime, paused_seconds: int, calendars: Mapping[str, Calendar]
+) -> dict[str, datetime | str | None]:
     calendar = calendars[clock.calendar]
     target = clock.target_seconds
     major_at = _utc(calendar.add(started_at, target * clock.minor_until_percent / 100 + paused_seconds))
@@ -119,6 +131,7 @@ def _thresholds(
         "deadline": _utc(calendar.add(started_at, target + paused_seconds)),
         "major_at": major_at,
         "escalate_at": escalate_at,
+        "error": None,
     }
 
 
@@ -151,6 +164,8 @@ def grade(clock: Clock, now: datetime) -> Grade:
 
 
 def _grade_at(cycle: Cycle, moment: datetime) -> Grade:
+    if cycle.deadline is None or cycle.major_at is None or cycle.warning_at is None:
+        return Grade.OK
     if moment > cycle.major_at:
         return Grade.MAJOR
     if moment > cycle.deadline:
@@ -161,13 +176,12 @@ def _grade_at(cycle: Cycle, moment: datetime) -> Grade:
 
 
 def _reached(cycle: Cycle, level: Level, moment: datetime) -> bool:
-    if level is Level.WARNING:
-        return moment >= cycle.warning_at
-    if level is Level.MINOR:
-        return moment > cycle.deadline
-    if level is Level.MAJOR:
-        return moment > cycle.major_at
-    return cycle.escalate_at is not None and moment >= cycle.escalate_at
+    instant = _instant(cycle, level)
+    if instant is None:
+        return False
+    if level in (Level.MINOR, Level.MAJOR):
+        return moment > instant
+    return moment >= instant
 
 
 def _instant(cycle: Cycle, level: Level) -> datetime | None:
@@ -250,7 +264,8 @@ def _end(clock: Clock, at: datetime, calendars: Mapping[str, Calendar], satisfie
     cycle = _resumed(clock, at, calendars)
     moment = max(_utc(at), cycle.started_at)
     if satisfied:
-        state = ClockState.MET if moment <= cycle.deadline else ClockState.BREACHED
+        on_time = cycle.deadline is None or moment <= cycle.deadline
+        state = ClockState.MET if on_time else ClockState.BREACHED
     else:
         state = ClockState.STOPPED
     ended = cycle.model_copy(
@@ -294,13 +309,15 @@ def view(
         "state": cycle.state.value,
         "cycle": cycle.number,
         "started_at": cycle.started_at.astimezone(display.tz).isoformat(),
-        "deadline": cycle.deadline.astimezone(display.tz).isoformat(),
+        "deadline": None if cycle.deadline is None else cycle.deadline.astimezone(display.tz).isoformat(),
         "target": clock.target,
         "calendar": clock.calendar,
         "paused_seconds": paused,
         "grade": grade(clock, now).value,
     }
-    if moment <= cycle.deadline:
+    if cycle.deadline is None:
+        shown["error"] = cycle.error
+    elif moment <= cycle.deadline:
         shown["remaining_seconds"] = round(calendar.measure(moment, cycle.deadline))
     else:
         shown["overdue_seconds"] = round(calendar.measure(cycle.deadline, moment))

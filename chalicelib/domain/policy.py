@@ -103,6 +103,13 @@ class CalendarSpec(_Strict):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("working_day")
+    @classmethod
+    def _hours_only(cls, value: Target | None) -> Target | None:
+        if value is not None and value.days:
+            raise ValueError("give the working day in hours and minutes, e.g. 7h30m")
+        return value
+
     @field_validator("hours")
     @classmethod
     def _valid_ranges(cls, value: dict[str, list[str]] | None) -> dict[str, list[str]] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +15,6 @@ from typing import Any
 from chalicelib import keys
 from chalicelib.adapters.dynamo import ComplaintRepository, DuplicateDelivery, IdempotencyClaim
 from chalicelib.domain import clocks as clock_rules
-from chalicelib.domain.calendar import CalendarNotCovered
 from chalicelib.domain.errors import Conflict, Unavailable
 from chalicelib.domain.intake import Submission, validate_submission
 from chalicelib.domain.model import (
@@ -29,6 +29,8 @@ from chalicelib.domain.model import (
     Status,
 )
 from chalicelib.domain.policy import PolicySet
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -125,10 +127,12 @@ class IntakeService:
         submission = validate_submission(data, now)
         digest = fingerprint(submission.model_dump())
         claims = _claims(submission, delivery, digest)
-        try:
-            complaint = build_complaint(submission, self._policies, uuid.uuid4().hex, now, delivery.source)
-        except CalendarNotCovered as exc:
-            raise Unavailable(f"A deadline cannot be computed yet: {exc}", retry_after=3600) from exc
+        complaint = build_complaint(submission, self._policies, uuid.uuid4().hex, now, delivery.source)
+        for clock in complaint.clocks.values():
+            if clock.cycle is not None and clock.cycle.error:
+                log.error(
+                    "complaint %s clock %s has no deadline: %s", complaint.id, clock.name, clock.cycle.error
+                )
         event = AuditEvent(
             sequence=1,
             type="received",
