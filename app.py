@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response
 
 from chalicelib import wiring
 from chalicelib.domain.errors import DomainError, NotFound
@@ -125,3 +125,13 @@ def get_complaint(complaint_id: str) -> Response:
     if complaint is None:
         raise NotFound("No complaint has this id.")
     return json_response(complaint_view(complaint, wiring.utc_now(), wiring.policies(), staff=True))
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="scan_due")
+def scan_due(event: CloudWatchEvent) -> None:
+    """Every minute: raise the notices that are due, once each, and retry undelivered ones."""
+    context: Any = event.context
+    report = wiring.scanner().run(
+        wiring.utc_now(), time_left=lambda: float(context.get_remaining_time_in_millis()) / 1000.0
+    )
+    app.log.info("scan %s", json.dumps(report.as_dict()))

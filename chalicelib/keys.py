@@ -47,6 +47,32 @@ def due_shard(complaint_id: str, shards: int) -> str:
     return f"S{int.from_bytes(digest[:4], 'big') % shards}"
 
 
+def due_entry(complaint_id: str, moment: datetime | None, shards: int) -> tuple[str, str] | None:
+    """A due-index entry (shard, next_due) for something pending at `moment`; None when nothing is."""
+    return None if moment is None else (due_shard(complaint_id, shards), due_value(moment))
+
+
 def due_value(moment: datetime) -> str:
     """A due-index sort key: UTC, fixed width, so that string order is time order."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+NOTICE_PREFIX = "N#"
+
+
+def notice_id(complaint_id: str, clock: str, cycle: int, level: str, audience: str) -> str:
+    """The stable id of one notice: one per (complaint, clock, cycle, level, audience)."""
+    return f"{complaint_id}.{clock}.{cycle}.{level}.{audience}"
+
+
+def notice_key(complaint_id: str, clock: str, cycle: int, level: str, audience: str) -> dict[str, str]:
+    """Primary key of a notice item, beside its complaint."""
+    return {
+        TABLE_PK: complaint_pk(complaint_id),
+        TABLE_SK: f"{NOTICE_PREFIX}{clock}#{cycle}#{level}#{audience}",
+    }
+
+
+def digest_key(audience: str, window: str) -> dict[str, str]:
+    """Primary key of the record that claims one digest email (audience, window) so it is sent once."""
+    return {TABLE_PK: f"D#{audience}", TABLE_SK: window}

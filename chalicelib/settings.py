@@ -39,7 +39,5 @@ class Settings(BaseModel):
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from environment variables (upper-case field names)."""
         env = os.environ if environ is None else environ
-        values = {
-            name: env[name.upper()] for name in cls.model_fields if env.get(name.upper()) not in (None, "")
-        }
+        values = {name: env[name.upper()] for name in cls.model_fields if env.get(name.upper()) not in (None, "")}
         return cls.model_validate(values)

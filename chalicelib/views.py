@@ -10,9 +10,7 @@ from chalicelib.domain.model import Complaint
 from chalicelib.domain.policy import PolicySet
 
 
-def complaint_view(
-    complaint: Complaint, now: datetime, policies: PolicySet, *, staff: bool
-) -> dict[str, Any]:
+def complaint_view(complaint: Complaint, now: datetime, policies: PolicySet, *, staff: bool) -> dict[str, Any]:
     """The complaint as the API returns it; contact details only for staff."""
     zone = policies.display.tz
     shown: dict[str, Any] = {

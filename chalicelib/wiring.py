@@ -13,6 +13,7 @@ from chalicelib.settings import Settings
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamo import ComplaintRepository
     from chalicelib.services.intake import IntakeService
+    from chalicelib.services.scanner import Scanner
 
 
 def utc_now() -> datetime:
@@ -67,11 +68,23 @@ def intake() -> IntakeService:
 
 
 @lru_cache(maxsize=1)
+def scanner() -> Scanner:
+    from chalicelib.adapters.due_index import DueIndex
+    from chalicelib.adapters.sns import SnsNotifier
+    from chalicelib.services.scanner import Scanner
+
+    current = settings()
+    index = DueIndex(client("dynamodb"), current.table_name, current.due_shards)
+    notifier = SnsNotifier(client("sns"), current.alerts_topic_arn)
+    return Scanner(index, notifier, policies(), current.public_base_url)
+
+
+@lru_cache(maxsize=1)
 def authenticator() -> StaffAuthenticator:
     return StaffAuthenticator(settings().staff_hashes())
 
 
 def reset() -> None:
     """Forget everything built (tests change the environment between cases)."""
-    for built in (settings, policies, client, repository, intake, authenticator):
+    for built in (settings, policies, client, repository, intake, scanner, authenticator):
         built.cache_clear()

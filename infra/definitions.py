@@ -55,9 +55,7 @@ class LocalResources:
         return {"TABLE_NAME": self.tables["ComplaintsTable"], "ALERTS_TOPIC_ARN": self.topics["AlertsTopic"]}
 
 
-def create_resources(
-    session: Any, endpoint_url: str | None = None, region: str = "us-east-1"
-) -> LocalResources:
+def create_resources(session: Any, endpoint_url: str | None = None, region: str = "us-east-1") -> LocalResources:
     """Create every table, topic and queue of the template through `session` (a boto3 Session)."""
     made = LocalResources()
     dynamodb = session.client("dynamodb", endpoint_url=endpoint_url, region_name=region)

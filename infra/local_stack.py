@@ -83,9 +83,7 @@ class LocalStack:
         queues = {}
         for logical_id, topic_arn in self.resources.topics.items():
             url = sqs.create_queue(QueueName=f"console-{logical_id}")["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-                "QueueArn"
-            ]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
             queues[logical_id] = url
         return queues

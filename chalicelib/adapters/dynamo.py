@@ -122,12 +122,8 @@ class ComplaintRepository:
                 "fingerprint": claim.fingerprint,
                 "kind": "idempotency",
             }
-            items.append(
-                {"Put": {"TableName": self._table, "Item": to_item(record), "ConditionExpression": not_there}}
-            )
-        items.append(
-            {"Put": {"TableName": self._table, "Item": to_item(self._event_values(complaint.id, event))}}
-        )
+            items.append({"Put": {"TableName": self._table, "Item": to_item(record), "ConditionExpression": not_there}})
+        items.append({"Put": {"TableName": self._table, "Item": to_item(self._event_values(complaint.id, event))}})
         self._transact(items, claims)
 
     def _transact(self, items: list[dict[str, Any]], claims: Sequence[IdempotencyClaim]) -> None:
@@ -136,7 +132,7 @@ class ComplaintRepository:
                 self._client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
                 return
             except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
+                code = error_code(exc)
                 if code == "TransactionCanceledException":
                     reasons = exc.response.get("CancellationReasons", [])
                     for index, reason in enumerate(reasons):
@@ -191,22 +187,29 @@ class ComplaintRepository:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _get(self, key: Mapping[str, str]) -> dict[str, Any] | None:
-        response = self._call(
-            self._client.get_item, TableName=self._table, Key=to_item(key), ConsistentRead=True
-        )
+        response = self._call(self._client.get_item, TableName=self._table, Key=to_item(key), ConsistentRead=True)
         item = response.get("Item")
         return None if item is None else from_item(item)
 
     def _call(self, operation: Any, **kwargs: Any) -> Any:
-        """One read, retried on throttling and 5xx; still failing -> `Unavailable`."""
-        for attempt in range(self._attempts):
-            try:
-                return operation(**kwargs)
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code", "") not in RETRYABLE:
-                    raise
-            except BotoCoreError:
-                pass
-            if attempt + 1 < self._attempts:
-                time.sleep(0.05 * 2**attempt)
-        raise Unavailable("The complaint store is busy. Please retry.", retry_after=2)
+        return call_with_retries(operation, self._attempts, **kwargs)
+
+
+def error_code(exc: ClientError) -> str:
+    """The AWS error code of a ClientError."""
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def call_with_retries(operation: Any, attempts: int, **kwargs: Any) -> Any:
+    """One request, retried on throttling and 5xx; still failing -> `Unavailable`."""
+    for attempt in range(attempts):
+        try:
+            return operation(**kwargs)
+        except ClientError as exc:
+            if error_code(exc) not in RETRYABLE:
+                raise
+        except BotoCoreError:
+            pass
+        if attempt + 1 < attempts:
+            time.sleep(0.05 * 2**attempt)
+    raise Unavailable("The complaint store is busy. Please retry.", retry_after=2)

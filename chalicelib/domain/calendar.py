@@ -111,14 +111,10 @@ def parse_range(text: str) -> tuple[time, time]:
     """
     match = _RANGE.fullmatch(text) if isinstance(text, str) else None
     if match is None:
-        raise ValueError(
-            f"{text!r} is not an opening range: use HH:MM-HH:MM, e.g. 09:00-12:00 or 22:00-06:00"
-        )
+        raise ValueError(f"{text!r} is not an opening range: use HH:MM-HH:MM, e.g. 09:00-12:00 or 22:00-06:00")
     start_h, start_m, end_h, end_m = (int(group) for group in match.groups())
     if start_h > 23 or start_m > 59 or end_m > 59 or end_h > 24 or (end_h == 24 and end_m != 0):
-        raise ValueError(
-            f"{text!r} is not an opening range: hours 00-23 (24:00 only as an end), minutes 00-59"
-        )
+        raise ValueError(f"{text!r} is not an opening range: hours 00-23 (24:00 only as an end), minutes 00-59")
     start = time(start_h, start_m)
     end = END_OF_DAY if end_h == 24 else time(end_h, end_m)
     _check_range(start, end)
@@ -134,9 +130,7 @@ def _check_range(start: time, end: time) -> None:
     if start == END_OF_DAY:
         raise ValueError("an opening range cannot start at 24:00")
     if start == end:
-        raise ValueError(
-            f"opening range {_format_range(start, end)} has zero length; a whole day is 00:00-24:00"
-        )
+        raise ValueError(f"opening range {_format_range(start, end)} has zero length; a whole day is 00:00-24:00")
 
 
 class Calendar(ABC):
@@ -225,9 +219,7 @@ def _package_coverage(country: str, subdivision: str | None) -> tuple[int, int]:
     first, last = int(type(entity).start_year), int(type(entity).end_year)
     special = getattr(entity, "special_public_holidays", None) or {}
     announced = [
-        int(year)
-        for year, entries in special.items()
-        if any(len(entry) >= 4 for entry in _normalize_entries(entries))
+        int(year) for year, entries in special.items() if any(len(entry) >= 4 for entry in _normalize_entries(entries))
     ]
     if announced:
         last = min(last, max(announced))
@@ -235,9 +227,7 @@ def _package_coverage(country: str, subdivision: str | None) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=256)
-def _package_year(
-    country: str, subdivision: str | None, year: int
-) -> tuple[frozenset[date], frozenset[date]]:
+def _package_year(country: str, subdivision: str | None, year: int) -> tuple[frozenset[date], frozenset[date]]:
     """(public holidays, adjusted working days) the holidays package lists for dates in `year`."""
     import holidays
 
@@ -281,9 +271,7 @@ class BusinessCalendar(Calendar):
         self.subdivision = subdivision
         self._weekly = self._validate_weekly(weekly)
         if adjusted_day_hours not in range(7):
-            raise ValueError(
-                f"adjusted_day_hours must be a weekday 0 (Mon)..6 (Sun), got {adjusted_day_hours!r}"
-            )
+            raise ValueError(f"adjusted_day_hours must be a weekday 0 (Mon)..6 (Sun), got {adjusted_day_hours!r}")
         if not self._weekly[adjusted_day_hours]:
             raise ValueError(
                 f"adjusted_day_hours={adjusted_day_hours} ({_DAY_NAMES[adjusted_day_hours]}) has no opening "

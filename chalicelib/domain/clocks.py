@@ -105,34 +105,44 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+_THRESHOLD_NAMES = {
+    "warning_at": "warning",
+    "deadline": "deadline",
+    "major_at": "major breach",
+    "escalate_at": "escalation",
+}
+
+
 def _thresholds(
     clock: Clock, started_at: datetime, paused_seconds: int, calendars: Mapping[str, Calendar]
 ) -> dict[str, datetime | str | None]:
-    """The cycle's thresholds, or an `error` when a calendar lacks the holiday data they need."""
-    try:
-        return _computed_thresholds(clock, started_at, paused_seconds, calendars)
-    except CalendarNotCovered as exc:
-        empty: dict[str, datetime | str | None] = {"warning_at": None, "deadline": None, "major_at": None}
-        return empty | {"escalate_at": None, "error": str(exc)}
+    """The cycle's thresholds, in time order (warning, deadline, major, escalation).
 
-
-def _computed_thresholds(
-    clock: Clock, started_at: datetime, paused_seconds: int, calendars: Mapping[str, Calendar]
-) -> dict[str, datetime | str | None]:
+    From the first one that needs holiday data for a year no calendar covers, that threshold and the later
+    ones are None and `error` says why: a 24x7 deadline stays known even when the escalation step after it
+    falls in an uncovered year on the office calendar.
+    """
     calendar = calendars[clock.calendar]
     target = clock.target_seconds
-    major_at = _utc(calendar.add(started_at, target * clock.minor_until_percent / 100 + paused_seconds))
-    escalate_at = None
-    if clock.escalation is not None:
-        step = clock.escalation
-        escalate_at = _utc(calendars[step.calendar].add(major_at, step.after_seconds))
-    return {
-        "warning_at": _utc(calendar.add(started_at, target * clock.warning_percent / 100 + paused_seconds)),
-        "deadline": _utc(calendar.add(started_at, target + paused_seconds)),
-        "major_at": major_at,
-        "escalate_at": escalate_at,
-        "error": None,
-    }
+    found: dict[str, datetime | str | None] = dict.fromkeys(_THRESHOLD_NAMES) | {"error": None}
+    missing = "warning_at"
+    try:
+        found["warning_at"] = _utc(calendar.add(started_at, target * clock.warning_percent / 100 + paused_seconds))
+        missing = "deadline"
+        found["deadline"] = _utc(calendar.add(started_at, target + paused_seconds))
+        missing = "major_at"
+        major_at = _utc(calendar.add(started_at, target * clock.minor_until_percent / 100 + paused_seconds))
+        found["major_at"] = major_at
+        missing = "escalate_at"
+        if clock.escalation is not None:
+            step = clock.escalation
+            found["escalate_at"] = _utc(calendars[step.calendar].add(major_at, step.after_seconds))
+    except CalendarNotCovered as exc:
+        if found["deadline"] is None:
+            found["error"] = str(exc)
+        else:
+            found["error"] = f"no {_THRESHOLD_NAMES[missing]} time: {exc}"
+    return found
 
 
 def start(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> Clock:
@@ -164,13 +174,11 @@ def grade(clock: Clock, now: datetime) -> Grade:
 
 
 def _grade_at(cycle: Cycle, moment: datetime) -> Grade:
-    if cycle.deadline is None or cycle.major_at is None or cycle.warning_at is None:
-        return Grade.OK
-    if moment > cycle.major_at:
+    if cycle.major_at is not None and moment > cycle.major_at:
         return Grade.MAJOR
-    if moment > cycle.deadline:
+    if cycle.deadline is not None and moment > cycle.deadline:
         return Grade.MINOR
-    if moment >= cycle.warning_at:
+    if cycle.warning_at is not None and moment >= cycle.warning_at:
         return Grade.WARNING
     return Grade.OK
 
@@ -230,16 +238,14 @@ def _resumed(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> C
     if cycle.paused_at is None:
         return cycle
     end = max(_utc(at), cycle.paused_at)
-    paused = cycle.paused_seconds + round(calendars[clock.calendar].measure(cycle.paused_at, end))
-    return cycle.model_copy(
-        update={
-            "state": ClockState.RUNNING,
-            "paused_at": None,
-            "pause_reason": None,
-            "paused_seconds": paused,
-            **_thresholds(clock, cycle.started_at, paused, calendars),
-        }
-    )
+    resumed: dict[str, object] = {"state": ClockState.RUNNING, "paused_at": None, "pause_reason": None}
+    try:
+        paused = cycle.paused_seconds + round(calendars[clock.calendar].measure(cycle.paused_at, end))
+    except CalendarNotCovered as exc:  # how long the pause lasted is unknown: say so rather than guess
+        unknown = dict.fromkeys(_THRESHOLD_NAMES)
+        return cycle.model_copy(update=resumed | unknown | {"error": str(exc)})
+    thresholds = _thresholds(clock, cycle.started_at, paused, calendars)
+    return cycle.model_copy(update=resumed | {"paused_seconds": paused} | thresholds)
 
 
 def pause(clock: Clock, reason: str, at: datetime) -> Clock:
@@ -247,9 +253,7 @@ def pause(clock: Clock, reason: str, at: datetime) -> Clock:
     cycle = clock.cycle
     if cycle is None or cycle.state is not ClockState.RUNNING or reason not in clock.pauses_on:
         return clock
-    paused = cycle.model_copy(
-        update={"state": ClockState.PAUSED, "paused_at": _utc(at), "pause_reason": reason}
-    )
+    paused = cycle.model_copy(update={"state": ClockState.PAUSED, "paused_at": _utc(at), "pause_reason": reason})
     return clock.model_copy(update={"cycle": paused})
 
 
@@ -268,9 +272,7 @@ def _end(clock: Clock, at: datetime, calendars: Mapping[str, Calendar], satisfie
         state = ClockState.MET if on_time else ClockState.BREACHED
     else:
         state = ClockState.STOPPED
-    ended = cycle.model_copy(
-        update={"state": state, "ended_at": moment, "final_grade": _grade_at(cycle, moment)}
-    )
+    ended = cycle.model_copy(update={"state": state, "ended_at": moment, "final_grade": _grade_at(cycle, moment)})
     return clock.model_copy(update={"cycle": ended})
 
 
@@ -294,17 +296,15 @@ def end_all(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> Cl
     return _end(clock, at, calendars, satisfied=False) if clock.active else clock
 
 
-def view(
-    clock: Clock, now: datetime, calendars: Mapping[str, Calendar], display: Calendar
-) -> dict[str, object]:
-    """What the API shows of a started clock at `now`, times in the zone of `display`."""
+def view(clock: Clock, now: datetime, calendars: Mapping[str, Calendar], display: Calendar) -> dict[str, object]:
+    """What the API shows of a started clock at `now`, times in the zone of `display`.
+
+    The deadline is the one fixed when the cycle started; `error` says what could not be worked out (a year
+    without holiday data, or a calendar the current policy file no longer has).
+    """
     cycle = clock.cycle
     assert cycle is not None
-    calendar = calendars[clock.calendar]
     moment = cycle.ended_at or cycle.paused_at or _utc(now)
-    paused = cycle.paused_seconds
-    if cycle.state is ClockState.PAUSED and cycle.paused_at is not None:
-        paused += round(calendar.measure(cycle.paused_at, max(_utc(now), cycle.paused_at)))
     shown: dict[str, object] = {
         "state": cycle.state.value,
         "cycle": cycle.number,
@@ -312,15 +312,27 @@ def view(
         "deadline": None if cycle.deadline is None else cycle.deadline.astimezone(display.tz).isoformat(),
         "target": clock.target,
         "calendar": clock.calendar,
-        "paused_seconds": paused,
+        "paused_seconds": cycle.paused_seconds,
         "grade": grade(clock, now).value,
     }
-    if cycle.deadline is None:
-        shown["error"] = cycle.error
-    elif moment <= cycle.deadline:
-        shown["remaining_seconds"] = round(calendar.measure(moment, cycle.deadline))
+    error = cycle.error
+    calendar = calendars.get(clock.calendar)
+    if calendar is None:
+        error = error or f"calendar {clock.calendar!r} is not in the current policy file"
     else:
-        shown["overdue_seconds"] = round(calendar.measure(cycle.deadline, moment))
+        try:
+            if cycle.state is ClockState.PAUSED and cycle.paused_at is not None:
+                shown["paused_seconds"] = cycle.paused_seconds + round(
+                    calendar.measure(cycle.paused_at, max(_utc(now), cycle.paused_at))
+                )
+            if cycle.deadline is not None and moment <= cycle.deadline:
+                shown["remaining_seconds"] = round(calendar.measure(moment, cycle.deadline))
+            elif cycle.deadline is not None:
+                shown["overdue_seconds"] = round(calendar.measure(cycle.deadline, moment))
+        except CalendarNotCovered as exc:
+            error = error or str(exc)
+    if error is not None:
+        shown["error"] = error
     if cycle.ended_at is not None:
         shown["ended_at"] = cycle.ended_at.astimezone(display.tz).isoformat()
     if cycle.pause_reason is not None:

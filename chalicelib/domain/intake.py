@@ -62,9 +62,9 @@ class Submission(BaseModel):
     priority: Annotated[
         Literal["urgent", "important", "general"], BeforeValidator(lambda v: _blank_to_none(v) or "general")
     ] = "general"
-    complexity: Annotated[
-        Literal["general", "complex"], BeforeValidator(lambda v: _blank_to_none(v) or "general")
-    ] = "general"
+    complexity: Annotated[Literal["general", "complex"], BeforeValidator(lambda v: _blank_to_none(v) or "general")] = (
+        "general"
+    )
     channel: Annotated[
         Literal["web_form", "phone", "email", "chat", "in_person", "other"],
         BeforeValidator(lambda v: _blank_to_none(v) or "web_form"),
@@ -76,9 +76,7 @@ class Submission(BaseModel):
     external_id: Optional = Field(default=None, max_length=200)
     received_at: Optional = None
 
-    @field_validator(
-        "customer_name", "subject", "customer_tier", "external_id", "customer_email", "customer_phone"
-    )
+    @field_validator("customer_name", "subject", "customer_tier", "external_id", "customer_email", "customer_phone")
     @classmethod
     def _single_line(cls, value: str | None) -> str | None:
         return None if value is None else _check_text(value, multiline=False)
@@ -180,9 +178,7 @@ def validate_submission(data: Mapping[str, Any], now: datetime) -> Submission:
             field = str(error["loc"][0]) if error["loc"] else "body"
             errors.append(FieldError(field, _message(error)))
     if all(_blank_to_none(flat.get(field)) is None for field in ("customer_email", "customer_phone")):
-        errors.append(
-            FieldError("customer_email", "give an email address or a phone number (customer_phone)")
-        )
+        errors.append(FieldError("customer_email", "give an email address or a phone number (customer_phone)"))
     if errors or submission is None:
         raise InvalidFields(errors)
     return submission

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.domain.clocks import Clock
+from chalicelib.domain.clocks import Clock, next_threshold
 
 
 class Category(StrEnum):
@@ -89,6 +89,21 @@ class Complaint(BaseModel):
     clocks: dict[str, Clock] = Field(default_factory=dict)
     version: int = 1
     event_count: int = 1
+
+    def next_due(self) -> datetime | None:
+        """The earliest threshold of any running clock that has not been notified yet."""
+        pending = [found[0] for clock in self.clocks.values() if (found := next_threshold(clock))]
+        return min(pending) if pending else None
+
+    def facts(self) -> dict[str, str]:
+        """The attributes policies match on."""
+        return {
+            "priority": self.priority.value,
+            "category": self.category.value,
+            "complexity": self.complexity.value,
+            "channel": self.channel.value,
+            "customer_tier": self.customer_tier,
+        }
 
 
 class AuditEvent(BaseModel):

@@ -27,6 +27,7 @@ from pydantic import (
 from chalicelib.domain.calendar import AlwaysOpen, BusinessCalendar, Calendar, parse_range
 from chalicelib.domain.clocks import Clock, Escalation, Level
 from chalicelib.domain.durations import Target, parse_target
+from chalicelib.domain.model import Category, Channel, Complexity, Priority
 
 CLOCK_NAMES = ("first_response", "resolution", "progress_update", "site_visit", "follow_up")
 EVENT_NAMES = ("received", "respond", "progress_update", "site_visit", "resolve", "confirm", "reopen")
@@ -45,9 +46,7 @@ ClockName = Literal["first_response", "resolution", "progress_update", "site_vis
 EventName = Literal["received", "respond", "progress_update", "site_visit", "resolve", "confirm", "reopen"]
 PauseReason = Literal["waiting_on_customer", "force_majeure"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Audience = Literal[
-    "assignee", "on_call", "regional_manager", "marketing_director", "general_manager", "management_rep"
-]
+Audience = Literal["assignee", "on_call", "regional_manager", "marketing_director", "general_manager", "management_rep"]
 
 
 class PolicyError(ValueError):
@@ -76,6 +75,10 @@ def _duration(value: object) -> object:
 Percent = Annotated[int, BeforeValidator(_percent), Field(gt=0, le=10000)]
 Duration = Annotated[Target, BeforeValidator(_duration)]
 OneOrMany = Annotated[list[str], BeforeValidator(_listify)]
+Priorities = Annotated[list[Priority], BeforeValidator(_listify)]
+Categories = Annotated[list[Category], BeforeValidator(_listify)]
+Complexities = Annotated[list[Complexity], BeforeValidator(_listify)]
+Channels = Annotated[list[Channel], BeforeValidator(_listify)]
 
 
 class _Strict(BaseModel):
@@ -118,14 +121,29 @@ class CalendarSpec(_Strict):
                 parse_range(text)
         return value
 
+    @model_validator(mode="after")
+    def _business_only(self) -> CalendarSpec:
+        if self.hours is None:
+            given = sorted(self.model_fields_set - {"timezone", "hours"})
+            if given:
+                raise ValueError(f"{', '.join(given)} only apply to a calendar with `hours`")
+        elif self.holidays is not None:
+            import holidays
+
+            try:
+                holidays.country_holidays(self.holidays, subdiv=self.subdivision)
+            except NotImplementedError as exc:
+                raise ValueError(f"the holidays package has no data for {self.holidays!r}: {exc}") from exc
+        elif self.subdivision is not None:
+            raise ValueError("a `subdivision` needs `holidays` (the country code)")
+        return self
+
     def build(self, name: str) -> Calendar:
         """Make the calendar object this spec describes."""
         zone = ZoneInfo(self.timezone)
         if self.hours is None:
             return AlwaysOpen(name=name, tz=zone)
-        weekly = {
-            WEEKDAYS.index(day): [parse_range(text) for text in ranges] for day, ranges in self.hours.items()
-        }
+        weekly = {WEEKDAYS.index(day): [parse_range(text) for text in ranges] for day, ranges in self.hours.items()}
         return BusinessCalendar(
             name=name,
             tz=zone,
@@ -162,20 +180,21 @@ class ClockRules(_Strict):
 
 
 class Match(_Strict):
-    """Conditions on a complaint; a missing field matches anything, a list matches any of its values."""
+    """Conditions on a complaint; a missing field matches anything, a list matches any of its values.
 
-    priority: OneOrMany | None = None
-    category: OneOrMany | None = None
-    complexity: OneOrMany | None = None
-    channel: OneOrMany | None = None
+    Priority, category, complexity and channel must be values a complaint can have (a typo would otherwise
+    never match, silently); a customer tier is free text.
+    """
+
+    priority: Priorities | None = None
+    category: Categories | None = None
+    complexity: Complexities | None = None
+    channel: Channels | None = None
     customer_tier: OneOrMany | None = None
 
     def matches(self, facts: Mapping[str, str]) -> bool:
         """True when every condition given holds for the complaint's `facts`."""
-        for field, allowed in self.model_dump(exclude_none=True).items():
-            if facts.get(field) not in allowed:
-                return False
-        return True
+        return all(facts.get(field) in allowed for field, allowed in self.model_dump(exclude_none=True).items())
 
     @property
     def is_catch_all(self) -> bool:
@@ -237,21 +256,35 @@ class PolicyFile(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyFile:
-        names = [policy.name for policy in self.policies]
-        if len(set(names)) != len(names):
-            raise ValueError("policy names must be unique")
-        if not self.policies[-1].match.is_catch_all:
-            raise ValueError("the last policy must be a catch-all (no `match`), so every complaint gets one")
+        for name, spec in self.calendars.items():
+            try:
+                spec.build(name)
+            except ValueError as exc:
+                raise ValueError(f"calendars.{name}: {exc}") from exc
+        seen: set[str] = set()
+        last = len(self.policies) - 1
         for index, policy in enumerate(self.policies):
+            if policy.name in seen:
+                raise ValueError(f"policies.{index}.name: another policy is already named {policy.name!r}")
+            seen.add(policy.name)
+            if index < last and policy.match.is_catch_all:
+                raise ValueError(
+                    f"policies.{index}.match: only the last policy may be a catch-all (no `match`); "
+                    "the policies after it would never apply"
+                )
             for clock, target in policy.clocks.items():
                 where = f"policies.{index}.clocks.{clock}"
                 if clock not in self.clocks:
                     raise ValueError(f"{where}: clock {clock!r} has no rules under `clocks`")
                 if target.calendar not in self.calendars:
-                    raise ValueError(f"{where}: unknown calendar {target.calendar!r}")
+                    raise ValueError(f"{where}.calendar: unknown calendar {target.calendar!r}")
+        if not self.policies[last].match.is_catch_all:
+            raise ValueError(
+                f"policies.{last}.match: the last policy must be a catch-all (no `match`), so every complaint gets one"
+            )
         step = self.escalation.escalation
         if step is not None and step.calendar not in self.calendars:
-            raise ValueError(f"escalation.escalation: unknown calendar {step.calendar!r}")
+            raise ValueError(f"escalation.escalation.calendar: unknown calendar {step.calendar!r}")
         return self
 
 
@@ -316,8 +349,12 @@ class PolicySet:
         return tuple(dict.fromkeys(found))
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(top level)"
+def _problem(error: Any) -> str:
+    """One validation error as `path: what is wrong` (file-wide checks put the path in the message)."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:
+        return message if error["type"] == "value_error" else f"(top level): {message}"
+    return ".".join(str(part) for part in error["loc"]) + f": {message}"
 
 
 def parse_policy(text: str, source: str) -> PolicySet:
@@ -329,7 +366,7 @@ def parse_policy(text: str, source: str) -> PolicySet:
     try:
         policy_file = PolicyFile.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{_location(error['loc'])}: {error['msg']}" for error in exc.errors())
+        problems = "; ".join(_problem(error) for error in exc.errors())
         raise PolicyError(f"{source}: {problems}") from exc
     calendars = {name: spec.build(name) for name, spec in policy_file.calendars.items()}
     display = AlwaysOpen(name="display", tz=ZoneInfo(policy_file.timezone))

@@ -100,20 +100,6 @@ def build_complaint(
     )
 
 
-def next_due(complaint: Complaint) -> datetime | None:
-    """The earliest threshold of any running clock that has not been notified yet."""
-    pending = [
-        found[0] for clock in complaint.clocks.values() if (found := clock_rules.next_threshold(clock))
-    ]
-    return min(pending) if pending else None
-
-
-def due_entry(complaint: Complaint, shards: int) -> tuple[str, str] | None:
-    """The complaint's due-index entry (shard, next_due), or None when nothing is pending."""
-    moment = next_due(complaint)
-    return None if moment is None else (keys.due_shard(complaint.id, shards), keys.due_value(moment))
-
-
 class IntakeService:
     """Turns submissions into stored complaints exactly once per delivery."""
 
@@ -130,9 +116,7 @@ class IntakeService:
         complaint = build_complaint(submission, self._policies, uuid.uuid4().hex, now, delivery.source)
         for clock in complaint.clocks.values():
             if clock.cycle is not None and clock.cycle.error:
-                log.error(
-                    "complaint %s clock %s has no deadline: %s", complaint.id, clock.name, clock.cycle.error
-                )
+                log.error("complaint %s clock %s has no deadline: %s", complaint.id, clock.name, clock.cycle.error)
         event = AuditEvent(
             sequence=1,
             type="received",
@@ -147,13 +131,12 @@ class IntakeService:
             },
         )
         try:
-            self._repository.create(complaint, claims, event, due_entry(complaint, self._shards))
+            due = keys.due_entry(complaint.id, complaint.next_due(), self._shards)
+            self._repository.create(complaint, claims, event, due)
         except DuplicateDelivery as duplicate:
             existing = self._existing([duplicate.claim])
             if existing is None:
-                raise Unavailable(
-                    "A concurrent delivery is being stored; please retry.", retry_after=1
-                ) from None
+                raise Unavailable("A concurrent delivery is being stored; please retry.", retry_after=1) from None
             return Opened(existing, created=False)
         return Opened(complaint, created=True)
 

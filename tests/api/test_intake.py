@@ -85,9 +85,7 @@ def test_nested_customer_object_is_accepted(api: Any) -> None:
 
 
 def test_writing_a_new_complaint_is_one_dynamodb_request(api: Any, dynamodb_requests: RequestCounter) -> None:
-    response = post_json(
-        api, {**VALID, "external_id": "sub-1"}, {"Idempotency-Key": "k-1", "webhook-id": "msg_1"}
-    )
+    response = post_json(api, {**VALID, "external_id": "sub-1"}, {"Idempotency-Key": "k-1", "webhook-id": "msg_1"})
     assert response.status_code == 201
     assert dynamodb_requests.calls == {"TransactWriteItems": 1}
 
@@ -184,9 +182,7 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
         ("application/json", b'{"pad": "' + b"x" * 70_000 + b'"}', 413),
     ],
 )
-def test_bad_bodies_get_a_problem_and_store_nothing(
-    api: Any, content_type: str, body: bytes, status: int
-) -> None:
+def test_bad_bodies_get_a_problem_and_store_nothing(api: Any, content_type: str, body: bytes, status: int) -> None:
     response = api.http.post("/complaints", headers={"Content-Type": content_type}, body=body)
     _problem(response, status)
     assert stored_items() == []

@@ -54,9 +54,7 @@ class Stack:
         self, payload: dict[str, Any], headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], Any]:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        return self.request(
-            "POST", "/complaints", body, {"Content-Type": "application/json", **(headers or {})}
-        )
+        return self.request("POST", "/complaints", body, {"Content-Type": "application/json", **(headers or {})})
 
 
 def start_stack(tmp: Path, scan_interval: str = "3600", extra_env: dict[str, str] | None = None) -> Stack:

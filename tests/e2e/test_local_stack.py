@@ -36,9 +36,7 @@ def test_json_and_form_posts_get_201_and_read_back(stack: Stack) -> None:
     assert shown["clocks"]["first_response"]["target"] == "30m"
 
     form = urllib.parse.urlencode({**COMPLAINT, "priority": "general"}).encode()
-    status, _, body = stack.request(
-        "POST", "/complaints", form, {"Content-Type": "application/x-www-form-urlencoded"}
-    )
+    status, _, body = stack.request("POST", "/complaints", form, {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 201
     assert body["policy"]["name"] == "general"
 
@@ -51,9 +49,7 @@ def test_duplicate_delivery_over_http_returns_the_same_id(stack: Stack) -> None:
 
 
 def test_bad_input_over_http_is_a_problem(stack: Stack) -> None:
-    status, headers, problem = stack.request(
-        "POST", "/complaints", b"{oops", {"Content-Type": "application/json"}
-    )
+    status, headers, problem = stack.request("POST", "/complaints", b"{oops", {"Content-Type": "application/json"})
     assert status == 400
     assert headers["Content-Type"] == "application/problem+json"
     assert problem["detail"]

@@ -50,9 +50,7 @@ def office() -> BusinessCalendar:
 
 def assert_same_instant(actual: datetime, expected: datetime, calendar: Calendar) -> None:
     """Compare real instants (aware datetimes in one zone compare by wall clock) and check the zone."""
-    assert actual.astimezone(UTC) == expected.astimezone(UTC), (
-        f"{actual.isoformat()} != {expected.isoformat()}"
-    )
+    assert actual.astimezone(UTC) == expected.astimezone(UTC), f"{actual.isoformat()} != {expected.isoformat()}"
     assert actual.tzinfo is calendar.tz
     assert actual.utcoffset() == expected.utcoffset()
 
@@ -205,9 +203,7 @@ def test_years_not_touched_do_not_raise(office: BusinessCalendar) -> None:
 
 
 def test_year_before_the_package_data_raises_with_its_range() -> None:
-    with pytest.raises(
-        CalendarNotCovered, match=r"no holiday data for 1949 \(holidays package covers CN from 1950\)"
-    ):
+    with pytest.raises(CalendarNotCovered, match=r"no holiday data for 1949 \(holidays package covers CN from 1950\)"):
         make_office().is_open(sh(1949, 6, 1, 10))
 
 
@@ -305,9 +301,7 @@ def test_split_shift_counts_only_its_pieces() -> None:
 
 @pytest.fixture(scope="module")
 def nights() -> BusinessCalendar:
-    return BusinessCalendar(
-        "nights", SHANGHAI, {day: [parse_range("22:00-06:00")] for day in range(5)}, country=None
-    )
+    return BusinessCalendar("nights", SHANGHAI, {day: [parse_range("22:00-06:00")] for day in range(5)}, country=None)
 
 
 def test_past_midnight_shift_runs_into_the_next_day(nights: BusinessCalendar) -> None:
@@ -343,9 +337,7 @@ def test_past_midnight_shift_adjacent_to_next_day_range_is_one_stretch() -> None
 def test_time_open_twice_over_is_counted_once() -> None:
     # Friday's night shift runs to Saturday 06:00; an extra working Saturday copies Monday's 00:00-08:00.
     weekly = {0: [parse_range("00:00-08:00")], 4: [parse_range("22:00-06:00")]}
-    calendar = BusinessCalendar(
-        "overlapping", SHANGHAI, weekly, country=None, extra_working_days=[date(2026, 11, 21)]
-    )
+    calendar = BusinessCalendar("overlapping", SHANGHAI, weekly, country=None, extra_working_days=[date(2026, 11, 21)])
     assert calendar.measure(sh(2026, 11, 20), sh(2026, 11, 22)) == 10 * HOUR
     assert_same_instant(calendar.add(sh(2026, 11, 20, 22), 10 * HOUR), sh(2026, 11, 21, 8), calendar)
 
@@ -395,9 +387,7 @@ def test_range_covering_the_transition_counts_real_time() -> None:
     assert calendar.measure(berlin(2026, 3, 29), berlin(2026, 3, 30)) == 3 * HOUR
     assert calendar.measure(berlin(2026, 10, 25), berlin(2026, 10, 26)) == 5 * HOUR
     assert_same_instant(calendar.add(berlin(2026, 3, 29, 1), 2 * HOUR), berlin(2026, 3, 29, 4), calendar)
-    assert_same_instant(
-        calendar.add(berlin(2026, 10, 25, 1), 2 * HOUR), berlin(2026, 10, 25, 2, fold=1), calendar
-    )
+    assert_same_instant(calendar.add(berlin(2026, 10, 25, 1), 2 * HOUR), berlin(2026, 10, 25, 2, fold=1), calendar)
     assert_same_instant(calendar.add(berlin(2026, 10, 25, 1), 5 * HOUR), berlin(2026, 10, 25, 5), calendar)
     assert_same_instant(calendar.add(berlin(2026, 10, 25, 1), 6 * HOUR), berlin(2026, 10, 26, 2), calendar)
 
@@ -468,9 +458,7 @@ def test_parse_range_rejects_invalid_ranges(text: str, message: str) -> None:
 )
 def test_overlapping_ranges_are_rejected(weekly: dict[int, list[str]], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        BusinessCalendar(
-            "x", SHANGHAI, {day: [parse_range(t) for t in texts] for day, texts in weekly.items()}
-        )
+        BusinessCalendar("x", SHANGHAI, {day: [parse_range(t) for t in texts] for day, texts in weekly.items()})
 
 
 @pytest.mark.parametrize(

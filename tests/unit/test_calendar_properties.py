@@ -144,9 +144,7 @@ def test_measure_is_additive(name: str) -> None:
         middle = later(start, first)
         end = later(middle, second)
         whole = calendar.measure(start, end)
-        assert calendar.measure(start, middle) + calendar.measure(middle, end) == pytest.approx(
-            whole, abs=1e-6
-        )
+        assert calendar.measure(start, middle) + calendar.measure(middle, end) == pytest.approx(whole, abs=1e-6)
         assert 0 <= whole <= (utc(end) - utc(start)).total_seconds() + 1e-6
 
     check()

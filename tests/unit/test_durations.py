@@ -91,9 +91,7 @@ def test_str_of_a_non_canonical_parse_is_canonical() -> None:
     assert str(parse_target("90m")) == "1h30m"
 
 
-@pytest.mark.parametrize(
-    ("seconds", "text"), [(0, "0s"), (59, "59s"), (60, "1m"), (3661, "1h1m1s"), (86400, "24h")]
-)
+@pytest.mark.parametrize(("seconds", "text"), [(0, "0s"), (59, "59s"), (60, "1m"), (3661, "1h1m1s"), (86400, "24h")])
 def test_format_seconds_uses_compact_style(seconds: int, text: str) -> None:
     assert format_seconds(seconds) == text
 

@@ -14,11 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _requirements(lines: list[str]) -> set[str]:
-    return {
-        re.sub(r"\s+", "", line).lower()
-        for line in lines
-        if line.strip() and not line.lstrip().startswith("#")
-    }
+    return {re.sub(r"\s+", "", line).lower() for line in lines if line.strip() and not line.lstrip().startswith("#")}
 
 
 def test_requirements_txt_lists_exactly_the_runtime_dependencies() -> None:
@@ -33,8 +29,7 @@ def test_every_function_role_gets_the_app_policy() -> None:
     import app as application
 
     functions = ["ApiHandler"] + [
-        "".join(part.capitalize() for part in source.name.split("_"))
-        for source in application.app.event_sources
+        "".join(part.capitalize() for part in source.name.split("_")) for source in application.app.event_sources
     ]
     roles = {entry["Ref"] for entry in resources_of_type("AWS::IAM::ManagedPolicy")["AppPolicy"]["Roles"]}
     assert roles == {f"{name}Role" for name in functions}

@@ -1,0 +1,64 @@
+"""SNS notifier: notices -> PublishBatch (10 a call) on the alerts topic; says which were delivered.
+
+Takes a boto3 SNS client. A failed entry or a failed call is reported, never raised: the notice stays
+pending and a later run retries it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.domain.notices import Notice
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns.client import SNSClient
+
+BATCH_LIMIT = 10
+log = logging.getLogger(__name__)
+
+
+class SnsNotifier:
+    """Publishes notices to one topic, with message attributes for subscription filter policies."""
+
+    def __init__(self, client: SNSClient, topic_arn: str) -> None:
+        self._client = client
+        self._topic = topic_arn
+
+    def publish(self, notices: Sequence[Notice]) -> tuple[set[str], set[str]]:
+        """Publish every notice; returns (delivered notice ids, failed notice ids)."""
+        delivered: set[str] = set()
+        failed: set[str] = set()
+        for start in range(0, len(notices), BATCH_LIMIT):
+            batch = notices[start : start + BATCH_LIMIT]
+            entries: list[dict[str, Any]] = [
+                {
+                    "Id": f"n{index}",
+                    "Subject": notice.subject,
+                    "Message": json.dumps(notice.message(), ensure_ascii=False),
+                    "MessageAttributes": {
+                        name: {"DataType": "String", "StringValue": value}
+                        for name, value in notice.attributes().items()
+                    },
+                }
+                for index, notice in enumerate(batch)
+            ]
+            try:
+                response = self._client.publish_batch(
+                    TopicArn=self._topic,
+                    PublishBatchRequestEntries=entries,  # type: ignore[arg-type]
+                )
+            except (ClientError, BotoCoreError) as exc:
+                log.warning("publish failed for %d notices: %s", len(batch), type(exc).__name__)
+                failed.update(notice.notice_id for notice in batch)
+                continue
+            for success in response.get("Successful", []):
+                delivered.add(batch[int(success["Id"][1:])].notice_id)
+            for failure in response.get("Failed", []):
+                log.warning("publish refused: %s", failure.get("Code"))
+                failed.add(batch[int(failure["Id"][1:])].notice_id)
+        return delivered, failed

@@ -1,0 +1,120 @@
+"""Notices: a complaint at `now` -> the notices its clocks owe (one per clock, cycle, level and audience,
+only the highest level reached) and the complaint with those levels marked. Also the notice texts.
+
+Pure: policies, calendars and `now` are passed in. A notice never carries customer contact details.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib import keys
+from chalicelib.domain import clocks as clock_rules
+from chalicelib.domain.clocks import LEVEL_ORDER, Level
+from chalicelib.domain.model import Complaint
+from chalicelib.domain.policy import PolicySet
+
+_LEVEL_WORDS = {
+    Level.WARNING: "is about to breach",
+    Level.MINOR: "is breached (minor)",
+    Level.MAJOR: "is breached (major)",
+    Level.ESCALATION: "is still breached a working day after its major breach",
+}
+
+
+class Notice(BaseModel):
+    """One alert to one audience; its `notice_id` is stable, usable as a PagerDuty dedup_key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    notice_id: str
+    complaint_id: str
+    clock: str
+    cycle: int
+    level: Level
+    audience: str
+    deadline: str
+    detected_at: str
+    overdue_seconds: int
+    priority: str
+    category: str
+    policy: str
+    assignee: str | None = None
+    link: str
+    summary: str
+
+    @property
+    def subject(self) -> str:
+        """A readable SNS Subject: ASCII, one line, under 100 characters."""
+        return f"[{self.level.value}] {self.clock} {_LEVEL_WORDS[self.level]} - complaint {self.complaint_id[:8]}"[:99]
+
+    def message(self) -> dict[str, object]:
+        """The SNS message body (JSON)."""
+        return self.model_dump(mode="json")
+
+    def attributes(self) -> dict[str, str]:
+        """The SNS message attributes subscriptions filter on."""
+        return {
+            "level": self.level.value,
+            "clock": self.clock,
+            "category": self.category,
+            "priority": self.priority,
+            "audience": self.audience,
+        }
+
+
+def _duration_words(seconds: int) -> str:
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours < 48 else f"{hours // 24} d {hours % 24} h"
+
+
+def owed_notices(
+    complaint: Complaint, now: datetime, policies: PolicySet, base_url: str
+) -> tuple[Complaint, list[Notice]]:
+    """The notices a complaint owes at `now` and the complaint with their levels marked as notified."""
+    facts = complaint.facts()
+    notices: list[Notice] = []
+    updated = dict(complaint.clocks)
+    for name, clock in complaint.clocks.items():
+        level = clock_rules.current_level(clock, now)
+        cycle = clock.cycle
+        if level is None or cycle is None or cycle.deadline is None:
+            continue
+        if cycle.notified is not None and LEVEL_ORDER.index(level) <= LEVEL_ORDER.index(cycle.notified):
+            continue
+        calendar = policies.calendars[clock.calendar]
+        overdue = round(calendar.measure(cycle.deadline, now)) if now > cycle.deadline else 0
+        remaining = round(calendar.measure(now, cycle.deadline)) if now < cycle.deadline else 0
+        deadline = cycle.deadline.astimezone(policies.display.tz)
+        lateness = f"{_duration_words(overdue)} overdue" if overdue else f"{_duration_words(remaining)} left"
+        summary = (
+            f"{name.replace('_', ' ').capitalize()} of complaint {complaint.id} ({complaint.priority.value}, "
+            f"{complaint.category.value}) {_LEVEL_WORDS[level]}: deadline {deadline:%Y-%m-%d %H:%M %z}, {lateness}."
+        )
+        for audience in policies.audiences(level, facts):
+            notices.append(
+                Notice(
+                    notice_id=keys.notice_id(complaint.id, name, cycle.number, level.value, audience),
+                    complaint_id=complaint.id,
+                    clock=name,
+                    cycle=cycle.number,
+                    level=level,
+                    audience=audience,
+                    deadline=deadline.isoformat(),
+                    detected_at=now.astimezone(policies.display.tz).isoformat(),
+                    overdue_seconds=overdue,
+                    priority=complaint.priority.value,
+                    category=complaint.category.value,
+                    policy=f"{complaint.policy.name}@{complaint.policy.version}",
+                    assignee=complaint.assignee,
+                    link=f"{base_url.rstrip('/')}/complaints/{complaint.id}",
+                    summary=summary,
+                )
+            )
+        updated[name] = clock_rules.mark_notified(clock, level)
+    return complaint.model_copy(update={"clocks": updated}), notices

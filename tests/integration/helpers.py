@@ -1,0 +1,62 @@
+"""Test helpers: posting complaints, subscribing a filtered SQS queue to the alerts topic, reading notices."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import boto3
+
+URGENT: dict[str, Any] = {
+    "customer_name": "张三",
+    "customer_email": "zhang.san@example.com",
+    "customer_phone": "13800138000",
+    "category": "service",
+    "priority": "urgent",
+    "subject": "客服没有回电话",
+}
+
+
+def post(api: Any, received_at: datetime, **fields: Any) -> str:
+    payload = {**URGENT, **fields, "received_at": received_at.isoformat()}
+    response = api.http.post(
+        "/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(payload).encode()
+    )
+    assert response.status_code == 201, response.body
+    complaint_id: str = json.loads(response.body)["id"]
+    return complaint_id
+
+
+def subscribe(topic_arn: str, name: str, filter_policy: dict[str, Any] | None = None) -> str:
+    """An SQS queue subscribed to the topic (raw delivery off: the SNS envelope keeps Subject and attributes)."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    sns = boto3.client("sns", region_name="us-east-1")
+    url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    attributes = {"FilterPolicy": json.dumps(filter_policy)} if filter_policy else {}
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes=attributes)
+    return url
+
+
+def received(url: str) -> list[dict[str, Any]]:
+    """Every SNS envelope waiting in the queue (drained)."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    envelopes: list[dict[str, Any]] = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+        messages = got.get("Messages", [])
+        if not messages:
+            return envelopes
+        for message in messages:
+            envelopes.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def notices(url: str) -> list[dict[str, Any]]:
+    """The notice bodies waiting in the queue (drained)."""
+    return [json.loads(envelope["Message"]) for envelope in received(url)]
+
+
+def minutes_ago(now: datetime, minutes: float) -> datetime:
+    return now - timedelta(minutes=minutes)
