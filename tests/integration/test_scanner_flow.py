@@ -3,6 +3,7 @@ an SQS subscription with a filter policy that receives exactly the expected noti
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -70,13 +71,14 @@ def test_notice_format_and_envelope(api: Any, everything: str, monkeypatch: pyte
     assert len(envelopes) == 2
     envelope = envelopes[0]
     assert envelope["Subject"].startswith("[minor] first_response")
-    assert envelope["Subject"].isascii() and len(envelope["Subject"]) < 100
+    assert envelope["Subject"].isascii()
+    assert len(envelope["Subject"]) < 100
     attributes = {name: value["Value"] for name, value in envelope["MessageAttributes"].items()}
     assert attributes["level"] == "minor"
     assert attributes["clock"] == "first_response"
     assert attributes["category"] == "service"
     assert attributes["priority"] == "urgent"
-    notice = __import__("json").loads(envelope["Message"])
+    notice = json.loads(envelope["Message"])
     assert set(notice) >= {
         "notice_id", "complaint_id", "clock", "level", "audience", "deadline", "detected_at",
         "overdue_seconds", "priority", "category", "policy", "summary",
