@@ -48,6 +48,10 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's own access log
         from moto.server import ThreadedMotoServer
 
+        from infra import moto_fixes
+
+        moto_fixes.apply()
+
         self.emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=self.emulator_port, verbose=False)
         self.emulator.start()
         import boto3

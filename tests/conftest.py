@@ -12,7 +12,10 @@ import pytest
 from moto import mock_aws
 
 from chalicelib import wiring
+from infra import moto_fixes
 from infra.definitions import LocalResources, create_resources
+
+moto_fixes.apply()
 
 STAFF_TOKEN = "test-staff-token"
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}

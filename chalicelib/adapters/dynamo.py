@@ -5,6 +5,7 @@ Takes a boto3 DynamoDB client; turns ClientError codes into domain errors. Keys 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -74,6 +75,8 @@ class DuplicateDelivery(Exception):
 def complaint_values(complaint: Complaint, due_shard: str | None, next_due: str | None) -> dict[str, Any]:
     """The attributes of a complaint item: the model, its key, and its due-index entry when pending."""
     values = complaint.model_dump(mode="json")
+    # The clocks are read and written whole, never queried: one compact JSON string keeps items small.
+    values["clocks"] = json.dumps(values["clocks"], separators=(",", ":"), ensure_ascii=False)
     values.update(keys.complaint_key(complaint.id))
     values[keys.DUE_SHARD_ATTR] = due_shard if next_due is not None else None
     values[keys.NEXT_DUE_ATTR] = next_due
@@ -83,7 +86,7 @@ def complaint_values(complaint: Complaint, due_shard: str | None, next_due: str 
 
 def complaint_from(values: Mapping[str, Any]) -> Complaint:
     """A complaint item's plain values -> the model."""
-    return Complaint.model_validate(values)
+    return Complaint.model_validate({**values, "clocks": json.loads(values["clocks"])})
 
 
 class ComplaintRepository:
