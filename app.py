@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEvent, Rate, Request, Response
+from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Request, Response
 
 from chalicelib import wiring
 from chalicelib.domain.errors import DomainError, NotFound
@@ -134,4 +134,13 @@ def scan_due(event: CloudWatchEvent) -> None:
     report = wiring.scanner().run(
         wiring.utc_now(), time_left=lambda: float(context.get_remaining_time_in_millis()) / 1000.0
     )
-    app.log.info("scan %s", json.dumps(report.as_dict()))
+    if report.complaints or report.retried or report.stopped_early:
+        app.log.info("scan %s", json.dumps(report.as_dict()))
+
+
+@app.schedule(Cron(0, "*", "?", "*", "*", "*"), name="send_digests")
+def send_digests(event: CloudWatchEvent) -> None:
+    """Every hour: the escalation digest of the hour just ended (or the daily summary), once per audience."""
+    report = wiring.digests().run(wiring.utc_now())
+    if report.sent or report.failed:
+        app.log.info("digests %s", json.dumps(report.__dict__))

@@ -16,6 +16,8 @@ COMPLAINT_SK = "C"
 IDEMPOTENCY_SK = "K"
 EVENT_PREFIX = "E#"
 DUE_INDEX = "due"
+AUDIENCE_INDEX = "by_audience"
+DETECTED_KEY_ATTR = "detected_key"
 DUE_SHARD_ATTR = "due_shard"
 NEXT_DUE_ATTR = "next_due"
 

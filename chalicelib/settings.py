@@ -24,6 +24,8 @@ class Settings(BaseModel):
     due_shards: int = Field(default=4, ge=1, le=64)
     max_body_bytes: int = 64 * 1024
     public_base_url: str = "http://127.0.0.1:8000"
+    digest_sender: str = "sla-monitor@example.com"
+    ses_configuration_set: str = ""
     staff_token_hashes: str = ""
     staff_tokens: str = ""
 

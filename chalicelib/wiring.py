@@ -12,6 +12,7 @@ from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamo import ComplaintRepository
+    from chalicelib.services.digests import DigestService
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.scanner import Scanner
 
@@ -80,11 +81,24 @@ def scanner() -> Scanner:
 
 
 @lru_cache(maxsize=1)
+def digests() -> DigestService:
+    from chalicelib.adapters.digest_store import DigestStore
+    from chalicelib.adapters.ses import SesMailer
+    from chalicelib.services.digests import DigestService
+
+    current = settings()
+    mailer = SesMailer(client("ses"), current.digest_sender, current.ses_configuration_set or None)
+    return DigestService(
+        DigestStore(client("dynamodb"), current.table_name), mailer, policies(), current.public_base_url
+    )
+
+
+@lru_cache(maxsize=1)
 def authenticator() -> StaffAuthenticator:
     return StaffAuthenticator(settings().staff_hashes())
 
 
 def reset() -> None:
     """Forget everything built (tests change the environment between cases)."""
-    for built in (settings, policies, client, repository, intake, scanner, authenticator):
+    for built in (settings, policies, client, repository, intake, scanner, digests, authenticator):
         built.cache_clear()

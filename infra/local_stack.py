@@ -137,12 +137,12 @@ class LocalStack:
         _say("Ctrl-C stops everything.")
 
     def _run_schedules(self) -> None:
-        from chalice.app import CloudWatchEventConfig
+        from chalice.app import ScheduledEventConfig
         from chalice.local import LambdaContext
 
         while not self.stopping.wait(self.interval):
             for source in self.app.event_sources:
-                if not isinstance(source, CloudWatchEventConfig):
+                if not isinstance(source, ScheduledEventConfig):
                     continue
                 handler = getattr(self.app_module, source.name)
                 event = {

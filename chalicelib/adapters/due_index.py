@@ -55,6 +55,7 @@ def notice_values(notice: Notice, pending_until: str | None, shard: str, attempt
     values.update(keys.notice_key(notice.complaint_id, notice.clock, notice.cycle, notice.level.value, notice.audience))
     values["kind"] = "notice"
     values["attempts"] = attempts
+    values[keys.DETECTED_KEY_ATTR] = keys.due_value(datetime.fromisoformat(notice.detected_at))
     if pending_until is None:
         values["status"] = "sent"
         values["sent_at"] = now

@@ -232,6 +232,17 @@ class EscalationLadder(_Strict):
     also: list[ExtraAudience] = Field(default_factory=list)
 
 
+class DigestSpec(_Strict):
+    """Escalation emails: an hourly digest for each hour `hourly_calendar` was open, a daily summary at
+    `daily_at` (policy time zone), each to the `recipients` of an audience."""
+
+    hourly_calendar: str | None = "office"
+    daily_at: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):00$")] | None = "09:00"
+    recipients: dict[Audience, list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]]] = Field(
+        default_factory=dict
+    )
+
+
 class PolicyEntry(_Strict):
     name: str = Field(min_length=1, max_length=80)
     match: Match = Field(default_factory=Match)
@@ -247,6 +258,7 @@ class PolicyFile(_Strict):
     grading: Grading = Field(default_factory=Grading)
     clocks: dict[ClockName, ClockRules]
     escalation: EscalationLadder = Field(default_factory=EscalationLadder)
+    digests: DigestSpec = Field(default_factory=DigestSpec)
     policies: list[PolicyEntry] = Field(min_length=1)
 
     @field_validator("timezone")
@@ -282,6 +294,9 @@ class PolicyFile(_Strict):
             raise ValueError(
                 f"policies.{last}.match: the last policy must be a catch-all (no `match`), so every complaint gets one"
             )
+        hourly = self.digests.hourly_calendar
+        if hourly is not None and hourly not in self.calendars:
+            raise ValueError(f"digests.hourly_calendar: unknown calendar {hourly!r}")
         step = self.escalation.escalation
         if step is not None and step.calendar not in self.calendars:
             raise ValueError(f"escalation.escalation.calendar: unknown calendar {step.calendar!r}")

@@ -1,0 +1,51 @@
+"""SES mailer: a rendered digest -> one MIME multipart/alternative email (text + HTML) via SendRawEmail.
+
+Takes a boto3 SES client. Raises `Unavailable` when SES fails, so the caller can release its claim and retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.domain.digest import Digest
+from chalicelib.domain.errors import Unavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_ses.client import SESClient
+
+
+class SesMailer:
+    """Sends digests from one sender address, optionally through an SES configuration set."""
+
+    def __init__(self, client: SESClient, sender: str, configuration_set: str | None = None) -> None:
+        self._client = client
+        self._sender = sender
+        self._configuration_set = configuration_set
+
+    def send(self, recipients: Sequence[str], digest: Digest, reference: str) -> str:
+        """Send the digest; `reference` (stable per digest) becomes its Message-ID. Returns SES's message id."""
+        message = EmailMessage()
+        message["Subject"] = digest.subject
+        message["From"] = self._sender
+        message["To"] = ", ".join(recipients)
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid(idstring=reference, domain="complaint-sla-monitor")
+        message.set_content(digest.text)
+        message.add_alternative(digest.html, subtype="html")
+        kwargs: dict[str, object] = {
+            "Source": self._sender,
+            "Destinations": list(recipients),
+            "RawMessage": {"Data": message.as_bytes()},
+        }
+        if self._configuration_set:
+            kwargs["ConfigurationSetName"] = self._configuration_set
+        try:
+            response = self._client.send_raw_email(**kwargs)  # type: ignore[arg-type]
+        except (ClientError, BotoCoreError) as exc:
+            raise Unavailable(f"SES did not take the digest ({type(exc).__name__}).") from exc
+        return str(response["MessageId"])

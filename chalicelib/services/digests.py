@@ -1,0 +1,93 @@
+"""Send escalation digests: the hour (or the day, at the daily time) that just ended -> per audience with
+recipients, the notices it received in that window and their complaints now -> one email, only when there is
+something to report, claimed first so a retried or overlapping invocation never sends it twice."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from chalicelib.adapters.digest_store import DigestStore
+from chalicelib.adapters.ses import SesMailer
+from chalicelib.domain.digest import digest_entries, hourly_slots, render
+from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.policy import PolicySet
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DigestReport:
+    """What one invocation did."""
+
+    window: str = ""
+    sent: dict[str, int] = field(default_factory=dict)
+    empty: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A digest window: its kind and key, and the instants it covers."""
+
+    key: str
+    title: str
+    start: datetime
+    end: datetime
+
+
+class DigestService:
+    """One scheduled invocation of the digest emails."""
+
+    def __init__(self, store: DigestStore, mailer: SesMailer, policies: PolicySet, base_url: str) -> None:
+        self._store = store
+        self._mailer = mailer
+        self._policies = policies
+        self._base_url = base_url
+
+    def window(self, now: datetime) -> Window | None:
+        """The window due at `now`: the daily summary at the daily hour, else the hour just ended if the
+        hourly calendar was open in it (reaching back over closed hours), else none."""
+        spec = self._policies.file.digests
+        local = now.astimezone(self._policies.display.tz)
+        hour_end = local.replace(minute=0, second=0, microsecond=0)
+        if spec.daily_at is not None and hour_end.hour == int(spec.daily_at[:2]):
+            return Window(f"daily#{hour_end:%Y-%m-%d}", "Daily summary", hour_end - timedelta(days=1), hour_end)
+        if spec.hourly_calendar is None:
+            return None
+        due, start = hourly_slots(self._policies.calendars[spec.hourly_calendar], hour_end)
+        if not due:
+            return None
+        return Window(f"hourly#{hour_end:%Y-%m-%dT%H}", "Hourly digest", start, hour_end)
+
+    def run(self, now: datetime) -> DigestReport:
+        """Send the digests due at `now`, each at most once."""
+        window = self.window(now)
+        report = DigestReport(window="" if window is None else window.key)
+        if window is None:
+            return report
+        for audience, recipients in self._policies.file.digests.recipients.items():
+            if not recipients:
+                continue
+            notices = self._store.notices_for(audience, window.start, window.end)
+            complaints = self._store.complaints({n.complaint_id for n in notices}) if notices else {}
+            entries = digest_entries(notices, complaints, now, self._policies, self._base_url)
+            if not entries:
+                report.empty.append(audience)
+                continue
+            if not self._store.claim(audience, window.key, now):
+                report.skipped.append(audience)
+                continue
+            digest = render(audience, window.title, entries, (window.start, window.end))
+            try:
+                message_id = self._mailer.send(recipients, digest, f"{window.key}.{audience}")
+            except Unavailable:
+                self._store.release(audience, window.key)
+                report.failed.append(audience)
+                log.warning("digest %s for %s not sent; the next run retries", window.key, audience)
+                continue
+            self._store.mark_sent(audience, window.key, message_id, len(entries), now)
+            report.sent[audience] = len(entries)
+        return report

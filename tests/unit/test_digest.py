@@ -1,0 +1,74 @@
+"""Digest entries and rendering (pure): masking, ordering, warnings vs breaches, escaping."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.domain.digest import digest_entries, mask_email, mask_name, mask_phone, render
+from chalicelib.domain.intake import validate_submission
+from chalicelib.domain.model import Complaint
+from chalicelib.domain.notices import Notice, owed_notices
+from chalicelib.services.intake import build_complaint
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 17, 10, 40, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("masked", "expected"),
+    [
+        (mask_name("张三"), "张*"),
+        (mask_name("欧阳娜娜"), "欧***"),
+        (mask_name("John Smith"), "J*** S****"),
+        (mask_phone("13800138000"), "138****8000"),
+        (mask_phone("+86 138 0013 8000"), "861******8000"),
+        (mask_email("zhang.san@example.com"), "z***@example.com"),
+    ],
+)
+def test_customer_details_are_masked(masked: str, expected: str) -> None:
+    assert masked == expected
+
+
+def _complaint(minutes_ago: int, subject: str = "s", complaint_id: str = "c") -> Complaint:
+    data = {
+        "customer_name": "张三",
+        "customer_phone": "13800138000",
+        "category": "service",
+        "priority": "urgent",
+        "subject": subject,
+        "received_at": (NOW - timedelta(minutes=minutes_ago)).isoformat(),
+    }
+    return build_complaint(validate_submission(data, NOW), wiring.policies(), complaint_id, NOW, "test")
+
+
+def test_breaches_come_first_by_severity_then_warnings_by_deadline() -> None:
+    policies = wiring.policies()
+    complaints = {}
+    notices: list[Notice] = []
+    for complaint_id, minutes in (("warn-late", 28), ("warn-early", 24), ("minor", 40), ("major", 70)):
+        complaint = _complaint(minutes, complaint_id=complaint_id)
+        updated, owed = owed_notices(complaint, NOW, policies, "https://sla.example.com")
+        complaints[complaint_id] = updated
+        notices.extend(n for n in owed if n.audience in ("on_call", "marketing_director"))
+    entries = digest_entries(notices, complaints, NOW, policies, "https://sla.example.com")
+    assert [e.complaint_id for e in entries] == ["major", "minor", "warn-late", "warn-early"]
+    digest = render("on_call", "Hourly digest", entries, (NOW - timedelta(hours=1), NOW))
+    assert digest.subject == "[complaint SLA] Hourly digest for on_call: 2 breached, 2 about to breach"
+    assert "2 min left" in digest.text
+    assert "10 min overdue" in digest.text
+    assert "https://sla.example.com/complaints/major" in digest.html
+
+
+def test_a_clock_no_longer_running_is_left_out() -> None:
+    policies = wiring.policies()
+    complaint = _complaint(40)
+    updated, owed = owed_notices(complaint, NOW, policies, "")
+    stopped = updated.model_copy(
+        update={"clocks": {name: clock.model_copy(update={"cycle": None}) for name, clock in updated.clocks.items()}}
+    )
+    assert digest_entries(owed, {"c": stopped}, NOW, policies, "") == []
+    assert digest_entries(owed, {}, NOW, policies, "") == []
