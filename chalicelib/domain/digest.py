@@ -115,7 +115,7 @@ def digest_entries(
         cycle = clock.cycle
         if not clock.active or cycle.deadline is None:
             continue
-        calendar = policies.calendars[clock.calendar]
+        calendar = policies.calendar(clock.calendar)
         moment = cycle.paused_at or now
         level = notice.level
         reached = current_level(clock, now)

@@ -87,7 +87,7 @@ def owed_notices(
             continue
         if cycle.notified is not None and LEVEL_ORDER.index(level) <= LEVEL_ORDER.index(cycle.notified):
             continue
-        calendar = policies.calendars[clock.calendar]
+        calendar = policies.calendar(clock.calendar)
         overdue = round(calendar.measure(cycle.deadline, now)) if now > cycle.deadline else 0
         remaining = round(calendar.measure(now, cycle.deadline)) if now < cycle.deadline else 0
         deadline = cycle.deadline.astimezone(policies.display.tz)

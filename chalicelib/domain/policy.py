@@ -236,8 +236,8 @@ class DigestSpec(_Strict):
     """Escalation emails: an hourly digest for each hour `hourly_calendar` was open, a daily summary at
     `daily_at` (policy time zone), each to the `recipients` of an audience."""
 
-    hourly_calendar: str | None = "office"
-    daily_at: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):00$")] | None = "09:00"
+    hourly_calendar: str | None = None
+    daily_at: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):00$")] | None = None
     recipients: dict[Audience, list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]]] = Field(
         default_factory=dict
     )
@@ -314,6 +314,10 @@ class PolicySet:
     @property
     def version(self) -> str:
         return self.file.version
+
+    def calendar(self, name: str) -> Calendar:
+        """A calendar by name; one a newer policy file dropped counts as always open (wall-clock time)."""
+        return self.calendars.get(name) or AlwaysOpen(name=name, tz=self.display.tz)
 
     def select(self, facts: Mapping[str, str]) -> PolicyEntry:
         """The first policy whose `match` holds for the complaint's facts (the last is a catch-all)."""

@@ -116,7 +116,7 @@ class IntakeService:
         complaint = build_complaint(submission, self._policies, uuid.uuid4().hex, now, delivery.source)
         for clock in complaint.clocks.values():
             if clock.cycle is not None and clock.cycle.error:
-                log.error("complaint %s clock %s has no deadline: %s", complaint.id, clock.name, clock.cycle.error)
+                log.error("complaint %s clock %s: %s", complaint.id, clock.name, clock.cycle.error)
         event = AuditEvent(
             sequence=1,
             type="received",

@@ -71,4 +71,4 @@ def test_the_local_stack_writes_each_email_to_the_outbox(aws: LocalResources, tm
     assert len(files) == 1
     parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert str(parsed["Subject"]).strip() == "[complaint SLA] test"
-    assert "你好" in parsed.get_content()  # type: ignore[attr-defined]
+    assert "你好" in parsed.get_content()

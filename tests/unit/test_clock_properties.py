@@ -134,6 +134,7 @@ version: berlin
 timezone: Europe/Berlin
 calendars:
   24x7: {timezone: Europe/Berlin}
+  office: {timezone: Europe/Berlin, hours: {mon: ["09:00-17:00"]}}
 clocks:
   resolution: {starts_on: [received], stops_on: [resolve]}
 policies:

@@ -194,6 +194,7 @@ SELECTION = """
 version: selection-test
 calendars:
   24x7: {}
+  office: {hours: {mon: ["09:00-17:00"]}}
 clocks:
   first_response: {starts_on: [received], stops_on: [respond]}
 policies:
