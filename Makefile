@@ -30,16 +30,16 @@ typecheck: $(STAMP)
 package: $(STAMP)
 	rm -rf build/$(STAGE)
 	$(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/resources.yaml build/$(STAGE)
-	@echo "deployable template: build/$(STAGE)/sam.json"
+	@echo "deployable template: build/$(STAGE)/sam.yaml"
 
 cfn-lint: $(STAMP)
 	$(MAKE) --no-print-directory package STAGE=prod >/dev/null
-	$(VENV)/bin/cfn-lint build/prod/sam.json
+	$(VENV)/bin/cfn-lint build/prod/sam.yaml
 
 # Real AWS only (needs credentials and an S3 bucket for the package): see README "Deploy".
 deploy: package
 	@test -n "$(ARTIFACT_BUCKET)" || (echo "set ARTIFACT_BUCKET=<an S3 bucket for the Lambda package>" && exit 2)
-	aws cloudformation package --template-file build/$(STAGE)/sam.json --s3-bucket $(ARTIFACT_BUCKET) \
+	aws cloudformation package --template-file build/$(STAGE)/sam.yaml --s3-bucket $(ARTIFACT_BUCKET) \
 	  --output-template-file build/$(STAGE)/packaged.yaml
 	aws cloudformation deploy --template-file build/$(STAGE)/packaged.yaml --stack-name complaint-sla-monitor-$(STAGE) \
 	  --capabilities CAPABILITY_IAM --parameter-overrides Stage=$(STAGE)

@@ -17,6 +17,9 @@ IDEMPOTENCY_SK = "K"
 EVENT_PREFIX = "E#"
 DUE_INDEX = "due"
 AUDIENCE_INDEX = "by_audience"
+LIST_INDEX = "by_status"
+LIST_STATUS_ATTR = "list_status"
+LIST_RECEIVED_ATTR = "list_received"
 DETECTED_KEY_ATTR = "detected_key"
 DUE_SHARD_ATTR = "due_shard"
 NEXT_DUE_ATTR = "next_due"
@@ -52,6 +55,11 @@ def due_shard(complaint_id: str, shards: int) -> str:
 def due_entry(complaint_id: str, moment: datetime | None, shards: int) -> tuple[str, str] | None:
     """A due-index entry (shard, next_due) for something pending at `moment`; None when nothing is."""
     return None if moment is None else (due_shard(complaint_id, shards), due_value(moment))
+
+
+def list_received(received_at: datetime, complaint_id: str) -> str:
+    """The listing index's sort key: receipt time (UTC, fixed width), then id, so the order is total."""
+    return f"{due_value(received_at)}#{complaint_id}"
 
 
 def due_value(moment: datetime) -> str:

@@ -20,10 +20,11 @@ from chalicelib.adapters.dynamo import (
     complaint_from,
     complaint_values,
     error_code,
+    event_values,
     from_item,
     to_item,
 )
-from chalicelib.domain.model import Complaint
+from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.notices import Notice
 
 if TYPE_CHECKING:
@@ -117,7 +118,9 @@ class DueIndex:
         staff update) got there first, and nothing is written.
         """
         shard, next_due = due if due is not None else (None, None)
-        stored = updated.model_copy(update={"version": seen.version + 1})
+        first = updated.event_count + 1
+        count = updated.event_count + len(notices)
+        stored = updated.model_copy(update={"version": seen.version + 1, "event_count": count})
         items: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -136,6 +139,27 @@ class DueIndex:
                     "Put": {
                         "TableName": self._table,
                         "Item": to_item(values),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        for number, notice in enumerate(notices):
+            event = AuditEvent(
+                sequence=first + number,
+                type="notice",
+                at=datetime.fromisoformat(notice.detected_at),
+                recorded_at=datetime.fromisoformat(notice.detected_at),
+                by="scanner",
+                status_before=updated.status,
+                status_after=updated.status,
+                details={"notice_id": notice.notice_id, "clock": notice.clock, "level": notice.level.value,
+                         "audience": notice.audience},
+            )  # fmt: skip
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(event_values(updated.id, event)),
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 }

@@ -80,8 +80,19 @@ def complaint_values(complaint: Complaint, due_shard: str | None, next_due: str 
     values.update(keys.complaint_key(complaint.id))
     values[keys.DUE_SHARD_ATTR] = due_shard if next_due is not None else None
     values[keys.NEXT_DUE_ATTR] = next_due
+    values[keys.LIST_STATUS_ATTR] = complaint.status.value
+    values[keys.LIST_RECEIVED_ATTR] = keys.list_received(complaint.received_at, complaint.id)
     values["kind"] = "complaint"
     return values
+
+
+def event_values(complaint_id: str, event: AuditEvent) -> dict[str, Any]:
+    """The attributes of an audit event item, under its complaint."""
+    return event.model_dump(mode="json") | {
+        keys.TABLE_PK: keys.complaint_pk(complaint_id),
+        keys.TABLE_SK: keys.event_sk(event.sequence),
+        "kind": "event",
+    }
 
 
 def complaint_from(values: Mapping[str, Any]) -> Complaint:
@@ -126,10 +137,81 @@ class ComplaintRepository:
                 "kind": "idempotency",
             }
             items.append({"Put": {"TableName": self._table, "Item": to_item(record), "ConditionExpression": not_there}})
-        items.append({"Put": {"TableName": self._table, "Item": to_item(self._event_values(complaint.id, event))}})
+        items.append({"Put": {"TableName": self._table, "Item": to_item(event_values(complaint.id, event))}})
         self._transact(items, claims)
 
-    def _transact(self, items: list[dict[str, Any]], claims: Sequence[IdempotencyClaim]) -> None:
+    def record(
+        self,
+        before: Complaint,
+        updated: Complaint,
+        event: AuditEvent,
+        due: tuple[str, str] | None,
+        claim: IdempotencyClaim | None,
+    ) -> bool:
+        """Store a staff change: the complaint (if still at the version read), its audit event and the request's
+        idempotency record, at once. False when the complaint changed meanwhile (nothing written)."""
+        shard, next_due = due if due is not None else (None, None)
+        stored = updated.model_copy(update={"version": before.version + 1})
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(complaint_values(stored, shard, next_due)),
+                    "ConditionExpression": "version = :seen",
+                    "ExpressionAttributeValues": to_item({":seen": before.version}),
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(event_values(updated.id, event)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ]
+        claims = [claim] if claim is not None else []
+        for each in claims:
+            record = keys.idempotency_key(each.scope, each.value) | {
+                "complaint_id": updated.id,
+                "fingerprint": each.fingerprint,
+                "kind": "idempotency",
+            }
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(record),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        try:
+            self._transact(items, claims, claim_offset=2)
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def page(
+        self, status: str, since: str, until: str, limit: int, start: dict[str, Any] | None
+    ) -> tuple[list[Complaint], dict[str, Any] | None]:
+        """One page of complaints of a status received in [since, until], newest first (the by_status index)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": keys.LIST_INDEX,
+            "KeyConditionExpression": "list_status = :status AND list_received BETWEEN :since AND :until",
+            "ExpressionAttributeValues": to_item({":status": status, ":since": since, ":until": until}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        response = self._call(self._client.query, **kwargs)
+        found = [complaint_from(from_item(item)) for item in response.get("Items", [])]
+        return found, response.get("LastEvaluatedKey")
+
+    def _transact(self, items: list[dict[str, Any]], claims: Sequence[IdempotencyClaim], claim_offset: int = 1) -> None:
         for attempt in range(self._attempts):
             try:
                 self._client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
@@ -139,8 +221,8 @@ class ComplaintRepository:
                 if code == "TransactionCanceledException":
                     reasons = exc.response.get("CancellationReasons", [])
                     for index, reason in enumerate(reasons):
-                        if reason.get("Code") == "ConditionalCheckFailed" and 1 <= index <= len(claims):
-                            raise DuplicateDelivery(claims[index - 1]) from exc
+                        if reason.get("Code") == "ConditionalCheckFailed" and 0 <= index - claim_offset < len(claims):
+                            raise DuplicateDelivery(claims[index - claim_offset]) from exc
                     if not any(r.get("Code") in RETRYABLE for r in reasons):
                         raise
                 elif code not in RETRYABLE:
@@ -150,14 +232,6 @@ class ComplaintRepository:
             if attempt + 1 < self._attempts:
                 time.sleep(0.05 * 2**attempt)
         raise Unavailable("The complaint store is busy; nothing was stored. Please retry.", retry_after=2)
-
-    @staticmethod
-    def _event_values(complaint_id: str, event: AuditEvent) -> dict[str, Any]:
-        return event.model_dump(mode="json") | {
-            keys.TABLE_PK: keys.complaint_pk(complaint_id),
-            keys.TABLE_SK: keys.event_sk(event.sequence),
-            "kind": "event",
-        }
 
     def complaint_for(self, claim: IdempotencyClaim) -> tuple[str, str] | None:
         """The (complaint id, fingerprint) an idempotency key is bound to, if any."""

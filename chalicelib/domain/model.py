@@ -85,6 +85,10 @@ class Complaint(BaseModel):
     external_id: str | None = None
     source: str = "default"
     assignee: str | None = None
+    paused_reason: str | None = None
+    satisfaction: int | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
     policy: PolicyRef
     clocks: dict[str, Clock] = Field(default_factory=dict)
     version: int = 1
