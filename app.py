@@ -14,8 +14,8 @@ from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Request, Response
 from chalicelib import wiring
 from chalicelib.domain.errors import DomainError, NotFound
 from chalicelib.services.intake import DeliveryKeys
-from chalicelib.views import complaint_view
-from chalicelib.web import PROBLEM_CONTENT_TYPE, Problem, parse_form_body, problem_for, server_error
+from chalicelib.views import complaint_view, event_view
+from chalicelib.web import PROBLEM_CONTENT_TYPE, Problem, list_query, parse_form_body, problem_for, server_error
 
 app = Chalice(app_name="complaint-sla-monitor")
 app.log.setLevel(logging.INFO)
@@ -119,12 +119,71 @@ def post_complaint() -> Response:
 @staff_only
 def get_complaint(complaint_id: str) -> Response:
     """One complaint with its clocks, for staff."""
-    if not COMPLAINT_ID.match(complaint_id):
-        raise NotFound("No complaint has this id.")
-    complaint = wiring.repository().get(complaint_id)
-    if complaint is None:
-        raise NotFound("No complaint has this id.")
+    complaint = wiring.workflow().get(_complaint_id(complaint_id))
     return json_response(complaint_view(complaint, wiring.utc_now(), wiring.policies(), staff=True))
+
+
+@app.route("/complaints/{complaint_id}/events", methods=["POST"], content_types=["*/*"])
+@answers_problems
+@staff_only
+def post_event(complaint_id: str) -> Response:
+    """A staff event (respond, resolve, confirm, ...): the complaint after it, with its clocks."""
+    complaint_id = _complaint_id(complaint_id)
+    data = _json_object()
+    now = wiring.utc_now()
+    complaint, applied = wiring.workflow().record(complaint_id, data, _header("idempotency-key"), now)
+    app.log.info("complaint %s event %s%s", complaint_id, data.get("type"), "" if applied else " (repeat)")
+    return json_response(complaint_view(complaint, now, wiring.policies(), staff=True), 200)
+
+
+@app.route("/complaints/{complaint_id}/events", methods=["GET"])
+@answers_problems
+@staff_only
+def get_events(complaint_id: str) -> Response:
+    """The audit trail of a complaint, oldest first: every staff event and every notice."""
+    events = wiring.workflow().trail(_complaint_id(complaint_id))
+    policies = wiring.policies()
+    return json_response({"items": [event_view(event, policies) for event in events]})
+
+
+@app.route("/complaints", methods=["GET"])
+@answers_problems
+@staff_only
+def list_complaints() -> Response:
+    """Complaints by status (newest first), filtered, a page at a time (`cursor` from `next_cursor`)."""
+    query = list_query(_request().query_params or {})
+    now = wiring.utc_now()
+    found, cursor = wiring.workflow().list(query, now)
+    policies = wiring.policies()
+    items = [complaint_view(complaint, now, policies, staff=True) for complaint in found]
+    return json_response({"items": items, "next_cursor": cursor})
+
+
+@app.route("/openapi.json", methods=["GET"])
+@answers_problems
+def openapi() -> Response:
+    """The OpenAPI 3.1 document of this API."""
+    from chalicelib.openapi import document
+
+    return json_response(document())
+
+
+def _complaint_id(value: str) -> str:
+    if not COMPLAINT_ID.match(value):
+        raise NotFound("No complaint has this id.")
+    return value
+
+
+def _json_object() -> dict[str, Any]:
+    request = _request()
+    raw = request.raw_body or b""
+    body = raw.encode("utf-8") if isinstance(raw, str) else raw
+    content_type = request.headers.get("content-type")
+    if not (content_type or "").lower().startswith("application/json"):
+        from chalicelib.domain.errors import UnsupportedMediaType
+
+        raise UnsupportedMediaType("Send the event as application/json.")
+    return parse_form_body(content_type, body, wiring.settings().max_body_bytes)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="scan_due")

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import clocks as clock_rules
-from chalicelib.domain.model import Complaint
+from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.policy import PolicySet
+from chalicelib.domain.workflow import allowed_events
 
 
 def complaint_view(complaint: Complaint, now: datetime, policies: PolicySet, *, staff: bool) -> dict[str, Any]:
@@ -36,5 +37,27 @@ def complaint_view(complaint: Complaint, now: datetime, policies: PolicySet, *, 
         shown["customer_tier"] = complaint.customer_tier
         shown["description"] = complaint.description
         shown["assignee"] = complaint.assignee
+        shown["paused_reason"] = complaint.paused_reason
+        shown["satisfaction"] = complaint.satisfaction
+        shown["resolved_at"] = (
+            None if complaint.resolved_at is None else complaint.resolved_at.astimezone(zone).isoformat()
+        )
+        shown["closed_at"] = None if complaint.closed_at is None else complaint.closed_at.astimezone(zone).isoformat()
+        shown["allowed_events"] = list(allowed_events(complaint))
         shown["created_at"] = complaint.created_at.astimezone(zone).isoformat()
     return shown
+
+
+def event_view(event: AuditEvent, policies: PolicySet) -> dict[str, Any]:
+    """An audit event as the API returns it, times in the policy's zone."""
+    zone = policies.display.tz
+    return {
+        "sequence": event.sequence,
+        "type": event.type,
+        "at": event.at.astimezone(zone).isoformat(),
+        "recorded_at": event.recorded_at.astimezone(zone).isoformat(),
+        "by": event.by,
+        "status_before": None if event.status_before is None else event.status_before.value,
+        "status_after": event.status_after.value,
+        "details": dict(event.details),
+    }

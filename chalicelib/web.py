@@ -9,6 +9,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import Message
 from typing import Any
 from urllib.parse import parse_qsl
@@ -17,12 +18,14 @@ from chalicelib.domain.errors import (
     BodyTooLarge,
     Conflict,
     DomainError,
+    FieldError,
     InvalidFields,
     MalformedBody,
     NotFound,
     Unavailable,
     UnsupportedMediaType,
 )
+from chalicelib.domain.listing import ListQuery
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -209,3 +212,58 @@ def parse_form(text: str) -> dict[str, str]:
             raise MalformedBody(f"The form has the field {key[:60]!r} twice.")
         fields[key] = value
     return fields
+
+
+_LIST_CHOICES = {
+    "status": ("open", "resolved", "closed"),
+    "grade": ("ok", "warning", "minor", "major"),
+    "priority": ("urgent", "important", "general"),
+    "category": ("service", "staff", "product_quality"),
+}
+
+
+def list_query(params: Mapping[str, str]) -> ListQuery:
+    """GET /complaints query parameters -> a `ListQuery`; every bad parameter named."""
+    errors: list[FieldError] = []
+    values: dict[str, Any] = {}
+    for name, choices in _LIST_CHOICES.items():
+        value = params.get(name)
+        if value is not None:
+            if value in choices:
+                values[name] = value
+            else:
+                errors.append(FieldError(name, "must be one of " + ", ".join(choices)))
+    assignee = params.get("assignee")
+    if assignee is not None:
+        if 0 < len(assignee) <= 100:
+            values["assignee"] = assignee
+        else:
+            errors.append(FieldError("assignee", "must be 1-100 characters"))
+    for name in ("received_from", "received_to"):
+        value = params.get(name)
+        if value is None:
+            continue
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            errors.append(FieldError(name, "is not an ISO 8601 date-time"))
+            continue
+        if moment.tzinfo is None:
+            errors.append(FieldError(name, "must include a UTC offset"))
+        else:
+            values[name] = moment
+    limit = params.get("limit")
+    if limit is not None:
+        if limit.isascii() and limit.isdigit() and 1 <= int(limit) <= 100:
+            values["limit"] = int(limit)
+        else:
+            errors.append(FieldError("limit", "must be a whole number from 1 to 100"))
+    cursor = params.get("cursor")
+    if cursor is not None:
+        if 0 < len(cursor) <= 512:
+            values["cursor"] = cursor
+        else:
+            errors.append(FieldError("cursor", "is not a cursor this listing gave out"))
+    if errors:
+        raise InvalidFields(errors)
+    return ListQuery(**values)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from chalicelib.services.digests import DigestService
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.scanner import Scanner
+    from chalicelib.services.workflow import WorkflowService
 
 
 def utc_now() -> datetime:
@@ -94,11 +95,18 @@ def digests() -> DigestService:
 
 
 @lru_cache(maxsize=1)
+def workflow() -> WorkflowService:
+    from chalicelib.services.workflow import WorkflowService
+
+    return WorkflowService(repository(), policies(), settings().due_shards)
+
+
+@lru_cache(maxsize=1)
 def authenticator() -> StaffAuthenticator:
     return StaffAuthenticator(settings().staff_hashes())
 
 
 def reset() -> None:
     """Forget everything built (tests change the environment between cases)."""
-    for built in (settings, policies, client, repository, intake, scanner, digests, authenticator):
+    for built in (settings, policies, client, repository, intake, scanner, digests, workflow, authenticator):
         built.cache_clear()

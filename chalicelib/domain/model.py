@@ -120,6 +120,6 @@ class AuditEvent(BaseModel):
     at: datetime
     recorded_at: datetime
     by: str
-    status_before: Status | None
+    status_before: Status | None = None
     status_after: Status
     details: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,164 @@
+"""GET /openapi.json: every route is documented, and every documented status is one the route really
+returns (each is provoked here); every response body matches its documented schema."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import app as application
+from chalicelib import wiring
+from chalicelib.openapi import ComplaintPage, ComplaintView, ProblemDetails, StaffComplaintView
+from tests.conftest import STAFF
+from tests.integration.helpers import URGENT
+
+JSON = {"Content-Type": "application/json"}
+
+
+class _Throttled:
+    status_code = 400
+    headers: dict[str, str] = {}  # noqa: RUF012
+
+
+def _throttle(**_: Any) -> Any:
+    return _Throttled(), {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}
+
+
+def _new(api: Any) -> str:
+    response = api.http.post("/complaints", headers=JSON, body=json.dumps(URGENT).encode())
+    complaint_id: str = json.loads(response.body)["id"]
+    return complaint_id
+
+
+def _event(api: Any, complaint_id: str, body: Any, headers: dict[str, str] | None = None) -> Any:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return api.http.post(f"/complaints/{complaint_id}/events", headers={**JSON, **STAFF, **(headers or {})}, body=raw)
+
+
+def _throttled(api: Any, call: Callable[[str], Any]) -> Any:
+    complaint_id = _new(api)
+    events = wiring.client("dynamodb").meta.events
+    events.register("before-call.dynamodb", _throttle)
+    try:
+        return call(complaint_id)
+    finally:
+        events.unregister("before-call.dynamodb", _throttle)
+
+
+def _repeat(api: Any) -> Any:
+    api.http.post("/complaints", headers={**JSON, "webhook-id": "w1"}, body=json.dumps(URGENT).encode())
+    return api.http.post("/complaints", headers={**JSON, "webhook-id": "w1"}, body=json.dumps(URGENT).encode())
+
+
+def _key_conflict(api: Any) -> Any:
+    api.http.post("/complaints", headers={**JSON, "Idempotency-Key": "k"}, body=json.dumps(URGENT).encode())
+    other = {**URGENT, "subject": "other"}
+    return api.http.post("/complaints", headers={**JSON, "Idempotency-Key": "k"}, body=json.dumps(other).encode())
+
+
+BIG = json.dumps({"type": "note", "by": "x", "note": "x" * 70_000}).encode()
+TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
+    ("/complaints", "post", "201"): lambda api: api.http.post(
+        "/complaints", headers=JSON, body=json.dumps(URGENT).encode()
+    ),
+    ("/complaints", "post", "200"): _repeat,
+    ("/complaints", "post", "400"): lambda api: api.http.post("/complaints", headers=JSON, body=b"{"),
+    ("/complaints", "post", "409"): _key_conflict,
+    ("/complaints", "post", "413"): lambda api: api.http.post("/complaints", headers=JSON, body=b" " * 70_000),
+    ("/complaints", "post", "415"): lambda api: api.http.post(
+        "/complaints", headers={"Content-Type": "text/csv"}, body=b"a"
+    ),
+    ("/complaints", "post", "422"): lambda api: api.http.post("/complaints", headers=JSON, body=b"{}"),
+    ("/complaints", "post", "503"): lambda api: _throttled(
+        api, lambda _: api.http.post("/complaints", headers=JSON, body=json.dumps({**URGENT, "subject": "t"}).encode())
+    ),
+    ("/complaints", "get", "200"): lambda api: api.http.get("/complaints", headers=STAFF),
+    ("/complaints", "get", "401"): lambda api: api.http.get("/complaints"),
+    ("/complaints", "get", "422"): lambda api: api.http.get("/complaints?limit=1000", headers=STAFF),
+    ("/complaints", "get", "503"): lambda api: _throttled(api, lambda _: api.http.get("/complaints", headers=STAFF)),
+    ("/complaints/{complaint_id}", "get", "200"): lambda api: api.http.get(f"/complaints/{_new(api)}", headers=STAFF),
+    ("/complaints/{complaint_id}", "get", "401"): lambda api: api.http.get(f"/complaints/{_new(api)}"),
+    ("/complaints/{complaint_id}", "get", "404"): lambda api: api.http.get("/complaints/" + "a" * 32, headers=STAFF),
+    ("/complaints/{complaint_id}", "get", "503"): lambda api: _throttled(
+        api, lambda cid: api.http.get(f"/complaints/{cid}", headers=STAFF)
+    ),
+    ("/complaints/{complaint_id}/events", "post", "200"): lambda api: _event(
+        api, _new(api), {"type": "note", "by": "x"}
+    ),
+    ("/complaints/{complaint_id}/events", "post", "400"): lambda api: _event(api, _new(api), b"[1"),
+    ("/complaints/{complaint_id}/events", "post", "401"): lambda api: api.http.post(
+        f"/complaints/{_new(api)}/events", headers=JSON, body=b"{}"
+    ),
+    ("/complaints/{complaint_id}/events", "post", "404"): lambda api: _event(
+        api, "b" * 32, {"type": "note", "by": "x"}
+    ),
+    ("/complaints/{complaint_id}/events", "post", "409"): lambda api: _event(
+        api, _new(api), {"type": "confirm", "by": "x"}
+    ),
+    ("/complaints/{complaint_id}/events", "post", "413"): lambda api: _event(api, _new(api), BIG),
+    ("/complaints/{complaint_id}/events", "post", "415"): lambda api: _event(
+        api, _new(api), b"type=note", {"Content-Type": "text/plain"}
+    ),
+    ("/complaints/{complaint_id}/events", "post", "422"): lambda api: _event(api, _new(api), {"type": "note"}),
+    ("/complaints/{complaint_id}/events", "post", "503"): lambda api: _throttled(
+        api, lambda cid: _event(api, cid, {"type": "note", "by": "x"})
+    ),
+    ("/complaints/{complaint_id}/events", "get", "200"): lambda api: api.http.get(
+        f"/complaints/{_new(api)}/events", headers=STAFF
+    ),
+    ("/complaints/{complaint_id}/events", "get", "401"): lambda api: api.http.get(f"/complaints/{_new(api)}/events"),
+    ("/complaints/{complaint_id}/events", "get", "404"): lambda api: api.http.get(
+        "/complaints/" + "c" * 32 + "/events", headers=STAFF
+    ),
+    ("/complaints/{complaint_id}/events", "get", "503"): lambda api: _throttled(
+        api, lambda cid: api.http.get(f"/complaints/{cid}/events", headers=STAFF)
+    ),
+    ("/openapi.json", "get", "200"): lambda api: api.http.get("/openapi.json"),
+}
+
+
+def documented(api: Any) -> dict[str, Any]:
+    response = api.http.get("/openapi.json")
+    assert response.status_code == 200
+    body: dict[str, Any] = json.loads(response.body)
+    return body
+
+
+def test_every_route_is_documented(api: Any) -> None:
+    doc = documented(api)
+    assert doc["openapi"] == "3.1.0"
+    routes = {(path, method.lower()) for path, entries in application.app.routes.items() for method in entries}
+    assert routes == {(path, method) for path, item in doc["paths"].items() for method in item}
+
+
+def test_every_documented_status_is_provoked_here(api: Any) -> None:
+    doc = documented(api)
+    statuses = {
+        (path, method, status)
+        for path, item in doc["paths"].items()
+        for method, operation in item.items()
+        for status in operation["responses"]
+    }
+    assert statuses == set(TRIGGERS)
+
+
+@pytest.mark.parametrize("case", sorted(TRIGGERS), ids=lambda case: " ".join(case))
+def test_each_documented_status_is_really_returned(api: Any, case: tuple[str, str, str]) -> None:
+    path, method, status = case
+    response = TRIGGERS[case](api)
+    assert response.status_code == int(status), response.body
+    body = json.loads(response.body)
+    if status.startswith(("4", "5")):
+        assert response.headers["Content-Type"] == "application/problem+json"
+        ProblemDetails.model_validate(body)
+        if status == "503":
+            assert int(response.headers["Retry-After"]) > 0
+    elif path == "/complaints" and method == "post":
+        ComplaintView.model_validate(body)
+    elif path == "/complaints" and method == "get":
+        ComplaintPage.model_validate(body)
+    elif path in ("/complaints/{complaint_id}",) or (path.endswith("/events") and method == "post"):
+        StaffComplaintView.model_validate(body)
