@@ -6,14 +6,17 @@ import functools
 import json
 import logging
 import re
+import traceback
 from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Request, Response
 
 from chalicelib import wiring
-from chalicelib.domain.errors import DomainError, NotFound
+from chalicelib.domain.errors import BodyTooLarge, DomainError, NotFound
+from chalicelib.domain.sources import check_honeypot, map_payload
 from chalicelib.services.intake import DeliveryKeys
+from chalicelib.signatures import verify_signature
 from chalicelib.views import complaint_view, event_view
 from chalicelib.web import PROBLEM_CONTENT_TYPE, Problem, list_query, parse_form_body, problem_for, server_error
 
@@ -49,8 +52,10 @@ def answers_problems(view: Callable[..., Response]) -> Callable[..., Response]:
             return view(*args, **kwargs)
         except DomainError as error:
             return problem_response(problem_for(error))
-        except Exception:
-            app.log.exception("unhandled error in %s", view.__name__)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: a bare 500 problem
+            # The type and the frames, never the message: messages can quote the request (customer details).
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            app.log.error("unhandled %s in %s\n%s", type(exc).__name__, view.__name__, frames)
             return problem_response(server_error())
 
     return wrapped
@@ -94,24 +99,72 @@ def _header(name: str) -> str | None:
 @app.route("/complaints", methods=["POST"], content_types=["*/*"])
 @answers_problems
 def post_complaint() -> Response:
-    """Intake webhook: a web form's or form service's submission becomes a complaint (once)."""
+    """Intake webhook of the `web` source (a public form): a submission becomes a complaint (once)."""
+    return _with_cors("web", _intake("web"))
+
+
+@app.route("/complaints", methods=["OPTIONS"])
+@answers_problems
+def preflight_complaint() -> Response:
+    """CORS preflight for the public form: allowed origins get the go-ahead, others a 403."""
+    origin = _request().headers.get("origin")
+    if origin is None or origin not in wiring.sources().sources["web"].cors_origins:
+        return problem_response(Problem(403, "Forbidden", "This origin may not post complaints here."))
+    headers = {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
+    return Response(body="", status_code=204, headers=headers)
+
+
+@app.route("/webhooks/{source}", methods=["POST"], content_types=["*/*"])
+@answers_problems
+def post_webhook(source: str) -> Response:
+    """Intake webhook of a configured source (signed, or a mapped form service): a complaint, once."""
+    if source not in wiring.sources().sources:
+        raise NotFound("No intake source has this name.")
+    return _with_cors(source, _intake(source))
+
+
+def _intake(source: str) -> Response:
+    spec = wiring.sources().sources[source]
     request = _request()
     raw = request.raw_body or b""
     body = raw.encode("utf-8") if isinstance(raw, str) else raw
-    data = parse_form_body(request.headers.get("content-type"), body, wiring.settings().max_body_bytes)
-    delivery = DeliveryKeys(idempotency_key=_header("idempotency-key"), webhook_id=_header("webhook-id"))
+    limit = wiring.settings().max_body_bytes
+    if len(body) > limit:
+        raise BodyTooLarge(f"The body is {len(body)} bytes; the limit is {limit} bytes.")
+    if spec.kind == "signed":
+        verify_signature(wiring.settings().secrets_for(source), body, request.headers)
+    data = parse_form_body(request.headers.get("content-type"), body, limit)
+    check_honeypot(data, spec)
+    if spec.honeypot is not None:
+        data.pop(spec.honeypot, None)
+    delivery = DeliveryKeys(idempotency_key=_header("idempotency-key"), webhook_id=_header("webhook-id"), source=source)
     now = wiring.utc_now()
-    opened = wiring.intake().open(data, delivery, now)
+    opened = wiring.intake().open(map_payload(data, spec), delivery, now)
     complaint = opened.complaint
     app.log.info(
-        "complaint %s %s policy=%s",
+        "complaint %s %s source=%s policy=%s",
         complaint.id,
         "created" if opened.created else "repeat",
+        source,
         complaint.policy.name,
     )
     shown = complaint_view(complaint, now, wiring.policies(), staff=False)
     location = f"/complaints/{complaint.id}"
     return json_response(shown, 201 if opened.created else 200, {"Location": location})
+
+
+def _with_cors(source: str, response: Response) -> Response:
+    origin = _request().headers.get("origin")
+    spec = wiring.sources().sources[source]
+    if spec.kind == "public_form" and origin is not None and origin in spec.cors_origins:
+        response.headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
+    return response
 
 
 @app.route("/complaints/{complaint_id}", methods=["GET"])

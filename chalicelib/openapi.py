@@ -140,8 +140,9 @@ _MODELS: tuple[type[BaseModel], ...] = (
     ProblemDetails,
 )
 _PROBLEM_STATUS = {
-    400: "Malformed body",
-    401: "No valid staff token",
+    400: "Malformed body, or a rejected (automated) submission",
+    401: "Not authenticated (staff token, or webhook signature)",
+    403: "Origin not allowed",
     404: "No such complaint",
     409: "Conflicts with the complaint's state",
     413: "Body over 64 KiB",
@@ -229,6 +230,11 @@ def document() -> dict[str, Any]:
                         **_problems(400, 409, 413, 415, 422, 503),
                     },
                 },
+                "options": {
+                    "operationId": "preflightComplaint",
+                    "summary": "CORS preflight of the public form.",
+                    "responses": {"204": {"description": "The origin may post"}, **_problems(403)},
+                },
                 "get": {
                     "operationId": "listComplaints",
                     "summary": "Complaints by status, newest first, filtered, a page at a time.",
@@ -246,6 +252,41 @@ def document() -> dict[str, Any]:
                     ],
                     "responses": {"200": _json("ComplaintPage", "A page of complaints"), **_problems(401, 422, 503)},
                 },
+            },
+            "/webhooks/{source}": {
+                "post": {
+                    "operationId": "postWebhook",
+                    "summary": "Intake webhook of a configured source: Standard Webhooks signed, payload mapped.",
+                    "parameters": [
+                        {
+                            "name": "source",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "maxLength": 40},
+                        },
+                        _IDEMPOTENCY,
+                        {
+                            "name": "webhook-id",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 255},
+                        },
+                        {"name": "webhook-timestamp", "in": "header", "required": False, "schema": {"type": "string"}},
+                        {"name": "webhook-signature", "in": "header", "required": False, "schema": {"type": "string"}},
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"type": "object"}},
+                            "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+                        },
+                    },
+                    "responses": {
+                        "201": _json("ComplaintView", "Created; Location names the complaint"),
+                        "200": _json("ComplaintView", "A repeat delivery: the complaint the first one created"),
+                        **_problems(400, 401, 404, 409, 413, 415, 422, 503),
+                    },
+                }
             },
             "/complaints/{complaint_id}": {
                 "get": {

@@ -22,10 +22,12 @@ from chalicelib.domain.errors import (
     InvalidFields,
     MalformedBody,
     NotFound,
+    Unauthorized,
     Unavailable,
     UnsupportedMediaType,
 )
 from chalicelib.domain.listing import ListQuery
+from chalicelib.domain.sources import Rejected
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -61,6 +63,8 @@ _BY_TYPE: tuple[tuple[type[DomainError], int, str], ...] = (
     (UnsupportedMediaType, 415, "Unsupported media type"),
     (BodyTooLarge, 413, "Body too large"),
     (NotFound, 404, "Not found"),
+    (Unauthorized, 401, "Unauthorized"),
+    (Rejected, 400, "Rejected"),
     (Conflict, 409, "Conflict"),
     (Unavailable, 503, "Service unavailable"),
 )

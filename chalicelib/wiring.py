@@ -12,6 +12,7 @@ from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamo import ComplaintRepository
+    from chalicelib.domain.sources import SourcesFile
     from chalicelib.services.digests import DigestService
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.scanner import Scanner
@@ -32,6 +33,14 @@ def settings() -> Settings:
 def policies() -> PolicySet:
     path = settings().sla_policy_file
     return parse_policy(path.read_text(encoding="utf-8"), str(path))
+
+
+@lru_cache(maxsize=1)
+def sources() -> SourcesFile:
+    from chalicelib.domain.sources import parse_sources
+
+    path = settings().sources_file
+    return parse_sources(path.read_text(encoding="utf-8"), str(path))
 
 
 @lru_cache(maxsize=8)
@@ -108,5 +117,5 @@ def authenticator() -> StaffAuthenticator:
 
 def reset() -> None:
     """Forget everything built (tests change the environment between cases)."""
-    for built in (settings, policies, client, repository, intake, scanner, digests, workflow, authenticator):
+    for built in (settings, policies, sources, client, repository, intake, scanner, digests, workflow, authenticator):
         built.cache_clear()

@@ -42,6 +42,10 @@ class BodyTooLarge(DomainError):
     """The body is larger than the route accepts."""
 
 
+class Unauthorized(DomainError):
+    """The request is not authenticated (a webhook signature that does not verify)."""
+
+
 class NotFound(DomainError):
     """No such resource."""
 

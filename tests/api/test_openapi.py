@@ -59,6 +59,46 @@ def _key_conflict(api: Any) -> Any:
     return api.http.post("/complaints", headers={**JSON, "Idempotency-Key": "k"}, body=json.dumps(other).encode())
 
 
+def _signed(api: Any, payload: Any, message_id: str = "msg", **extra: str) -> Any:
+    from tests.api.test_sources import signed
+
+    if isinstance(payload, bytes):
+        from datetime import UTC, datetime
+
+        from standardwebhooks.webhooks import Webhook
+
+        from tests.api.test_sources import NEW_SECRET
+
+        moment = datetime.now(UTC)
+        headers = {
+            "Content-Type": "application/json",
+            "webhook-id": message_id,
+            "webhook-timestamp": str(int(moment.timestamp())),
+            "webhook-signature": Webhook(NEW_SECRET).sign(message_id, moment, payload.decode()),
+        }
+        body = payload
+    else:
+        body, headers = signed(payload, message_id=message_id)
+    return api.http.post("/webhooks/relay", headers={**headers, **extra}, body=body)
+
+
+def _webhook_repeat(api: Any) -> Any:
+    _signed(api, URGENT, "msg_repeat")
+    return _signed(api, URGENT, "msg_repeat")
+
+
+def _webhook_conflict(api: Any) -> Any:
+    _signed(api, URGENT, "m1", **{"Idempotency-Key": "wk"})
+    return _signed(api, {**URGENT, "subject": "other"}, "m2", **{"Idempotency-Key": "wk"})
+
+
+def _webhook_unsigned_type(api: Any) -> Any:
+    from tests.api.test_sources import signed
+
+    body, headers = signed({}, message_id="m415")
+    return api.http.post("/webhooks/relay", headers={**headers, "Content-Type": "text/plain"}, body=body)
+
+
 BIG = json.dumps({"type": "note", "by": "x", "note": "x" * 70_000}).encode()
 TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ("/complaints", "post", "201"): lambda api: api.http.post(
@@ -117,7 +157,35 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
         api, lambda cid: api.http.get(f"/complaints/{cid}/events", headers=STAFF)
     ),
     ("/openapi.json", "get", "200"): lambda api: api.http.get("/openapi.json"),
+    ("/complaints", "options", "204"): lambda api: api.http.request(
+        "OPTIONS", "/complaints", headers={"Origin": "http://localhost:8000"}
+    ),
+    ("/complaints", "options", "403"): lambda api: api.http.request(
+        "OPTIONS", "/complaints", headers={"Origin": "https://evil.example"}
+    ),
+    ("/webhooks/{source}", "post", "201"): lambda api: _signed(api, URGENT),
+    ("/webhooks/{source}", "post", "200"): _webhook_repeat,
+    ("/webhooks/{source}", "post", "400"): lambda api: _signed(api, b"{not json"),
+    ("/webhooks/{source}", "post", "401"): lambda api: api.http.post(
+        "/webhooks/relay", headers=JSON, body=json.dumps(URGENT).encode()
+    ),
+    ("/webhooks/{source}", "post", "404"): lambda api: api.http.post("/webhooks/nobody", headers=JSON, body=b"{}"),
+    ("/webhooks/{source}", "post", "409"): _webhook_conflict,
+    ("/webhooks/{source}", "post", "413"): lambda api: _signed(api, b" " * 70_000),
+    ("/webhooks/{source}", "post", "415"): _webhook_unsigned_type,
+    ("/webhooks/{source}", "post", "422"): lambda api: _signed(api, {"customer_name": "x"}),
+    ("/webhooks/{source}", "post", "503"): lambda api: _throttled(
+        api, lambda _: _signed(api, {**URGENT, "subject": "t"})
+    ),
 }
+
+
+@pytest.fixture(autouse=True)
+def relay_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.api.test_sources import NEW_SECRET
+
+    monkeypatch.setenv("WEBHOOK_SECRETS", json.dumps({"relay": [NEW_SECRET]}))
+    wiring.reset()
 
 
 def documented(api: Any) -> dict[str, Any]:
@@ -150,13 +218,15 @@ def test_each_documented_status_is_really_returned(api: Any, case: tuple[str, st
     path, method, status = case
     response = TRIGGERS[case](api)
     assert response.status_code == int(status), response.body
-    body = json.loads(response.body)
+    body = json.loads(response.body) if response.body else None
     if status.startswith(("4", "5")):
         assert response.headers["Content-Type"] == "application/problem+json"
         ProblemDetails.model_validate(body)
         if status == "503":
             assert int(response.headers["Retry-After"]) > 0
-    elif path == "/complaints" and method == "post":
+    elif method == "options":
+        pass
+    elif path in ("/complaints", "/webhooks/{source}") and method == "post":
         ComplaintView.model_validate(body)
     elif path == "/complaints" and method == "get":
         ComplaintPage.model_validate(body)

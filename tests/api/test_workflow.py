@@ -72,7 +72,7 @@ def test_a_complaint_walks_from_receipt_to_satisfaction(api: Any, complaint_id: 
     assert scored["satisfaction"] == 5
     steps = [(e["type"], e["status_before"], e["status_after"], e["by"]) for e in trail(api, complaint_id)]
     assert steps == [
-        ("received", None, "open", "webhook:default"),
+        ("received", None, "open", "webhook:web"),
         ("respond", "open", "open", "li.lei"),
         ("resolve", "open", "resolved", "li.lei"),
         ("confirm", "resolved", "closed", "li.lei"),
