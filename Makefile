@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 STAGE ?= dev
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck unit package cfn-lint deploy bench fuzz clean
+.PHONY: run test lint typecheck unit package cfn-lint deploy bench fuzz clean report-recompute
 
 $(STAMP): pyproject.toml requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,3 +49,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf build outbox .mypy_cache .ruff_cache
+
+# Rebuild a month's report counters from the audit trail: make report-recompute MONTH=2026-11
+# (against the table the environment names; for the local stack: AWS_ENDPOINT_URL=http://127.0.0.1:5000)
+report-recompute: $(STAMP)
+	@test -n "$(MONTH)" || (echo "usage: make report-recompute MONTH=YYYY-MM" && exit 2)
+	$(PY) -m chalicelib.cli recompute $(MONTH)

@@ -7,7 +7,7 @@ import json
 import logging
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Request, Response
@@ -212,6 +212,32 @@ def list_complaints() -> Response:
     return json_response({"items": items, "next_cursor": cursor})
 
 
+@app.route("/reports/monthly", methods=["GET"])
+@answers_problems
+@staff_only
+def monthly_report() -> Response:
+    """The monthly service-quality report: JSON, or CSV with format=csv or Accept: text/csv."""
+    params: Mapping[str, str] = _request().query_params or {}
+    service = wiring.reports()
+    month = service.check_month(params.get("month"), wiring.utc_now())
+    fmt = params.get("format")
+    if fmt not in (None, "json", "csv"):
+        from chalicelib.domain.errors import FieldError, InvalidFields
+
+        raise InvalidFields([FieldError("format", "must be json or csv")])
+    report = service.report(month)
+    wants_csv = fmt == "csv" or (fmt is None and "text/csv" in (_request().headers.get("accept") or ""))
+    if wants_csv:
+        from chalicelib.domain.report import to_csv
+
+        headers: dict[str, str | list[str]] = {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="service-quality-{month}.csv"',
+        }
+        return Response(body=to_csv(report), status_code=200, headers=headers)
+    return json_response(report)
+
+
 @app.route("/openapi.json", methods=["GET"])
 @answers_problems
 def openapi() -> Response:
@@ -256,3 +282,11 @@ def send_digests(event: CloudWatchEvent) -> None:
     report = wiring.digests().run(wiring.utc_now())
     if report.sent or report.failed:
         app.log.info("digests %s", json.dumps(report.__dict__))
+
+
+@app.schedule(Cron(0, 1, 1, "*", "?", "*"), name="send_monthly_report")
+def send_monthly_report(event: CloudWatchEvent) -> None:
+    """On the 1st at 09:00 Shanghai time: last month's service-quality report to management, once."""
+    month = wiring.reports().send_monthly(wiring.utc_now())
+    if month is not None:
+        app.log.info("monthly report %s sent", month)

@@ -83,6 +83,24 @@ def notice_key(complaint_id: str, clock: str, cycle: int, level: str, audience: 
     }
 
 
+REPORT_SHARDS = 8
+
+
+def report_key(month: str, row: str, shard: int) -> dict[str, str]:
+    """Primary key of one shard of a month's report row (`all#all`, `category#service`, `customer#<key>`)."""
+    return {TABLE_PK: f"R#{month}", TABLE_SK: f"{row}#{shard}"}
+
+
+def report_pk(month: str) -> str:
+    """Partition key of a month's report rows."""
+    return f"R#{month}"
+
+
+def report_shard(complaint_id: str) -> int:
+    """The counter shard a complaint adds to (spreads concurrent writers over several items)."""
+    return int(hashlib.sha256(complaint_id.encode("utf-8")).hexdigest()[:8], 16) % REPORT_SHARDS
+
+
 def digest_key(audience: str, window: str) -> dict[str, str]:
     """Primary key of the record that claims one digest email (audience, window) so it is sent once."""
     return {TABLE_PK: f"D#{audience}", TABLE_SK: window}

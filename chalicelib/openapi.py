@@ -321,6 +321,32 @@ def document() -> dict[str, Any]:
                     "responses": {"200": _json("AuditTrail", "The audit trail"), **_problems(401, 404, 503)},
                 },
             },
+            "/reports/monthly": {
+                "get": {
+                    "operationId": "monthlyReport",
+                    "summary": "The monthly service-quality report (JSON, or CSV with format=csv or Accept: text/csv).",
+                    "security": _STAFF,
+                    "parameters": [
+                        {
+                            "name": "month",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                        },
+                        _query("format", {"enum": ["json", "csv"]}, "json (default) or csv"),
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The report",
+                            "content": {
+                                "application/json": {"schema": {"type": "object"}},
+                                "text/csv": {"schema": {"type": "string"}},
+                            },
+                        },
+                        **_problems(401, 422, 503),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.sources import SourcesFile
     from chalicelib.services.digests import DigestService
     from chalicelib.services.intake import IntakeService
+    from chalicelib.services.reports import ReportService
     from chalicelib.services.scanner import Scanner
     from chalicelib.services.workflow import WorkflowService
 
@@ -68,7 +69,7 @@ def client(service: str) -> Any:
 def repository() -> ComplaintRepository:
     from chalicelib.adapters.dynamo import ComplaintRepository
 
-    return ComplaintRepository(client("dynamodb"), settings().table_name)
+    return ComplaintRepository(client("dynamodb"), settings().table_name, zone=policies().display.tz)
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +86,7 @@ def scanner() -> Scanner:
     from chalicelib.services.scanner import Scanner
 
     current = settings()
-    index = DueIndex(client("dynamodb"), current.table_name, current.due_shards)
+    index = DueIndex(client("dynamodb"), current.table_name, current.due_shards, zone=policies().display.tz)
     notifier = SnsNotifier(client("sns"), current.alerts_topic_arn)
     return Scanner(index, notifier, policies(), current.public_base_url)
 
@@ -111,11 +112,36 @@ def workflow() -> WorkflowService:
 
 
 @lru_cache(maxsize=1)
+def reports() -> ReportService:
+    from chalicelib.adapters.digest_store import DigestStore
+    from chalicelib.adapters.report_store import ReportStore
+    from chalicelib.adapters.ses import SesMailer
+    from chalicelib.services.reports import ReportService
+
+    current = settings()
+    store = ReportStore(client("dynamodb"), current.table_name, repository())
+    mailer = SesMailer(client("ses"), current.digest_sender, current.ses_configuration_set or None)
+    return ReportService(store, DigestStore(client("dynamodb"), current.table_name), mailer, policies())
+
+
+@lru_cache(maxsize=1)
 def authenticator() -> StaffAuthenticator:
     return StaffAuthenticator(settings().staff_hashes())
 
 
 def reset() -> None:
     """Forget everything built (tests change the environment between cases)."""
-    for built in (settings, policies, sources, client, repository, intake, scanner, digests, workflow, authenticator):
+    for built in (
+        settings,
+        policies,
+        sources,
+        client,
+        repository,
+        intake,
+        scanner,
+        digests,
+        workflow,
+        reports,
+        authenticator,
+    ):
         built.cache_clear()

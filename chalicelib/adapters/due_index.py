@@ -11,14 +11,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 
 from chalicelib import keys
 from chalicelib.adapters.dynamo import (
+    DEFAULT_ZONE,
     call_with_retries,
     complaint_from,
     complaint_values,
+    counter_items,
     error_code,
     event_values,
     from_item,
@@ -70,11 +73,19 @@ def notice_values(notice: Notice, pending_until: str | None, shard: str, attempt
 class DueIndex:
     """Reads what is due and records what the scanner claimed and delivered."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, shards: int, attempts: int = 3) -> None:
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        shards: int,
+        attempts: int = 3,
+        zone: ZoneInfo = DEFAULT_ZONE,
+    ) -> None:
         self._client = client
         self._table = table_name
         self._shards = shards
         self._attempts = attempts
+        self._zone = zone
 
     @property
     def shards(self) -> list[str]:
@@ -143,7 +154,12 @@ class DueIndex:
                     }
                 }
             )
+        events = []
+        counted: set[tuple[str, int, str]] = set()
         for number, notice in enumerate(notices):
+            group = (notice.clock, notice.cycle, notice.level.value)
+            first_of_level = "true" if group not in counted else "false"
+            counted.add(group)
             event = AuditEvent(
                 sequence=first + number,
                 type="notice",
@@ -153,8 +169,9 @@ class DueIndex:
                 status_before=updated.status,
                 status_after=updated.status,
                 details={"notice_id": notice.notice_id, "clock": notice.clock, "level": notice.level.value,
-                         "audience": notice.audience},
+                         "audience": notice.audience, "first_of_level": first_of_level},
             )  # fmt: skip
+            events.append(event)
             items.append(
                 {
                     "Put": {
@@ -164,6 +181,7 @@ class DueIndex:
                     }
                 }
             )
+        items.extend(counter_items(self._table, updated, events, self._zone))
         try:
             call_with_retries(self._client.transact_write_items, self._attempts, TransactItems=items)
         except ClientError as exc:

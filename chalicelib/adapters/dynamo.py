@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
@@ -21,6 +22,7 @@ from chalicelib.domain.model import AuditEvent, Complaint
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 RETRYABLE = {
@@ -95,6 +97,45 @@ def event_values(complaint_id: str, event: AuditEvent) -> dict[str, Any]:
     }
 
 
+def counter_items(
+    table: str, complaint: Complaint, events: Sequence[AuditEvent], zone: ZoneInfo
+) -> list[dict[str, Any]]:
+    """Transaction items adding what `events` contribute to the complaint's month report (atomic ADDs)."""
+    from chalicelib.domain.report import contributions, customer_row, month_of, row_keys
+
+    totals: dict[str, int] = {}
+    customer: dict[str, int] = {}
+    for event in events:
+        for name, value in contributions(event).items():
+            totals[name] = totals.get(name, 0) + value
+            if name in ("surveys", "score_sum", "satisfied", "low"):
+                customer[name] = customer.get(name, 0) + value
+    if not totals:
+        return []
+    month = month_of(complaint.received_at, zone)
+    shard = keys.report_shard(complaint.id)
+    rows = [(row, totals) for row in row_keys(complaint)]
+    if customer:
+        rows.append((customer_row(complaint), customer))
+    items = []
+    for row, counts in rows:
+        names = {f"#c{i}": name for i, name in enumerate(sorted(counts))}
+        values = {f":v{i}": counts[name] for i, name in enumerate(sorted(counts))}
+        items.append(
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": to_item(keys.report_key(month, row, shard)),
+                    "UpdateExpression": "SET #kind = :kind ADD "
+                    + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)),
+                    "ExpressionAttributeNames": names | {"#kind": "kind"},
+                    "ExpressionAttributeValues": to_item(values | {":kind": "report"}),
+                }
+            }
+        )
+    return items
+
+
 def complaint_from(values: Mapping[str, Any]) -> Complaint:
     """A complaint item's plain values -> the model."""
     return Complaint.model_validate({**values, "clocks": json.loads(values["clocks"])})
@@ -103,10 +144,13 @@ def complaint_from(values: Mapping[str, Any]) -> Complaint:
 class ComplaintRepository:
     """Reads and writes complaints; a new complaint is one transaction (complaint, keys, first event)."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, attempts: int = 3, zone: ZoneInfo = DEFAULT_ZONE
+    ) -> None:
         self._client = client
         self._table = table_name
         self._attempts = attempts
+        self._zone = zone
 
     def create(
         self,
@@ -138,6 +182,7 @@ class ComplaintRepository:
             }
             items.append({"Put": {"TableName": self._table, "Item": to_item(record), "ConditionExpression": not_there}})
         items.append({"Put": {"TableName": self._table, "Item": to_item(event_values(complaint.id, event))}})
+        items.extend(counter_items(self._table, complaint, [event], self._zone))
         self._transact(items, claims)
 
     def record(
@@ -185,6 +230,7 @@ class ComplaintRepository:
                     }
                 }
             )
+        items.extend(counter_items(self._table, updated, [event], self._zone))
         try:
             self._transact(items, claims, claim_offset=2)
         except ClientError as exc:

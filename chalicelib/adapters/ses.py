@@ -27,7 +27,13 @@ class SesMailer:
         self._sender = sender
         self._configuration_set = configuration_set
 
-    def send(self, recipients: Sequence[str], digest: Digest, reference: str) -> str:
+    def send(
+        self,
+        recipients: Sequence[str],
+        digest: Digest,
+        reference: str,
+        attachments: Sequence[tuple[str, bytes]] = (),
+    ) -> str:
         """Send the digest; `reference` (stable per digest) becomes its Message-ID. Returns SES's message id."""
         message = EmailMessage()
         message["Subject"] = digest.subject
@@ -37,6 +43,8 @@ class SesMailer:
         message["Message-ID"] = make_msgid(idstring=reference, domain="complaint-sla-monitor")
         message.set_content(digest.text)
         message.add_alternative(digest.html, subtype="html")
+        for filename, content in attachments:
+            message.add_attachment(content, maintype="text", subtype="csv", filename=filename)
         kwargs: dict[str, object] = {
             "Source": self._sender,
             "Destinations": list(recipients),

@@ -241,6 +241,7 @@ class DigestSpec(_Strict):
     recipients: dict[Audience, list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]]] = Field(
         default_factory=dict
     )
+    monthly_report_to: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = Field(default_factory=list)
 
 
 class PolicyEntry(_Strict):

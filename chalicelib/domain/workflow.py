@@ -126,6 +126,25 @@ def validate_event(data: Mapping[str, object], complaint: Complaint, now: dateti
     return request, at
 
 
+def clock_outcomes(before: Complaint, after: Complaint) -> dict[str, str]:
+    """The clocks an event met or breached, with how long each ran (wall-clock seconds): recorded in the audit
+    event so that reports can be rebuilt from the trail alone."""
+    outcomes: dict[str, str] = {}
+    for name, clock in after.clocks.items():
+        cycle = clock.cycle
+        previous = before.clocks.get(name)
+        was_active = previous is not None and previous.active and previous.cycle is not None
+        if cycle is None or not was_active or cycle.state.value not in ("met", "breached"):
+            continue
+        assert previous is not None
+        assert previous.cycle is not None
+        if previous.cycle.number != cycle.number or cycle.ended_at is None:
+            continue
+        outcomes[f"{name}_outcome"] = cycle.state.value
+        outcomes[f"{name}_seconds"] = str(round((cycle.ended_at - cycle.started_at).total_seconds()))
+    return outcomes
+
+
 def apply_event(
     complaint: Complaint, request: EventRequest, at: datetime, now: datetime, calendars: Mapping[str, Calendar]
 ) -> tuple[Complaint, AuditEvent]:
@@ -179,6 +198,7 @@ def apply_event(
         }.items()
         if value is not None
     }
+    details.update(clock_outcomes(complaint, updated))
     event = AuditEvent(
         sequence=sequence,
         type=request.type,

@@ -157,6 +157,12 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
         api, lambda cid: api.http.get(f"/complaints/{cid}/events", headers=STAFF)
     ),
     ("/openapi.json", "get", "200"): lambda api: api.http.get("/openapi.json"),
+    ("/reports/monthly", "get", "200"): lambda api: api.http.get("/reports/monthly?month=2026-10", headers=STAFF),
+    ("/reports/monthly", "get", "401"): lambda api: api.http.get("/reports/monthly?month=2026-10"),
+    ("/reports/monthly", "get", "422"): lambda api: api.http.get("/reports/monthly?month=2026-13", headers=STAFF),
+    ("/reports/monthly", "get", "503"): lambda api: _throttled(
+        api, lambda _: api.http.get("/reports/monthly?month=2026-10", headers=STAFF)
+    ),
     ("/complaints", "options", "204"): lambda api: api.http.request(
         "OPTIONS", "/complaints", headers={"Origin": "http://localhost:8000"}
     ),

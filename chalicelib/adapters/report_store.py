@@ -1,0 +1,89 @@
+"""Report store: a month's counter rows (summed over their shards) in one or two Queries; and, for a rebuild,
+the month's complaints (by_status index) with their audit trails, and a replacement of the month's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import keys
+from chalicelib.adapters.dynamo import ComplaintRepository, call_with_retries, from_item, to_item
+from chalicelib.domain.model import AuditEvent, Complaint, Status
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+_NOT_COUNTERS = {keys.TABLE_PK, keys.TABLE_SK, "kind"}
+
+
+class ReportStore:
+    """Reads and rebuilds monthly report rows."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str, repository: ComplaintRepository, attempts: int = 3):
+        self._client = client
+        self._table = table_name
+        self._repository = repository
+        self._attempts = attempts
+
+    def _items(self, month: str) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": to_item({":pk": keys.report_pk(month)}),
+            "ConsistentRead": True,
+        }
+        while True:
+            page = call_with_retries(self._client.query, self._attempts, **kwargs)
+            yield from (from_item(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def rows(self, month: str) -> dict[str, dict[str, int]]:
+        """Row name -> counters, every shard added up."""
+        rows: dict[str, dict[str, int]] = {}
+        for item in self._items(month):
+            row = str(item[keys.TABLE_SK]).rsplit("#", 1)[0]
+            totals = rows.setdefault(row, {})
+            for name, value in item.items():
+                if name not in _NOT_COUNTERS:
+                    totals[name] = totals.get(name, 0) + int(value)
+        return rows
+
+    def complaints_received(self, since: datetime, until: datetime) -> Iterator[tuple[Complaint, list[AuditEvent]]]:
+        """Every complaint received in [since, until), with its audit trail."""
+        low, high = keys.due_value(since), keys.due_value(until)
+        for status in Status:
+            start: dict[str, Any] | None = None
+            while True:
+                page, start = self._repository.page(status.value, low, high, 100, start)
+                for complaint in page:
+                    if keys.due_value(complaint.received_at) < high:
+                        yield complaint, self._repository.events(complaint.id)
+                if start is None:
+                    break
+
+    def replace(self, month: str, rows: Mapping[str, Mapping[str, int]]) -> None:
+        """Replace the month's rows with `rows` (each in shard 0)."""
+        requests: list[dict[str, Any]] = [
+            {
+                "DeleteRequest": {
+                    "Key": to_item({keys.TABLE_PK: item[keys.TABLE_PK], keys.TABLE_SK: item[keys.TABLE_SK]})
+                }
+            }
+            for item in self._items(month)
+        ]
+        deletes = {request["DeleteRequest"]["Key"][keys.TABLE_SK]["S"] for request in requests}
+        puts = []
+        for row, counters in rows.items():
+            key = keys.report_key(month, row, 0)
+            puts.append({"PutRequest": {"Item": to_item(key | {"kind": "report", **counters})}})
+            if key[keys.TABLE_SK] in deletes:
+                requests = [r for r in requests if r["DeleteRequest"]["Key"][keys.TABLE_SK]["S"] != key[keys.TABLE_SK]]
+        requests.extend(puts)
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self._table: requests[start : start + 25]}
+            while pending:
+                response = call_with_retries(self._client.batch_write_item, self._attempts, RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}

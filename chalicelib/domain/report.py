@@ -1,0 +1,252 @@
+"""Monthly service-quality report: complaint facts + audit events -> counter increments (pure, the same for the
+live counters and for a rebuild from the audit trail) -> per-dimension rows -> the report (JSON-ready), its CSV,
+and its email (HTML table, an SVG chart of SLA met % by category, the CSV attached).
+
+Counters are kept per month of receipt (in the policy's time zone): everything a complaint does counts in the
+month it was received."""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import hashlib
+import html
+import io
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.model import AuditEvent, Complaint
+
+# Upper bounds (seconds) of the duration sketch's buckets: fixed, so sketches add up exactly.
+BUCKETS: tuple[int, ...] = (
+    60, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400, 21600, 28800, 43200,
+    86400, 129600, 172800, 259200, 432000, 604800, 864000, 1296000, 2592000,
+)  # fmt: skip
+SATISFACTION_PASS = 85.0
+DIMENSIONS = ("category", "priority", "channel")
+TRACKED_CLOCKS = ("first_response", "resolution", "progress_update", "site_visit", "follow_up")
+
+
+def month_of(moment: datetime, zone: ZoneInfo) -> str:
+    """YYYY-MM of an instant in the policy's zone."""
+    return moment.astimezone(zone).strftime("%Y-%m")
+
+
+def customer_key(complaint: Complaint) -> str:
+    """A stable pseudonymous key of the customer (not reversible to the contact)."""
+    contact = (complaint.customer.email or complaint.customer.phone or complaint.customer.name).strip().lower()
+    return hashlib.sha256(contact.encode("utf-8")).hexdigest()[:16]
+
+
+def _bucket(seconds: int) -> int:
+    return bisect.bisect_left(BUCKETS, seconds)
+
+
+def contributions(event: AuditEvent) -> dict[str, int]:
+    """What one audit event adds to its complaint's month counters."""
+    counts: dict[str, int] = {}
+    details = event.details
+    if event.type == "received":
+        counts["received"] = 1
+    for clock, short in (("first_response", "fr"), ("resolution", "rs")):
+        outcome = details.get(f"{clock}_outcome")
+        if outcome is None:
+            continue
+        counts[f"{short}_total"] = 1
+        counts[f"{short}_within"] = 1 if outcome == "met" else 0
+        counts[f"{short}_b{_bucket(int(details.get(f'{clock}_seconds', '0'))):02d}"] = 1
+    if (
+        event.type == "notice"
+        and details.get("first_of_level") == "true"
+        and details.get("level") in ("minor", "major")
+    ):
+        counts[f"breach_{details['clock']}_{details['level']}"] = 1
+    if event.type == "satisfaction" and "score" in details:
+        score = int(details["score"])
+        counts.update(surveys=1, score_sum=score, satisfied=1 if score >= 4 else 0, low=1 if score <= 2 else 0)
+    return {name: value for name, value in counts.items() if value}
+
+
+def row_keys(complaint: Complaint) -> list[str]:
+    """The report rows a complaint counts in: everything, and its category, priority and channel."""
+    return [
+        "all#all",
+        f"category#{complaint.category.value}",
+        f"priority#{complaint.priority.value}",
+        f"channel#{complaint.channel.value}",
+    ]
+
+
+def customer_row(complaint: Complaint) -> str:
+    return f"customer#{customer_key(complaint)}"
+
+
+def rebuild(complaints: Iterable[tuple[Complaint, list[AuditEvent]]]) -> dict[str, dict[str, int]]:
+    """Every row's counters from complaints and their audit trails (what live updates add up to)."""
+    rows: dict[str, dict[str, int]] = {}
+    for complaint, events in complaints:
+        for event in events:
+            counts = contributions(event)
+            if not counts:
+                continue
+            targets = row_keys(complaint)
+            if "surveys" in counts:
+                targets = [*targets, customer_row(complaint)]
+            for row in targets:
+                totals = rows.setdefault(row, {})
+                for name, value in counts.items():
+                    totals[name] = totals.get(name, 0) + value
+    return rows
+
+
+def _percentile(counters: Mapping[str, int], prefix: str, total: int, fraction: float) -> int | None:
+    if total <= 0:
+        return None
+    rank = fraction * total
+    seen = 0
+    for index, bound in enumerate(BUCKETS):
+        seen += counters.get(f"{prefix}_b{index:02d}", 0)
+        if seen >= rank:
+            return bound
+    return None
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(100.0 * part / whole, 1)
+
+
+def summarize(counters: Mapping[str, int]) -> dict[str, object]:
+    """One report line from a row's counters."""
+    fr_total, rs_total, surveys = counters.get("fr_total", 0), counters.get("rs_total", 0), counters.get("surveys", 0)
+    satisfied = _pct(counters.get("satisfied", 0), surveys)
+    return {
+        "received": counters.get("received", 0),
+        "responded": fr_total,
+        "responded_within_sla_pct": _pct(counters.get("fr_within", 0), fr_total),
+        "resolved": rs_total,
+        "resolved_within_sla_pct": _pct(counters.get("rs_within", 0), rs_total),
+        "breaches": {
+            clock: {level: counters.get(f"breach_{clock}_{level}", 0) for level in ("minor", "major")}
+            for clock in TRACKED_CLOCKS
+        },
+        "first_response_p50_seconds": _percentile(counters, "fr", fr_total, 0.5),
+        "first_response_p90_seconds": _percentile(counters, "fr", fr_total, 0.9),
+        "resolution_p50_seconds": _percentile(counters, "rs", rs_total, 0.5),
+        "resolution_p90_seconds": _percentile(counters, "rs", rs_total, 0.9),
+        "surveys": surveys,
+        "satisfaction_average": None if surveys == 0 else round(counters.get("score_sum", 0) / surveys, 2),
+        "satisfied_pct": satisfied,
+        "satisfaction_pass": None if satisfied is None else satisfied >= SATISFACTION_PASS,
+    }
+
+
+def build_report(month: str, rows: Mapping[str, Mapping[str, int]]) -> dict[str, object]:
+    """The monthly report from its rows (live or rebuilt)."""
+    by_dimension: dict[str, dict[str, object]] = {dimension: {} for dimension in DIMENSIONS}
+    flagged = []
+    for row, counters in sorted(rows.items()):
+        kind, _, value = row.partition("#")
+        if kind in by_dimension:
+            by_dimension[kind][value] = summarize(counters)
+        elif kind == "customer" and counters.get("low", 0) >= 3:
+            flagged.append({"customer": value, "surveys": counters.get("surveys", 0), "low_scores": counters["low"]})
+    return {
+        "month": month,
+        "satisfaction_pass_mark_pct": SATISFACTION_PASS,
+        "total": summarize(rows.get("all#all", {})),
+        **by_dimension,
+        "customers_flagged": flagged,
+    }
+
+
+CSV_COLUMNS = (
+    "dimension", "value", "received", "responded", "responded_within_sla_pct", "resolved", "resolved_within_sla_pct",
+    "first_response_p50_seconds", "first_response_p90_seconds", "resolution_p50_seconds", "resolution_p90_seconds",
+    "surveys", "satisfaction_average", "satisfied_pct", "satisfaction_pass",
+    *(f"{clock}_{level}" for clock in TRACKED_CLOCKS for level in ("minor", "major")),
+)  # fmt: skip
+
+
+def _csv_row(dimension: str, value: str, line: Mapping[str, object]) -> list[object]:
+    breaches = line["breaches"]
+    assert isinstance(breaches, dict)
+    cells: list[object] = [dimension, value]
+    for column in CSV_COLUMNS[2:]:
+        if column in line:
+            cells.append("" if line[column] is None else line[column])
+        else:
+            clock, _, level = column.rpartition("_")
+            cells.append(breaches[clock][level])
+    return cells
+
+
+def report_lines(report: Mapping[str, object]) -> list[tuple[str, str, Mapping[str, object]]]:
+    """(dimension, value, line) for the total and every dimension value, in report order."""
+    total = report["total"]
+    assert isinstance(total, dict)
+    lines: list[tuple[str, str, Mapping[str, object]]] = [("total", "all", total)]
+    for dimension in DIMENSIONS:
+        values = report[dimension]
+        assert isinstance(values, dict)
+        lines.extend((dimension, value, line) for value, line in values.items())
+    return lines
+
+
+def to_csv(report: Mapping[str, object]) -> str:
+    """The report as CSV: one row per dimension value, the total first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for dimension, value, line in report_lines(report):
+        writer.writerow(_csv_row(dimension, value, line))
+    return buffer.getvalue()
+
+
+def chart_svg(report: Mapping[str, object]) -> str:
+    """An inline SVG bar chart: SLA met % (responded, resolved) by category."""
+    categories = report["category"]
+    assert isinstance(categories, dict)
+    bars = []
+    y = 30
+    for name, line in categories.items():
+        for label, key, colour in (("responded", "responded_within_sla_pct", "#2b7bb9"),
+                                   ("resolved", "resolved_within_sla_pct", "#4caf50")):  # fmt: skip
+            value = line[key]
+            width = 0 if value is None else round(3 * float(value))
+            shown = "n/a" if value is None else f"{value}%"
+            bars.append(
+                f'<text x="0" y="{y + 12}" font-size="12">{html.escape(name)} {label}</text>'
+                f'<rect x="170" y="{y}" width="{width}" height="14" fill="{colour}"/>'
+                f'<text x="{175 + width}" y="{y + 12}" font-size="12">{shown}</text>'
+            )
+            y += 20
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{y + 10}" role="img" '
+        f'aria-label="SLA met percent by category"><text x="0" y="16" font-size="14">SLA met % by category</text>'
+        + "".join(bars)
+        + "</svg>"
+    )
+
+
+def to_html(report: Mapping[str, object]) -> str:
+    """The report as an HTML email body: a table and the chart."""
+    header = "".join(f"<th>{html.escape(column)}</th>" for column in CSV_COLUMNS)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in _csv_row(d, v, line)) + "</tr>"
+        for d, v, line in report_lines(report)
+    )
+    month = html.escape(str(report["month"]))
+    flagged = report["customers_flagged"]
+    assert isinstance(flagged, list)
+    warning = (
+        f"<p><b>{len(flagged)} customer(s) with three or more surveys scoring 2 or less</b> "
+        "(the commitment letters let them terminate the contract).</p>"
+        if flagged
+        else ""
+    )
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
+        f"<h2>Service-quality report {month}</h2>{warning}{chart_svg(report)}"
+        f'<table border="1" cellpadding="4" cellspacing="0"><tr>{header}</tr>{rows}</table></body></html>'
+    )

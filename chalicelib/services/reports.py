@@ -1,0 +1,87 @@
+"""Monthly service-quality report: read (the month's counter rows -> report), rebuild (audit trails -> rows),
+and the monthly email to management (HTML table + SVG chart, CSV attached), sent once per month."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters.digest_store import DigestStore
+from chalicelib.adapters.report_store import ReportStore
+from chalicelib.adapters.ses import SesMailer
+from chalicelib.domain.digest import Digest
+from chalicelib.domain.errors import FieldError, InvalidFields, Unavailable
+from chalicelib.domain.policy import PolicySet
+from chalicelib.domain.report import build_report, rebuild, to_csv, to_html
+
+log = logging.getLogger(__name__)
+MONTH = re.compile(r"^(?P<year>20[0-9]{2})-(?P<month>0[1-9]|1[0-2])$")
+
+
+def month_bounds(month: str, policies: PolicySet) -> tuple[datetime, datetime]:
+    """The instants a month (in the policy's zone) starts and ends."""
+    year, number = int(month[:4]), int(month[5:])
+    zone = policies.display.tz
+    start = datetime(year, number, 1, tzinfo=zone)
+    end = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=zone)
+    return start, end
+
+
+def previous_month(now: datetime, policies: PolicySet) -> str:
+    local = now.astimezone(policies.display.tz)
+    year, number = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    return f"{year:04d}-{number:02d}"
+
+
+class ReportService:
+    """Serves, rebuilds and emails monthly reports."""
+
+    def __init__(self, store: ReportStore, claims: DigestStore, mailer: SesMailer, policies: PolicySet) -> None:
+        self._store = store
+        self._claims = claims
+        self._mailer = mailer
+        self._policies = policies
+
+    def check_month(self, month: str | None, now: datetime) -> str:
+        """A YYYY-MM month that has begun, or InvalidFields."""
+        if month is None or not MONTH.match(month):
+            raise InvalidFields([FieldError("month", "must be a month like 2026-11")])
+        if month_bounds(month, self._policies)[0] > now:
+            raise InvalidFields([FieldError("month", "is in the future")])
+        return month
+
+    def report(self, month: str) -> dict[str, Any]:
+        """The month's report from its live counters."""
+        return build_report(month, self._store.rows(month))
+
+    def recompute(self, month: str) -> dict[str, Any]:
+        """Rebuild the month's counters from the audit trails of the complaints received in it."""
+        start, end = month_bounds(month, self._policies)
+        rows = rebuild(self._store.complaints_received(start, end))
+        self._store.replace(month, rows)
+        return build_report(month, rows)
+
+    def send_monthly(self, now: datetime) -> str | None:
+        """Email last month's report to management, once; returns the month sent, if any."""
+        recipients = self._policies.file.digests.monthly_report_to
+        if not recipients:
+            return None
+        month = previous_month(now, self._policies)
+        window = f"monthly#{month}"
+        if not self._claims.claim("management", window, now):
+            return None
+        report = self.report(month)
+        total = report["total"]
+        subject = f"[complaint SLA] Service-quality report {month}: {total['received']} complaints"
+        text = f"Service-quality report for {month}. The table is in the HTML part; the CSV is attached.\n"
+        digest = Digest(subject=subject, text=text, html=to_html(report), entries=())
+        attachment = (f"service-quality-{month}.csv", to_csv(report).encode("utf-8"))
+        try:
+            message_id = self._mailer.send(recipients, digest, window, attachments=[attachment])
+        except Unavailable:
+            self._claims.release("management", window)
+            raise
+        self._claims.mark_sent("management", window, message_id, int(total["received"]), now)
+        return month
