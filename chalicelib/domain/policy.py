@@ -10,16 +10,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -28,6 +26,7 @@ from chalicelib.domain.calendar import AlwaysOpen, BusinessCalendar, Calendar, p
 from chalicelib.domain.clocks import Clock, Escalation, Level
 from chalicelib.domain.durations import Target, parse_target
 from chalicelib.domain.model import Category, Channel, Complexity, Priority
+from chalicelib.domain.yaml_files import load_yaml_model
 
 CLOCK_NAMES = ("first_response", "resolution", "progress_update", "site_visit", "follow_up")
 EVENT_NAMES = ("received", "respond", "progress_update", "site_visit", "resolve", "confirm", "reopen")
@@ -369,25 +368,9 @@ class PolicySet:
         return tuple(dict.fromkeys(found))
 
 
-def _problem(error: Any) -> str:
-    """One validation error as `path: what is wrong` (file-wide checks put the path in the message)."""
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if not error["loc"]:
-        return message if error["type"] == "value_error" else f"(top level): {message}"
-    return ".".join(str(part) for part in error["loc"]) + f": {message}"
-
-
 def parse_policy(text: str, source: str) -> PolicySet:
     """Parse and validate a policy file's text; `source` names the file in error messages."""
-    try:
-        raw: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
-    try:
-        policy_file = PolicyFile.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(_problem(error) for error in exc.errors())
-        raise PolicyError(f"{source}: {problems}") from exc
+    policy_file = load_yaml_model(text, source, PolicyFile, PolicyError)
     calendars = {name: spec.build(name) for name, spec in policy_file.calendars.items()}
     display = AlwaysOpen(name="display", tz=ZoneInfo(policy_file.timezone))
     return PolicySet(file=policy_file, calendars=calendars, display=display)

@@ -8,10 +8,10 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.errors import DomainError
+from chalicelib.domain.yaml_files import load_yaml_model
 
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 TARGET_FIELDS = (
@@ -91,18 +91,7 @@ class SourcesFile(BaseModel):
 
 def parse_sources(text: str, source: str) -> SourcesFile:
     """Parse and validate a sources file's text; `source` names the file in error messages."""
-    try:
-        raw: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SourcesError(f"{source}: not valid YAML: {exc}") from exc
-    try:
-        return SourcesFile.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {str(e['msg']).removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
-        raise SourcesError(f"{source}: {problems}") from exc
+    return load_yaml_model(text, source, SourcesFile, SourcesError)
 
 
 def _step(node: Any, segment: str) -> Any:
