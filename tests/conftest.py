@@ -17,6 +17,8 @@ from infra.definitions import LocalResources, create_resources
 
 moto_fixes.apply()
 
+pytest_plugins = ["tests.privacy"]  # no log record of the session may carry a customer's contact details
+
 STAFF_TOKEN = "test-staff-token"
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 
