@@ -14,10 +14,7 @@ from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Request, Response
 
 from chalicelib import wiring
 from chalicelib.domain.errors import BodyTooLarge, DomainError, NotFound
-from chalicelib.domain.sources import check_honeypot, map_payload
-from chalicelib.services.intake import DeliveryKeys
 from chalicelib.signatures import verify_signature
-from chalicelib.views import complaint_view, event_view
 from chalicelib.web import PROBLEM_CONTENT_TYPE, Problem, list_query, parse_form_body, problem_for, server_error
 
 app = Chalice(app_name="complaint-sla-monitor")
@@ -130,6 +127,10 @@ def post_webhook(source: str) -> Response:
 
 
 def _intake(source: str) -> Response:
+    from chalicelib.domain.sources import check_honeypot, map_payload
+    from chalicelib.services.intake import DeliveryKeys
+    from chalicelib.views import complaint_view
+
     spec = wiring.sources().sources[source]
     request = _request()
     raw = request.raw_body or b""
@@ -172,6 +173,8 @@ def _with_cors(source: str, response: Response) -> Response:
 @staff_only
 def get_complaint(complaint_id: str) -> Response:
     """One complaint with its clocks, for staff."""
+    from chalicelib.views import complaint_view
+
     complaint = wiring.workflow().get(_complaint_id(complaint_id))
     return json_response(complaint_view(complaint, wiring.utc_now(), wiring.policies(), staff=True))
 
@@ -181,6 +184,8 @@ def get_complaint(complaint_id: str) -> Response:
 @staff_only
 def post_event(complaint_id: str) -> Response:
     """A staff event (respond, resolve, confirm, ...): the complaint after it, with its clocks."""
+    from chalicelib.views import complaint_view
+
     complaint_id = _complaint_id(complaint_id)
     data = _json_object()
     now = wiring.utc_now()
@@ -194,6 +199,8 @@ def post_event(complaint_id: str) -> Response:
 @staff_only
 def get_events(complaint_id: str) -> Response:
     """The audit trail of a complaint, oldest first: every staff event and every notice."""
+    from chalicelib.views import event_view
+
     events = wiring.workflow().trail(_complaint_id(complaint_id))
     policies = wiring.policies()
     return json_response({"items": [event_view(event, policies) for event in events]})
@@ -204,6 +211,8 @@ def get_events(complaint_id: str) -> Response:
 @staff_only
 def list_complaints() -> Response:
     """Complaints by status (newest first), filtered, a page at a time (`cursor` from `next_cursor`)."""
+    from chalicelib.views import complaint_view
+
     query = list_query(_request().query_params or {})
     now = wiring.utc_now()
     found, cursor = wiring.workflow().list(query, now)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from chalicelib.domain.errors import (
@@ -22,12 +22,14 @@ from chalicelib.domain.errors import (
     InvalidFields,
     MalformedBody,
     NotFound,
+    Rejected,
     Unauthorized,
     Unavailable,
     UnsupportedMediaType,
 )
-from chalicelib.domain.listing import ListQuery
-from chalicelib.domain.sources import Rejected
+
+if TYPE_CHECKING:
+    from chalicelib.domain.listing import ListQuery
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -228,6 +230,8 @@ _LIST_CHOICES = {
 
 def list_query(params: Mapping[str, str]) -> ListQuery:
     """GET /complaints query parameters -> a `ListQuery`; every bad parameter named."""
+    from chalicelib.domain.listing import ListQuery
+
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
     for name, choices in _LIST_CHOICES.items():

@@ -7,17 +7,17 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth import StaffAuthenticator
-from chalicelib.domain.policy import PolicySet, parse_policy
-from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamo import ComplaintRepository
+    from chalicelib.domain.policy import PolicySet
     from chalicelib.domain.sources import SourcesFile
     from chalicelib.services.digests import DigestService
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.reports import ReportService
     from chalicelib.services.scanner import Scanner
     from chalicelib.services.workflow import WorkflowService
+    from chalicelib.settings import Settings
 
 
 def utc_now() -> datetime:
@@ -27,11 +27,15 @@ def utc_now() -> datetime:
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
+    from chalicelib.settings import Settings
+
     return Settings.from_environ()
 
 
 @lru_cache(maxsize=1)
 def policies() -> PolicySet:
+    from chalicelib.domain.policy import parse_policy
+
     path = settings().sla_policy_file
     return parse_policy(path.read_text(encoding="utf-8"), str(path))
 
@@ -51,7 +55,7 @@ def client(service: str) -> Any:
     from botocore.config import Config
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": 3},
+        retries={"mode": "standard", "total_max_attempts": 2},
         connect_timeout=3,
         read_timeout=10,
         tcp_keepalive=True,

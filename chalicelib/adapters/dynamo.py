@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -183,7 +184,7 @@ class ComplaintRepository:
             items.append({"Put": {"TableName": self._table, "Item": to_item(record), "ConditionExpression": not_there}})
         items.append({"Put": {"TableName": self._table, "Item": to_item(event_values(complaint.id, event))}})
         items.extend(counter_items(self._table, complaint, [event], self._zone))
-        self._transact(items, claims)
+        self._transact(items, claims, created_first=True)
 
     def record(
         self,
@@ -257,17 +258,30 @@ class ComplaintRepository:
         found = [complaint_from(from_item(item)) for item in response.get("Items", [])]
         return found, response.get("LastEvaluatedKey")
 
-    def _transact(self, items: list[dict[str, Any]], claims: Sequence[IdempotencyClaim], claim_offset: int = 1) -> None:
+    def _transact(
+        self,
+        items: list[dict[str, Any]],
+        claims: Sequence[IdempotencyClaim],
+        claim_offset: int = 1,
+        created_first: bool = False,
+    ) -> None:
+        """One transaction, retried on throttling, 5xx and conflicts with one ClientRequestToken (so DynamoDB
+        applies it at most once). `created_first`: item 0 creates a new item whose id only we know, so finding
+        it already there on a retry means an earlier attempt committed."""
+        token = uuid.uuid4().hex
         for attempt in range(self._attempts):
             try:
-                self._client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+                self._client.transact_write_items(TransactItems=items, ClientRequestToken=token)  # type: ignore[arg-type]
                 return
             except ClientError as exc:
                 code = error_code(exc)
                 if code == "TransactionCanceledException":
                     reasons = exc.response.get("CancellationReasons", [])
-                    for index, reason in enumerate(reasons):
-                        if reason.get("Code") == "ConditionalCheckFailed" and 0 <= index - claim_offset < len(claims):
+                    failed = [index for index, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
+                    if created_first and attempt > 0 and 0 in failed:
+                        return
+                    for index in failed:
+                        if 0 <= index - claim_offset < len(claims):
                             raise DuplicateDelivery(claims[index - claim_offset]) from exc
                     if not any(r.get("Code") in RETRYABLE for r in reasons):
                         raise

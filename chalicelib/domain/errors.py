@@ -60,3 +60,7 @@ class Unavailable(DomainError):
     def __init__(self, detail: str, retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class Rejected(DomainError):
+    """The delivery is refused for what it is, not for its fields (a filled honeypot)."""

@@ -55,19 +55,20 @@ class Submission(BaseModel):
     customer_name: StrictStr = Field(max_length=200)
     customer_email: Optional = Field(default=None, max_length=254)
     customer_phone: Optional = Field(default=None, max_length=32)
-    customer_tier: Annotated[StrictStr, BeforeValidator(lambda v: _blank_to_none(v) or "standard")] = Field(
-        default="standard", pattern=r"^[a-z0-9_-]{1,40}$"
+    customer_tier: Annotated[StrictStr, BeforeValidator(lambda v: "standard" if _blank_to_none(v) is None else v)] = (
+        Field(default="standard", pattern=r"^[a-z0-9_-]{1,40}$")
     )
     category: Literal["service", "staff", "product_quality"]
     priority: Annotated[
-        Literal["urgent", "important", "general"], BeforeValidator(lambda v: _blank_to_none(v) or "general")
+        Literal["urgent", "important", "general"],
+        BeforeValidator(lambda v: "general" if _blank_to_none(v) is None else v),
     ] = "general"
-    complexity: Annotated[Literal["general", "complex"], BeforeValidator(lambda v: _blank_to_none(v) or "general")] = (
-        "general"
-    )
+    complexity: Annotated[
+        Literal["general", "complex"], BeforeValidator(lambda v: "general" if _blank_to_none(v) is None else v)
+    ] = "general"
     channel: Annotated[
         Literal["web_form", "phone", "email", "chat", "in_person", "other"],
-        BeforeValidator(lambda v: _blank_to_none(v) or "web_form"),
+        BeforeValidator(lambda v: "web_form" if _blank_to_none(v) is None else v),
     ] = "web_form"
     subject: StrictStr = Field(max_length=200)
     description: Annotated[StrictStr, BeforeValidator(lambda v: "" if v is None else v)] = Field(

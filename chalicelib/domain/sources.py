@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import DomainError, Rejected  # noqa: F401 - re-exported
 from chalicelib.domain.yaml_files import load_yaml_model
 
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -33,10 +33,6 @@ _SEGMENT = re.compile(r"^(?P<name>[^.\[\]]+)(?:\[(?P<path>[^=\]]+)=(?P<value>[^\
 
 class SourcesError(ValueError):
     """The sources file is invalid: the message names the file, the place inside it and what is wrong."""
-
-
-class Rejected(DomainError):
-    """The delivery is refused for what it is, not for its fields (a filled honeypot)."""
 
 
 class SourceSpec(BaseModel):

@@ -1,0 +1,309 @@
+"""The benchmarks. Each is a generator of result rows (plain dicts with a `bench` name and its figures).
+
+Everything AWS runs in-process against moto, built exactly as the tests build it: `infra.moto_fixes.apply()`,
+then, per measurement, a fresh `mock_aws()` holding the table/topics of `infra/resources.yaml`
+(`infra.definitions.create_resources`), the app's environment pointed at them and `chalicelib.wiring` reset.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import timeit
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import boto3
+from moto import mock_aws
+
+from chalicelib import wiring
+from infra import moto_fixes
+from infra.definitions import LocalResources, create_resources
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+TIME_BUDGET = 600.0  # seconds a scanner run is told it has left: plenty, it never stops early here
+Row = dict[str, Any]
+# what a first request builds after `import app`: the policies, the intake service and its DynamoDB client
+READY_CODE = "import app; from chalicelib import wiring; wiring.intake(); wiring.policies()"
+
+
+def prepare_environment() -> None:
+    """Fake credentials and region, no emulator endpoint or profile; moto's DynamoDB fixes installed."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }
+    )
+    moto_fixes.apply()
+    wiring.reset()
+
+
+@contextmanager
+def moto_stack() -> Iterator[LocalResources]:
+    """A fresh moto with the template's resources; the app's settings and clients point at it."""
+    with mock_aws():
+        resources = create_resources(boto3.Session(region_name=REGION))
+        os.environ.update(resources.environment())
+        wiring.reset()
+        try:
+            yield resources
+        finally:
+            wiring.reset()
+
+
+class DynamoRequests:
+    """Counts a DynamoDB client's requests by operation, and the items its Queries and Scans read."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: Counter[str] = Counter()
+        self.items_read = 0
+        client.meta.events.register("before-call.dynamodb", self._before_call)
+        client.meta.events.register("after-call.dynamodb", self._after_call)
+
+    def _before_call(self, model: Any, **_: Any) -> None:
+        self.calls[str(model.name)] += 1
+
+    def _after_call(self, parsed: Any, model: Any, **_: Any) -> None:
+        if model.name in ("Query", "Scan") and isinstance(parsed, dict):
+            self.items_read += int(parsed.get("ScannedCount", parsed.get("Count", 0)) or 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.items_read = 0
+
+
+@contextmanager
+def quiet(logger: logging.Logger) -> Iterator[None]:
+    """Send a logger's stream handlers to /dev/null (still formatted and written, just not on our stdout)."""
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        swapped: list[tuple[logging.StreamHandler[Any], Any]] = []
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler):
+                swapped.append((handler, handler.setStream(sink)))
+        try:
+            yield
+        finally:
+            for handler, stream in swapped:
+                if stream is not None:
+                    handler.setStream(stream)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _submission(number: int, run: str) -> bytes:
+    payload = {
+        "customer_name": f"基准客户{number}",
+        "customer_email": f"customer{number}@example.com",
+        "category": ("service", "staff", "product_quality")[number % 3],
+        "priority": ("urgent", "important", "general")[number % 3],
+        "complexity": ("general", "complex")[number % 2],
+        "subject": f"bench {run} complaint {number}",
+        "description": "客服没有回电话。" * 8,
+    }
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+def ingest(requests: int = 300, warmup: int = 20) -> Iterator[Row]:
+    """DynamoDB requests per complaint written, and the in-process handler's p50 beside a bare route's."""
+    from chalice.app import Chalice
+    from chalice.test import Client
+
+    import app as application
+
+    bare = Chalice(app_name="bench-bare-route")
+
+    @bare.route("/complaints", methods=["POST"], content_types=["*/*"])
+    def bare_post() -> dict[str, Any]:
+        return {}
+
+    run = uuid.uuid4().hex[:8]
+    handler_s: list[float] = []
+    bare_s: list[float] = []
+    statuses: Counter[int] = Counter()
+    with ExitStack() as stack:
+        stack.enter_context(moto_stack())
+        stack.enter_context(quiet(application.app.log))
+        real = stack.enter_context(Client(application.app, stage_name="local", project_dir=str(ROOT)))
+        floor = stack.enter_context(Client(bare, stage_name="local", project_dir=str(ROOT)))
+        counter = DynamoRequests(wiring.client("dynamodb"))
+        for number in range(warmup + requests):
+            if number == warmup:
+                counter.reset()
+            body = _submission(number, run)
+            headers = {"Content-Type": "application/json", "webhook-id": f"msg_{run}_{number}"}
+            started = perf_counter()
+            response = real.http.post("/complaints", headers=headers, body=body)
+            handled = perf_counter()
+            floor.http.post("/complaints", headers=headers, body=body)
+            done = perf_counter()
+            if number >= warmup:
+                handler_s.append(handled - started)
+                bare_s.append(done - handled)
+                statuses[response.status_code] += 1
+    created = statuses[201]
+    handler_p50 = statistics.median(handler_s)
+    bare_p50 = statistics.median(bare_s)
+    yield {
+        "bench": "ingest",
+        "requests": requests,
+        "created": created,
+        "errors": requests - created,
+        "dynamodb_requests_per_complaint": round(counter.total / max(created, 1), 3),
+        "dynamodb_calls": dict(counter.calls),
+        "handler_p50_ms": _ms(handler_p50),
+        "handler_p90_ms": _ms(_percentile(handler_s, 0.9)),
+        "bare_p50_ms": _ms(bare_p50),
+        "ratio": round(handler_p50 / bare_p50, 1),
+    }
+
+
+def _seed(now: datetime, open_count: int, due_count: int) -> None:
+    from tests.integration.seeding import seed
+
+    seed(now, open_count=open_count, due_count=due_count)
+
+
+def scan_cost(open_counts: tuple[int, ...] = (2_000, 20_000), due: int = 100) -> Iterator[Row]:
+    """What one scanner run reads and requests with `due` complaints due among `open` stored: one row each."""
+    for open_count in open_counts:
+        with moto_stack():
+            now = datetime.now(UTC).replace(microsecond=0)
+            _seed(now, open_count, due)
+            scanner = wiring.scanner()
+            counter = DynamoRequests(wiring.client("dynamodb"))
+            started = perf_counter()
+            report = scanner.run(now, lambda: TIME_BUDGET)
+            elapsed = perf_counter() - started
+        yield {
+            "bench": "scan_cost",
+            "open": open_count,
+            "due": due,
+            "items_read": counter.items_read,
+            "requests": counter.total,
+            "dynamodb_calls": dict(counter.calls),
+            "claimed": report.claimed,
+            "notices": report.notices,
+            "run_ms": _ms(elapsed),
+        }
+
+
+def tick(due: int = 1_000) -> Iterator[Row]:
+    """Notices per second through one scanner run with `due` complaints due (none stored but those)."""
+    with moto_stack():
+        now = datetime.now(UTC).replace(microsecond=0)
+        _seed(now, due, due)
+        scanner = wiring.scanner()
+        started = perf_counter()
+        report = scanner.run(now, lambda: TIME_BUDGET)
+        elapsed = perf_counter() - started
+    yield {
+        "bench": "tick",
+        "due": due,
+        "claimed": report.claimed,
+        "notices": report.notices,
+        "delivered": report.delivered,
+        "failed": report.failed,
+        "seconds": round(elapsed, 3),
+        "notices_per_s": round(report.notices / elapsed, 1),
+        "complaints_per_s": round(report.claimed / elapsed, 1),
+    }
+
+
+def _run_python(code: str) -> float:
+    started = perf_counter()
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return perf_counter() - started
+
+
+def _best_of(code: str, runs: int) -> float | None:
+    """The fastest of `runs` fresh interpreters running `code`; None when it fails."""
+    try:
+        return min(_run_python(code) for _ in range(runs))
+    except subprocess.CalledProcessError:
+        return None
+
+
+def import_cost(runs: int = 5) -> Iterator[Row]:
+    """Cold start: `import app` in a fresh interpreter against the floor of its framework imports.
+
+    `ready_ms` adds what the first request builds (policies, the intake service and its DynamoDB client):
+    making imports lazy moves time from `app_ms` to there, it does not remove it."""
+    floor_code = "import boto3, pydantic, chalice"
+    for code in ("import app", floor_code):  # compile the .pyc files first
+        _run_python(code)
+    app_s: list[float] = []
+    floor_s: list[float] = []
+    for _ in range(runs):  # interleaved, so a noisy moment hurts both sides
+        app_s.append(_run_python("import app"))
+        floor_s.append(_run_python(floor_code))
+    python_s = _best_of("pass", runs)
+    ready_s = _best_of(READY_CODE, runs)
+    yield {
+        "bench": "import",
+        "app_ms": _ms(min(app_s)),
+        "floor_ms": _ms(min(floor_s)),
+        "ratio": round(min(app_s) / min(floor_s), 2),
+        "python_ms": None if python_s is None else _ms(python_s),
+        "ready_ms": None if ready_s is None else _ms(ready_s),
+        "floor": floor_code,
+        "runs": runs,
+    }
+
+
+def deadline(repeat: int = 5) -> Iterator[Row]:
+    """Microseconds to compute one 15-working-day deadline across China's National Day (warm caches)."""
+    from chalicelib.domain.durations import parse_target
+
+    calendar = wiring.policies().calendars["office"]
+    start = datetime(2026, 9, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    seconds = calendar.seconds_of(parse_target("15d"))
+    due = calendar.add(start, seconds)  # warms the calendar's caches (holiday years, day segments)
+    timer = timeit.Timer(lambda: calendar.add(start, seconds))
+    number, _ = timer.autorange()
+    best = min(timer.repeat(repeat=repeat, number=number)) / number
+    yield {
+        "bench": "deadline",
+        "calendar": "office",
+        "target": "15d",
+        "start": start.isoformat(),
+        "deadline": due.isoformat(),
+        "us_per_deadline": round(best * 1e6, 2),
+        "loops": number,
+    }
+
+
+SUITES: dict[str, Callable[[], Iterator[Row]]] = {
+    "ingest": ingest,
+    "scan_cost": scan_cost,
+    "tick": tick,
+    "import": import_cost,
+    "deadline": deadline,
+}
