@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml requirements.txt
 run: $(STAMP)
 	$(PY) -m infra.local_stack
 
+# Two workers: the suite is I/O- and emulator-bound; CI machines have two cores.
 test: $(STAMP) lint typecheck cfn-lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -46,6 +47,12 @@ deploy: package
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Schemathesis against /openapi.json on a local stack it starts: `make test` runs the same test with a small seeded
+# budget; this one, FUZZ_EXAMPLES per operation (default 100) and a random seed (FUZZ_SEED=<n> replays a run).
+FUZZ_EXAMPLES ?= 100
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_MIN_REQUESTS=1000 $(PY) -m pytest -q tests/e2e/test_fuzz.py
 
 clean:
 	rm -rf build outbox .mypy_cache .ruff_cache
