@@ -122,7 +122,18 @@ def _reject_constant(name: str) -> Any:
     raise MalformedBody(f"{name} is not valid JSON.")
 
 
+MAX_NUMBER_LENGTH = 100
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise MalformedBody(f"A number in the body has more than {MAX_NUMBER_LENGTH} digits.")
+    return int(text)
+
+
 def _finite_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise MalformedBody(f"A number in the body has more than {MAX_NUMBER_LENGTH} digits.")
     value = float(text)
     if math.isinf(value):
         raise MalformedBody("A number in the body is too large.")
@@ -148,7 +159,11 @@ def parse_json(text: str) -> Any:
         raise MalformedBody(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
     try:
         value = json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant, parse_float=_finite_float
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
         )
     except MalformedBody:
         raise

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -37,6 +38,7 @@ class Stack:
     process: subprocess.Popen[str]
     outbox: Path
     lines: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
 
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
@@ -86,20 +88,23 @@ def start_stack(tmp: Path, scan_interval: str = "3600", extra_env: dict[str, str
             break
         stack.lines.append(line.rstrip("\n"))
         if line.startswith("Ctrl-C stops everything"):
-            os.set_blocking(process.stdout.fileno(), False)
+            stack.reader = threading.Thread(target=_drain, args=(stack,), daemon=True)
+            stack.reader.start()
             return stack
     process.kill()
     raise AssertionError("the local stack did not start:\n" + "\n".join(stack.lines))
 
 
-def read_output(stack: Stack) -> list[str]:
-    """Everything the stack printed since the last call."""
+def _drain(stack: Stack) -> None:
+    """Read the stack's output as it comes, so a full pipe never blocks the server."""
     assert stack.process.stdout is not None
-    while True:
-        line = stack.process.stdout.readline()
-        if not line:
-            return stack.lines
+    for line in stack.process.stdout:
         stack.lines.append(line.rstrip("\n"))
+
+
+def read_output(stack: Stack) -> list[str]:
+    """Everything the stack printed so far."""
+    return stack.lines
 
 
 def stop_stack(stack: Stack) -> int:
@@ -109,8 +114,8 @@ def stop_stack(stack: Stack) -> int:
     except subprocess.TimeoutExpired:
         stack.process.kill()
         raise
-    os.set_blocking(stack.process.stdout.fileno(), True)  # type: ignore[union-attr]
-    read_output(stack)
+    if stack.reader is not None:
+        stack.reader.join(timeout=10)
     return code
 
 
