@@ -11,23 +11,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.errors import DomainError, Rejected  # noqa: F401 - re-exported
+from chalicelib.domain.intake import Submission
 from chalicelib.domain.yaml_files import load_yaml_model
 
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-TARGET_FIELDS = (
-    "customer_name",
-    "customer_email",
-    "customer_phone",
-    "customer_tier",
-    "category",
-    "priority",
-    "complexity",
-    "channel",
-    "subject",
-    "description",
-    "external_id",
-    "received_at",
-)
+TARGET_FIELDS = tuple(Submission.model_fields)
 _SEGMENT = re.compile(r"^(?P<name>[^.\[\]]+)(?:\[(?P<path>[^=\]]+)=(?P<value>[^\]]*)\])?$")
 
 

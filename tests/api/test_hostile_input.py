@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from chalicelib import wiring
+from chalicelib.domain.intake import Submission
 from chalicelib.openapi import ProblemDetails
 from infra.definitions import LocalResources
 from tests.conftest import STAFF
@@ -297,20 +298,7 @@ def test_hostile_intake_is_a_problem_and_stores_nothing(api: Any, case: Hostile)
 
 # Every field of a submission, and values of each JSON type that is not a string. Null is only wrong where the
 # field is required (an optional field may be null: it is then absent).
-SUBMISSION_FIELDS = (
-    "customer_name",
-    "customer_email",
-    "customer_phone",
-    "customer_tier",
-    "category",
-    "priority",
-    "complexity",
-    "channel",
-    "subject",
-    "description",
-    "external_id",
-    "received_at",
-)
+SUBMISSION_FIELDS = tuple(Submission.model_fields)
 REQUIRED = {"customer_name", "category", "subject"}
 WRONG_VALUES: dict[str, Any] = {"int": 7, "float": 1.5, "true": True, "array": ["x"], "object": {"a": "b"}}
 # Falsy non-strings, on the fields that have a default: `value or default` would take them for "not given".
