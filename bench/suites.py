@@ -30,6 +30,7 @@ from moto import mock_aws
 from chalicelib import wiring
 from infra import moto_fixes
 from infra.definitions import LocalResources, create_resources
+from infra.request_counter import DynamoRequests
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -66,31 +67,6 @@ def moto_stack() -> Iterator[LocalResources]:
             yield resources
         finally:
             wiring.reset()
-
-
-class DynamoRequests:
-    """Counts a DynamoDB client's requests by operation, and the items its Queries and Scans read."""
-
-    def __init__(self, client: Any) -> None:
-        self.calls: Counter[str] = Counter()
-        self.items_read = 0
-        client.meta.events.register("before-call.dynamodb", self._before_call)
-        client.meta.events.register("after-call.dynamodb", self._after_call)
-
-    def _before_call(self, model: Any, **_: Any) -> None:
-        self.calls[str(model.name)] += 1
-
-    def _after_call(self, parsed: Any, model: Any, **_: Any) -> None:
-        if model.name in ("Query", "Scan") and isinstance(parsed, dict):
-            self.items_read += int(parsed.get("ScannedCount", parsed.get("Count", 0)) or 0)
-
-    @property
-    def total(self) -> int:
-        return sum(self.calls.values())
-
-    def reset(self) -> None:
-        self.calls.clear()
-        self.items_read = 0
 
 
 @contextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from moto import mock_aws
 from chalicelib import wiring
 from infra import moto_fixes
 from infra.definitions import LocalResources, create_resources
+from infra.request_counter import DynamoRequests
 
 moto_fixes.apply()
 
@@ -56,36 +56,7 @@ def api(aws: LocalResources) -> Iterator[Any]:
         yield client
 
 
-class RequestCounter:
-    """Counts AWS requests by operation (and items read) through a botocore event hook on a client."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.items_read = 0
-
-    def before_call(self, model: Any, **_: Any) -> None:
-        self.calls[model.name] += 1
-
-    def after_call(self, parsed: Any, model: Any, **_: Any) -> None:
-        if isinstance(parsed, dict):
-            self.items_read += int(parsed.get("ScannedCount", parsed.get("Count", 0)) or 0)
-            if "Item" in parsed:
-                self.items_read += 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.calls.values())
-
-    def reset(self) -> None:
-        self.calls.clear()
-        self.items_read = 0
-
-
 @pytest.fixture
-def dynamodb_requests(aws: LocalResources) -> RequestCounter:
+def dynamodb_requests(aws: LocalResources) -> DynamoRequests:
     """Counts the requests the app's own DynamoDB client makes."""
-    counter = RequestCounter()
-    events = wiring.client("dynamodb").meta.events
-    events.register("before-call.dynamodb", counter.before_call)
-    events.register("after-call.dynamodb", counter.after_call)
-    return counter
+    return DynamoRequests(wiring.client("dynamodb"))

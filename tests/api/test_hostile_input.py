@@ -23,7 +23,7 @@ from chalicelib.domain.intake import Submission
 from chalicelib.openapi import ProblemDetails
 from infra.definitions import LocalResources
 from tests.conftest import STAFF
-from tests.integration.helpers import received, subscribe
+from tests.integration.helpers import invoke, received, subscribe
 from tests.privacy import customer_details
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -509,10 +509,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 def _scan(api: Any, at: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wiring, "utc_now", lambda: at)
-    event = api.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={}, resources=["arn:aws:events:rule/scan_due"]
-    )
-    api.lambda_.invoke("scan_due", event)
+    invoke(api, "scan_due")
 
 
 def _post(api: Any, body: bytes, content_type: str = JSON) -> str:

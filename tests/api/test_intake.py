@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-from tests.conftest import STAFF, RequestCounter
+from infra.request_counter import DynamoRequests
+from tests.conftest import STAFF
 
 VALID: dict[str, Any] = {
     "customer_name": "张三",
@@ -85,7 +86,7 @@ def test_nested_customer_object_is_accepted(api: Any) -> None:
     assert shown["customer"] == {"name": "王五", "email": None, "phone": "+86 138 0013 8000"}
 
 
-def test_writing_a_new_complaint_is_one_dynamodb_request(api: Any, dynamodb_requests: RequestCounter) -> None:
+def test_writing_a_new_complaint_is_one_dynamodb_request(api: Any, dynamodb_requests: DynamoRequests) -> None:
     response = post_json(api, {**VALID, "external_id": "sub-1"}, {"Idempotency-Key": "k-1", "webhook-id": "msg_1"})
     assert response.status_code == 201
     assert dynamodb_requests.calls == {"TransactWriteItems": 1}

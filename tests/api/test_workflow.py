@@ -12,7 +12,8 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.openapi import AuditTrail, ComplaintPage, ProblemDetails, StaffComplaintView
-from tests.conftest import STAFF, RequestCounter
+from infra.request_counter import DynamoRequests
+from tests.conftest import STAFF
 from tests.integration.helpers import post
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -234,7 +235,7 @@ def test_notices_are_appended_to_the_audit_trail(api: Any, monkeypatch: pytest.M
 
 
 def test_listing_filters_and_pages_through_an_index(
-    api: Any, monkeypatch: pytest.MonkeyPatch, dynamodb_requests: RequestCounter
+    api: Any, monkeypatch: pytest.MonkeyPatch, dynamodb_requests: DynamoRequests
 ) -> None:
     monkeypatch.setattr(wiring, "utc_now", lambda: NOW)
     urgent = [post(api, NOW - timedelta(minutes=minutes)) for minutes in (1, 2, 3, 40, 70)]

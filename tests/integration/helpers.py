@@ -60,3 +60,12 @@ def notices(url: str) -> list[dict[str, Any]]:
 
 def minutes_ago(now: datetime, minutes: float) -> datetime:
     return now - timedelta(minutes=minutes)
+
+
+def invoke(api: Any, name: str) -> None:
+    """Run a scheduled function through chalice.test.Client, as EventBridge would, with a CloudWatch event."""
+    resource = f"arn:aws:events:us-east-1:123456789012:rule/{name}"
+    event = api.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[resource]
+    )
+    api.lambda_.invoke(name, event)

@@ -15,7 +15,7 @@ from moto.ses.models import ses_backends
 
 from chalicelib import wiring
 from infra.definitions import LocalResources
-from tests.integration.helpers import post
+from tests.integration.helpers import invoke, post
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Tuesday 2026-11-17, inside office hours: 10:40 in Shanghai.
@@ -32,13 +32,6 @@ def parsed(message: Any) -> email.message.EmailMessage:
 
 def at(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
     monkeypatch.setattr(wiring, "utc_now", lambda: moment)
-
-
-def invoke(api: Any, name: str) -> None:
-    event = api.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[f"arn:aws:events:rule/{name}"]
-    )
-    api.lambda_.invoke(name, event)
 
 
 def text_and_html(message: email.message.EmailMessage) -> tuple[str, str]:

@@ -16,15 +16,14 @@ import pytest
 from chalicelib import wiring
 from infra.definitions import LocalResources
 from infra.local_stack import LocalStack
-from tests.integration.helpers import minutes_ago, notices, post, subscribe
+from tests.integration.helpers import invoke, minutes_ago, notices, post, subscribe
 
 POLICIES = Path(__file__).resolve().parents[2] / "infra" / "filter-policies"
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def scan(api: Any) -> None:
-    event = api.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
-    api.lambda_.invoke("scan_due", event)
+    invoke(api, "scan_due")
 
 
 def test_example_filter_policies_select_what_they_promise(

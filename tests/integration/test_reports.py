@@ -19,6 +19,7 @@ from moto.ses.models import ses_backends
 from chalicelib import wiring
 from chalicelib.domain.report import CSV_COLUMNS
 from tests.conftest import STAFF
+from tests.integration.helpers import invoke
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PRIORITIES = ("urgent", "important", "general")
@@ -28,12 +29,6 @@ CHANNELS = ("web_form", "phone", "email")
 
 def at(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
     monkeypatch.setattr(wiring, "utc_now", lambda: moment)
-
-
-def invoke(api: Any, name: str) -> None:
-    api.lambda_.invoke(
-        name, api.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
-    )
 
 
 def act(api: Any, complaint_id: str, body: dict[str, Any]) -> None:

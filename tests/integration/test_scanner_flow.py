@@ -11,17 +11,14 @@ import pytest
 
 from chalicelib import wiring
 from infra.definitions import LocalResources
-from tests.integration.helpers import minutes_ago, notices, post, received, subscribe
+from tests.integration.helpers import invoke, minutes_ago, notices, post, received, subscribe
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def scan(api: Any, at: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wiring, "utc_now", lambda: at)
-    event = api.events.generate_cw_event(
-        source="aws.events", detail_type="Scheduled Event", detail={}, resources=["arn:aws:events:rule/scan_due"]
-    )
-    api.lambda_.invoke("scan_due", event)
+    invoke(api, "scan_due")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from botocore.exceptions import ReadTimeoutError
 from chalicelib import wiring
 from chalicelib.services.scanner import Scanner
 from infra.definitions import LocalResources
-from tests.conftest import RequestCounter
+from infra.request_counter import DynamoRequests
 from tests.integration.helpers import notices, subscribe
 from tests.integration.seeding import seed
 
@@ -40,7 +40,7 @@ def ids_of(url: str) -> Counter[str]:
 
 @pytest.mark.parametrize("open_count", [2_000, 20_000])
 def test_scan_cost_follows_what_is_due_not_what_is_stored(
-    aws: LocalResources, alerts: str, dynamodb_requests: RequestCounter, open_count: int
+    aws: LocalResources, alerts: str, dynamodb_requests: DynamoRequests, open_count: int
 ) -> None:
     seed(NOW, open_count=open_count, due_count=100)
     dynamodb_requests.reset()

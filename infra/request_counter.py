@@ -1,0 +1,36 @@
+"""Counting, not guessing: a botocore event hook on a DynamoDB client that counts its requests by operation and
+the items they read (Query and Scan items examined, GetItem hits). Used by the tests and by `make bench`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+
+class DynamoRequests:
+    """Counts a DynamoDB client's requests by operation, and the items they read."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: Counter[str] = Counter()
+        self.items_read = 0
+        client.meta.events.register("before-call.dynamodb", self._before_call)
+        client.meta.events.register("after-call.dynamodb", self._after_call)
+
+    def _before_call(self, model: Any, **_: Any) -> None:
+        self.calls[str(model.name)] += 1
+
+    def _after_call(self, parsed: Any, model: Any, **_: Any) -> None:
+        if not isinstance(parsed, dict):
+            return
+        if model.name in ("Query", "Scan"):
+            self.items_read += int(parsed.get("ScannedCount", parsed.get("Count", 0)) or 0)
+        elif model.name == "GetItem" and "Item" in parsed:
+            self.items_read += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.items_read = 0
