@@ -6,6 +6,13 @@ days from the `holidays` package plus the operator's own lists). All instants ar
 back in the calendar's time zone. Internally every instant is an integer count of microseconds since the Unix
 epoch, so sums and differences are exact, and business-hours math jumps from one open interval to the next.
 
+Confirmed and provisional years: China publishes each year's adjusted working days (调休) in November or
+December. A year is *confirmed* when the package has its adjusted days or the operator declares it
+(`confirmed_years`); a later year the package still knows the statutory holidays of is *provisional*: it is
+computed from those holidays and the weekly hours, and `provisional_years` names it so that callers can mark
+their results and recompute them once the year is confirmed. Only a year outside the package's range
+altogether raises `CalendarNotCovered`.
+
 DST: wall-clock opening ranges are turned into real instants through UTC. A range boundary that falls in
 a DST gap (a wall time that does not exist) is placed at the instant the clocks jump, i.e. the first
 instant whose wall time is at or after it; a boundary in a repeated hour uses its first occurrence
@@ -18,6 +25,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -31,6 +39,7 @@ __all__ = [
     "BusinessCalendar",
     "Calendar",
     "CalendarNotCovered",
+    "YearSchedule",
     "parse_range",
 ]
 
@@ -63,8 +72,17 @@ class CalendarNotCovered(Exception):
         detail = f" ({self.detail})" if self.detail else ""
         return (
             f"calendar {self.calendar!r} has no holiday data for {self.year}{detail}; "
-            "list that year's holidays and working days in the policy file"
+            "declare that year under confirmed_years in the policy file"
         )
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """A year's official schedule as the operator declares it: the days off and the adjusted working days,
+    on top of the statutory holidays the package knows (a working day listed here wins over them)."""
+
+    days_off: frozenset[date] = frozenset()
+    working_days: frozenset[date] = frozenset()
 
 
 def _to_us(at: datetime) -> int:
@@ -160,6 +178,22 @@ class Calendar(ABC):
     def next_open(self, at: datetime) -> datetime:
         """`at` itself if open, else the next instant at which the calendar opens."""
 
+    def is_confirmed(self, year: int) -> bool:
+        """Whether `year`'s working days are known for sure (always, without a holiday schedule)."""
+        return True
+
+    def provisional_years(self, start: datetime, end: datetime) -> tuple[int, ...]:
+        """The years between `start` and `end` (local dates, either order) whose schedule is not confirmed."""
+        _check_aware(start, "start")
+        _check_aware(end, "end")
+        low, high = sorted((start.astimezone(self.tz).year, end.astimezone(self.tz).year))
+        return tuple(year for year in range(low, high + 1) if not self.is_confirmed(year))
+
+    def confirmed_through(self, today: date) -> date | None:
+        """The last day of the run of confirmed years that starts with `today`'s year (the day before the
+        first provisional one); None when every year is as good as confirmed (no holiday schedule)."""
+        return None
+
     def _from_us(self, us: int) -> datetime:
         return (_EPOCH + timedelta(microseconds=us)).astimezone(self.tz)
 
@@ -205,10 +239,21 @@ def _normalize_entries(entries: Any) -> tuple[tuple[Any, ...], ...]:
     return (tuple(entries),)
 
 
+@dataclass(frozen=True)
+class _Coverage:
+    """What the holidays package knows of a country: statutory holidays for `first`..`last`, and its
+    adjusted working days (an announced-each-year schedule) through `confirmed_until`."""
+
+    first: int
+    last: int
+    confirmed_until: int
+
+
 @lru_cache(maxsize=64)
-def _package_coverage(country: str, subdivision: str | None) -> tuple[int, int]:
-    """Years the holidays package really knows for a country: start_year..end_year, cut at the last year
-    with substituted working days when the country's data is an announced-each-year schedule."""
+def _package_coverage(country: str, subdivision: str | None) -> _Coverage:
+    """The years the holidays package knows for a country: statutory holidays start_year..end_year; for a
+    country whose adjusted working days are announced each year, confirmed only through the last announced
+    one (elsewhere every year of the range is confirmed)."""
     import holidays
 
     try:
@@ -221,9 +266,7 @@ def _package_coverage(country: str, subdivision: str | None) -> tuple[int, int]:
     announced = [
         int(year) for year, entries in special.items() if any(len(entry) >= 4 for entry in _normalize_entries(entries))
     ]
-    if announced:
-        last = min(last, max(announced))
-    return first, last
+    return _Coverage(first, last, min(last, max(announced)) if announced else last)
 
 
 @lru_cache(maxsize=256)
@@ -231,8 +274,8 @@ def _package_year(country: str, subdivision: str | None, year: int) -> tuple[fro
     """(public holidays, adjusted working days) the holidays package lists for dates in `year`."""
     import holidays
 
-    first, last = _package_coverage(country, subdivision)
-    years = [y for y in (year - 1, year, year + 1) if first <= y <= last]  # observed days can spill over
+    coverage = _package_coverage(country, subdivision)
+    years = [y for y in (year - 1, year, year + 1) if coverage.first <= y <= coverage.last]  # observed days spill
     entity = holidays.country_holidays(country, subdiv=subdivision, years=years)
     days_off = frozenset(day for day in entity if day.year == year)
     worked = frozenset(day for day in getattr(entity, "weekend_workdays", ()) if day.year == year)
@@ -248,9 +291,11 @@ class BusinessCalendar(Calendar):
     a public holiday of `country`/`subdivision` (``None``: no public holidays) nor in `extra_holidays`; or an
     adjusted working day from the holidays package; or a date in `extra_working_days` (which wins over the
     package's holidays). A working day whose weekday has no ranges uses the ranges of `adjusted_day_hours`.
-    A year is covered if the package covers it (see `_package_coverage`) or if either extra list mentions
-    it; in a year the package does not cover, only the extra lists and the weekly ranges decide. Needing a
-    date of an uncovered year raises `CalendarNotCovered` when (and only when) a computation touches it.
+    `confirmed_years` declares years' official schedules (`YearSchedule`): such a year is confirmed, its
+    days off and working days count on top of the package's statutory holidays. The extra lists are the
+    company's own days: they apply in every year and confirm none. A year the package has statutory
+    holidays for but no adjusted working days is provisional (see the module docstring); a date outside
+    the package's range raises `CalendarNotCovered` when (and only when) a computation touches it.
     """
 
     def __init__(
@@ -264,6 +309,7 @@ class BusinessCalendar(Calendar):
         extra_working_days: Iterable[date] = (),
         working_day_seconds: int | None = None,
         adjusted_day_hours: int = 0,
+        confirmed_years: Mapping[int, YearSchedule] | None = None,
     ) -> None:
         self.name = name
         self.tz = tz
@@ -283,7 +329,15 @@ class BusinessCalendar(Calendar):
         if both := sorted(self._extra_holidays & self._extra_working_days):
             listed = ", ".join(day.isoformat() for day in both)
             raise ValueError(f"calendar {name!r} lists {listed} as both an extra holiday and a working day")
-        self._extra_years = frozenset(day.year for day in self._extra_holidays | self._extra_working_days)
+        self._confirmed = dict(confirmed_years or {})
+        for year, schedule in self._confirmed.items():
+            stray = sorted(d for d in schedule.days_off | schedule.working_days if d.year != year)
+            if stray:
+                shown = stray[0].isoformat()
+                raise ValueError(f"confirmed year {year} of calendar {name!r} lists {shown}, a date of another year")
+            if both := sorted(schedule.days_off & schedule.working_days):
+                shown = both[0].isoformat()
+                raise ValueError(f"confirmed year {year} lists {shown} as both a day off and a working day")
         if working_day_seconds is None:
             working_day_seconds = (
                 max(sum(self._length_us(start, end) for start, end in ranges) for ranges in self._weekly)
@@ -362,19 +416,42 @@ class BusinessCalendar(Calendar):
             return True
         if day in self._extra_holidays:
             return False
+        declared = self._confirmed.get(day.year)
+        if declared is not None:
+            if day in declared.working_days:
+                return True
+            if day in declared.days_off:
+                return False
         if self.country is not None:
-            first, last = _package_coverage(self.country, self.subdivision)
-            if first <= day.year <= last:
+            coverage = _package_coverage(self.country, self.subdivision)
+            if coverage.first <= day.year <= coverage.last:
                 days_off, worked = _package_year(self.country, self.subdivision, day.year)
                 if day in worked:
                     return True
                 if day in days_off:
                     return False
-            elif day.year not in self._extra_years:
+            elif declared is None:
                 area = self.country if self.subdivision is None else f"{self.country}-{self.subdivision}"
-                span = f"until {last}" if day.year > last else f"from {first}"
+                span = f"until {coverage.last}" if day.year > coverage.last else f"from {coverage.first}"
                 raise CalendarNotCovered(self.name, day.year, f"holidays package covers {area} {span}")
         return bool(self._weekly[day.weekday()])
+
+    def is_confirmed(self, year: int) -> bool:
+        """Whether `year`'s working days are known for sure: declared in the policy, or adjusted days in the
+        package (every year is, for a calendar without public holidays)."""
+        if year in self._confirmed or self.country is None:
+            return True
+        coverage = _package_coverage(self.country, self.subdivision)
+        return coverage.first <= year <= coverage.confirmed_until
+
+    def confirmed_through(self, today: date) -> date | None:
+        """The last day before the first provisional year from `today`'s year on; None without a schedule."""
+        if self.country is None:
+            return None
+        year = today.year
+        while self.is_confirmed(year):
+            year += 1
+        return date(year - 1, 12, 31)
 
     # ----- wall clock to instants -----
 

@@ -62,6 +62,7 @@ class Cycle(BaseModel):
     state: ClockState
     started_at: datetime
     paused_seconds: int = 0
+    pauses: tuple[tuple[datetime, datetime], ...] = ()
     paused_at: datetime | None = None
     pause_reason: str | None = None
     warning_at: datetime | None = None
@@ -69,6 +70,8 @@ class Cycle(BaseModel):
     major_at: datetime | None = None
     escalate_at: datetime | None = None
     error: str | None = None
+    provisional: bool = False
+    provisional_years: tuple[int, ...] = ()
     ended_at: datetime | None = None
     final_grade: Grade | None = None
     notified: Level | None = None
@@ -115,34 +118,66 @@ _THRESHOLD_NAMES = {
 
 def _thresholds(
     clock: Clock, started_at: datetime, paused_seconds: int, calendars: Mapping[str, Calendar]
-) -> dict[str, datetime | str | None]:
-    """The cycle's thresholds, in time order (warning, deadline, major, escalation).
+) -> dict[str, object]:
+    """The cycle's thresholds, in time order (warning, deadline, major, escalation); the provisional years
+    (schedules not yet confirmed) any of them was computed through, and whether the deadline itself was.
 
-    From the first one that needs holiday data for a year no calendar covers, that threshold and the later
-    ones are None and `error` says why: a 24x7 deadline stays known even when the escalation step after it
-    falls in an uncovered year on the office calendar.
+    From the first one that needs holiday data for a year outside every calendar's data, that threshold and
+    the later ones are None and `error` says why: a 24x7 deadline stays known even when the escalation step
+    after it falls in such a year on the office calendar.
     """
     calendar = calendars[clock.calendar]
     target = clock.target_seconds
-    found: dict[str, datetime | str | None] = dict.fromkeys(_THRESHOLD_NAMES) | {"error": None}
+    found: dict[str, object] = dict.fromkeys(_THRESHOLD_NAMES) | {"error": None, "provisional": False}
+    provisional: set[int] = set()
     missing = "warning_at"
     try:
         found["warning_at"] = _utc(calendar.add(started_at, target * clock.warning_percent / 100 + paused_seconds))
         missing = "deadline"
-        found["deadline"] = _utc(calendar.add(started_at, target + paused_seconds))
+        deadline = _utc(calendar.add(started_at, target + paused_seconds))
+        found["deadline"] = deadline
+        found["provisional"] = bool(calendar.provisional_years(started_at, deadline))
         missing = "major_at"
         major_at = _utc(calendar.add(started_at, target * clock.minor_until_percent / 100 + paused_seconds))
         found["major_at"] = major_at
+        provisional.update(calendar.provisional_years(started_at, major_at))
         missing = "escalate_at"
         if clock.escalation is not None:
             step = clock.escalation
-            found["escalate_at"] = _utc(calendars[step.calendar].add(major_at, step.after_seconds))
+            escalate_at = _utc(calendars[step.calendar].add(major_at, step.after_seconds))
+            found["escalate_at"] = escalate_at
+            provisional.update(calendars[step.calendar].provisional_years(major_at, escalate_at))
     except CalendarNotCovered as exc:
         if found["deadline"] is None:
             found["error"] = str(exc)
         else:
             found["error"] = f"no {_THRESHOLD_NAMES[missing]} time: {exc}"
+    found["provisional_years"] = tuple(sorted(provisional))
     return found
+
+
+def recompute(clock: Clock, calendars: Mapping[str, Calendar]) -> Clock:
+    """The clock with its running or paused cycle's thresholds computed again from its start and the working
+    time it was paused (after a provisional year is confirmed); what was notified stays notified."""
+    cycle = clock.cycle
+    if cycle is None or not clock.active:
+        return clock
+    paused = cycle.paused_seconds
+    if cycle.pauses:
+        calendar = calendars[clock.calendar]
+        paused = sum(round(calendar.measure(begin, end)) for begin, end in cycle.pauses)
+    thresholds = _thresholds(clock, cycle.started_at, paused, calendars)
+    return clock.model_copy(update={"cycle": cycle.model_copy(update={"paused_seconds": paused, **thresholds})})
+
+
+def confirmed_since(clock: Clock, calendars: Mapping[str, Calendar]) -> bool:
+    """Whether a provisional year of the clock's active cycle has been confirmed since it was computed."""
+    cycle = clock.cycle
+    if cycle is None or not clock.active or not cycle.provisional_years:
+        return False
+    names = [clock.calendar] + ([clock.escalation.calendar] if clock.escalation else [])
+    used = [calendar for name in names if (calendar := calendars.get(name)) is not None]
+    return any(all(calendar.is_confirmed(year) for calendar in used) for year in cycle.provisional_years)
 
 
 def start(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> Clock:
@@ -245,7 +280,8 @@ def _resumed(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> C
         unknown = dict.fromkeys(_THRESHOLD_NAMES)
         return cycle.model_copy(update=resumed | unknown | {"error": str(exc)})
     thresholds = _thresholds(clock, cycle.started_at, paused, calendars)
-    return cycle.model_copy(update=resumed | {"paused_seconds": paused} | thresholds)
+    pauses = (*cycle.pauses, (cycle.paused_at, end))
+    return cycle.model_copy(update=resumed | {"paused_seconds": paused, "pauses": pauses} | thresholds)
 
 
 def pause(clock: Clock, reason: str, at: datetime) -> Clock:
@@ -314,6 +350,7 @@ def view(clock: Clock, now: datetime, calendars: Mapping[str, Calendar], display
         "calendar": clock.calendar,
         "paused_seconds": cycle.paused_seconds,
         "grade": grade(clock, now).value,
+        "provisional": cycle.provisional,
     }
     error = cycle.error
     calendar = calendars.get(clock.calendar)

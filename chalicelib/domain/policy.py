@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib.domain.calendar import AlwaysOpen, BusinessCalendar, Calendar, parse_range
+from chalicelib.domain.calendar import AlwaysOpen, BusinessCalendar, Calendar, YearSchedule, parse_range
 from chalicelib.domain.clocks import Clock, Escalation, Level
 from chalicelib.domain.durations import Target, parse_target
 from chalicelib.domain.model import Category, Channel, Complexity, Priority
@@ -84,6 +84,37 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+def _days(value: object) -> object:
+    """A list of dates where an item may be a range written `2027-02-06..2027-02-13` (both ends included)."""
+    if not isinstance(value, list):
+        return value
+    days: list[object] = []
+    for item in value:
+        if isinstance(item, str) and ".." in item:
+            first_text, _, last_text = item.partition("..")
+            try:
+                first, last = date.fromisoformat(first_text.strip()), date.fromisoformat(last_text.strip())
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not a range of dates like 2027-02-06..2027-02-13") from exc
+            if last < first or (last - first).days > 366:
+                raise ValueError(f"{item!r} must run forwards, within a year")
+            days.extend(first + timedelta(days=offset) for offset in range((last - first).days + 1))
+        else:
+            days.append(item)
+    return days
+
+
+Days = Annotated[list[date], BeforeValidator(_days)]
+
+
+class ConfirmedYear(_Strict):
+    """A year's official schedule (China: the State Council's notice of holidays and adjusted working days),
+    declared because the holidays package does not have it yet. Declaring the year confirms it."""
+
+    days_off: Days = Field(default_factory=list)
+    working_days: Days = Field(default_factory=list)
+
+
 class CalendarSpec(_Strict):
     """A calendar: no `hours` means open around the clock (24x7)."""
 
@@ -95,6 +126,7 @@ class CalendarSpec(_Strict):
     adjusted_day_hours: Weekday = "mon"
     extra_holidays: list[date] = Field(default_factory=list)
     extra_working_days: list[date] = Field(default_factory=list)
+    confirmed_years: dict[Annotated[int, Field(ge=1900, le=2200)], ConfirmedYear] = Field(default_factory=dict)
 
     @field_validator("timezone")
     @classmethod
@@ -135,6 +167,8 @@ class CalendarSpec(_Strict):
                 raise ValueError(f"the holidays package has no data for {self.holidays!r}: {exc}") from exc
         elif self.subdivision is not None:
             raise ValueError("a `subdivision` needs `holidays` (the country code)")
+        elif self.confirmed_years:
+            raise ValueError("`confirmed_years` needs `holidays` (the country whose schedule they confirm)")
         return self
 
     def build(self, name: str) -> Calendar:
@@ -153,6 +187,10 @@ class CalendarSpec(_Strict):
             extra_working_days=self.extra_working_days,
             working_day_seconds=None if self.working_day is None else self.working_day.seconds,
             adjusted_day_hours=WEEKDAYS.index(self.adjusted_day_hours),
+            confirmed_years={
+                year: YearSchedule(frozenset(declared.days_off), frozenset(declared.working_days))
+                for year, declared in self.confirmed_years.items()
+            },
         )
 
 

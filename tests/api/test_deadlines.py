@@ -173,14 +173,16 @@ def test_a_policy_file_that_drops_a_calendar_still_shows_the_old_deadlines(
     assert shown["clocks"]["first_response"]["remaining_seconds"] == 30 * MINUTE
 
 
-def test_a_deadline_in_a_year_without_holiday_data_is_shown_as_an_error(
+def test_a_deadline_in_a_year_without_confirmed_adjusted_days_is_provisional_never_null(
     api: Any, clock_at: Callable[[datetime], None]
 ) -> None:
     clock_at(datetime(2026, 12, 31, 9, tzinfo=UTC))  # Thu 2026-12-31 17:00 +08:00
     body = post(api, complaint(category="product_quality"))
     for shown in (body, get(api, body["id"])):
         site_visit = shown["clocks"]["site_visit"]
-        assert site_visit["deadline"] is None
-        assert "2027" in site_visit["error"]
-        assert "remaining_seconds" not in site_visit
+        assert site_visit["deadline"] == "2027-01-04T11:00:00+08:00"  # 1 Jan 2027 is a statutory holiday
+        assert site_visit["provisional"] is True
+        assert "error" not in site_visit
+        assert site_visit["remaining_seconds"] == 3 * 3600
         assert shown["clocks"]["first_response"]["deadline"] == "2026-12-31T17:30:00+08:00"
+        assert shown["clocks"]["first_response"]["provisional"] is False

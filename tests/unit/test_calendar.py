@@ -18,6 +18,7 @@ from chalicelib.domain.calendar import (
     BusinessCalendar,
     Calendar,
     CalendarNotCovered,
+    YearSchedule,
     parse_range,
 )
 from chalicelib.domain.durations import Target
@@ -171,30 +172,41 @@ def test_measure_excludes_lunch_and_is_zero_for_empty_or_reversed_spans(office: 
 # ----- holiday data, extra lists and coverage -----
 
 
-def test_deadline_needing_2027_on_cn_raises_calendar_not_covered(office: BusinessCalendar) -> None:
-    with pytest.raises(CalendarNotCovered) as caught:
-        office.add(sh(2026, 12, 31, 17), 3 * HOUR)
-    assert caught.value.calendar == "office"
-    assert caught.value.year == 2027
-    assert str(caught.value) == (
-        "calendar 'office' has no holiday data for 2027 (holidays package covers CN until 2026); "
-        "list that year's holidays and working days in the policy file"
-    )
-
-
-@pytest.mark.parametrize(
-    "method",
-    [
-        lambda cal: cal.is_open(sh(2027, 3, 1, 10)),
-        lambda cal: cal.next_open(sh(2027, 3, 1, 10)),
-        lambda cal: cal.measure(sh(2026, 12, 31, 9), sh(2027, 1, 4, 10)),
-    ],
-)
-def test_every_query_touching_an_uncovered_year_raises(
-    office: BusinessCalendar, method: Callable[[BusinessCalendar], object]
+def test_a_deadline_in_2027_is_computed_on_the_statutory_holidays_and_is_provisional(
+    office: BusinessCalendar,
 ) -> None:
-    with pytest.raises(CalendarNotCovered):
-        method(office)
+    # The domain brief's example: Thu 31 Dec 2026 17:30 + 3 working hours; 1 Jan 2027 is a statutory holiday
+    # and 2-3 Jan a weekend, so it lands on Monday 4 Jan 11:30. 2027's adjusted days are not yet published.
+    due = office.add(sh(2026, 12, 31, 17, 30), 3 * HOUR)
+    assert_same_instant(due, sh(2027, 1, 4, 11, 30), office)
+    assert office.provisional_years(sh(2026, 12, 31, 17, 30), due) == (2027,)
+    assert office.provisional_years(sh(2026, 12, 31, 9), sh(2026, 12, 31, 18)) == ()
+    assert not office.is_confirmed(2027)
+    assert office.is_confirmed(2026)
+
+
+def test_the_package_spring_festival_2027_is_off_while_provisional(office: BusinessCalendar) -> None:
+    assert not office.is_open(sh(2027, 2, 8, 10))  # Spring Festival, statutory
+    assert office.is_open(sh(2027, 3, 1, 10))  # an ordinary Monday
+    assert office.measure(sh(2026, 12, 31, 9), sh(2027, 1, 4, 10)) == WORKING_DAY + HOUR
+
+
+def test_the_last_confirmed_day_is_the_end_of_the_last_year_with_adjusted_days(office: BusinessCalendar) -> None:
+    assert office.confirmed_through(date(2026, 11, 22)) == date(2026, 12, 31)
+    assert office.confirmed_through(date(2027, 3, 1)) == date(2026, 12, 31)
+    assert make_office(country=None).confirmed_through(date(2026, 11, 22)) is None
+    assert AlwaysOpen().confirmed_through(date(2026, 11, 22)) is None
+
+
+def test_declaring_a_year_confirms_it_and_applies_its_schedule() -> None:
+    schedule = YearSchedule(days_off=frozenset({date(2027, 1, 4)}), working_days=frozenset({date(2027, 1, 9)}))
+    calendar = make_office(confirmed_years={2027: schedule})
+    assert calendar.is_confirmed(2027)
+    assert calendar.confirmed_through(date(2026, 11, 22)) == date(2027, 12, 31)
+    assert calendar.provisional_years(sh(2026, 12, 31), sh(2027, 6, 1)) == ()
+    # 1 Jan stays a statutory holiday, 4 Jan is declared off: due Tuesday 5 Jan 11:00.
+    assert_same_instant(calendar.add(sh(2026, 12, 31, 17), 3 * HOUR), sh(2027, 1, 5, 11), calendar)
+    assert calendar.is_open(sh(2027, 1, 9, 10))  # a declared adjusted working Saturday
 
 
 def test_years_not_touched_do_not_raise(office: BusinessCalendar) -> None:
@@ -207,19 +219,41 @@ def test_year_before_the_package_data_raises_with_its_range() -> None:
         make_office().is_open(sh(1949, 6, 1, 10))
 
 
+def test_a_year_beyond_the_package_data_raises_unless_declared() -> None:
+    with pytest.raises(CalendarNotCovered) as caught:
+        make_office().is_open(sh(2101, 3, 1, 10))
+    assert caught.value.year == 2101
+    assert str(caught.value) == (
+        "calendar 'office' has no holiday data for 2101 (holidays package covers CN until 2100); "
+        "declare that year under confirmed_years in the policy file"
+    )
+    declared = make_office(confirmed_years={2101: YearSchedule()})
+    assert declared.is_open(sh(2101, 3, 1, 10))
+
+
 @pytest.mark.parametrize(
     ("overrides", "due"),
     [
-        ({"extra_holidays": [date(2027, 1, 1)]}, sh(2027, 1, 4, 11)),
-        ({"extra_working_days": [date(2027, 2, 6)]}, sh(2027, 1, 1, 11)),
+        # A company day off in 2027 keeps the package's 1 Jan holiday: Mon 4 Jan is off too, due Tue 11:00.
+        ({"extra_holidays": [date(2027, 1, 4)]}, sh(2027, 1, 5, 11)),
+        # A company working Saturday in 2027 (2 Jan) counts, and 1 Jan stays a holiday.
+        ({"extra_working_days": [date(2027, 1, 2)]}, sh(2027, 1, 2, 11)),
     ],
 )
-def test_an_extra_date_in_2027_makes_2027_covered_by_the_operator_lists_alone(
+def test_an_extra_date_in_2027_neither_confirms_2027_nor_hides_its_statutory_holidays(
     overrides: dict[str, Any], due: datetime
 ) -> None:
     calendar = make_office(**overrides)
-    # Beyond the package's coverage only the operator's lists count: 1 Jan 2027 is off only when listed.
     assert_same_instant(calendar.add(sh(2026, 12, 31, 17), 3 * HOUR), due, calendar)
+    assert not calendar.is_confirmed(2027)
+    assert not calendar.is_open(sh(2027, 2, 8, 10))  # Spring Festival still off
+
+
+def test_a_declared_year_must_list_only_its_own_dates() -> None:
+    with pytest.raises(ValueError, match="2026-12-31, a date of another year"):
+        make_office(confirmed_years={2027: YearSchedule(days_off=frozenset({date(2026, 12, 31)}))})
+    with pytest.raises(ValueError, match="both a day off and a working day"):
+        make_office(confirmed_years={2027: YearSchedule(frozenset({date(2027, 1, 2)}), frozenset({date(2027, 1, 2)}))})
 
 
 def test_extra_holidays_and_working_days_override_the_package() -> None:

@@ -488,60 +488,90 @@ def test_received_at_in_another_offset_gives_the_same_deadline() -> None:
     assert cycle_of(complaint.clocks["site_visit"]).deadline == sh(2026, 11, 23, 11)
 
 
-# ----- a year without holiday data gives an explicit error, not a guess -----
+# ----- a year without confirmed adjusted working days gives provisional deadlines, never none -----
 
 
-def test_deadline_needing_holiday_data_of_an_uncovered_year_is_an_explicit_error() -> None:
-    complaint = product_quality_complaint(sh(2026, 12, 31, 17))
+def provisional_policies(**confirmed: object) -> Any:
+    """The default policy with the office calendar's 2027 declared (`confirmed_years`) as given."""
+    text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
+    declared = "".join(
+        f"\n    confirmed_years:\n      2027: {{days_off: {days_off}, working_days: []}}"
+        for days_off in confirmed.values()
+    )
+    text = text.replace("    extra_working_days: []", "    extra_working_days: []" + declared, 1)
+    return parse_policy(text, "policy-with-2027.yaml")
+
+
+def test_a_deadline_in_an_unconfirmed_year_is_provisional_on_the_statutory_holidays() -> None:
+    complaint = product_quality_complaint(sh(2026, 12, 31, 17, 30))
     site_visit = cycle_of(complaint.clocks["site_visit"])
-    assert site_visit.deadline is None
-    assert site_visit.warning_at is None
-    assert site_visit.major_at is None
-    assert site_visit.error is not None
-    assert "2027" in site_visit.error
-    assert "office" in site_visit.error
-    assert clock_rules.current_level(complaint.clocks["site_visit"], sh(2027, 3, 1)) is None
-    shown = complaint_view(complaint, sh(2026, 12, 31, 17, 5), POLICIES, staff=False)["clocks"]["site_visit"]
-    assert shown["deadline"] is None
-    assert "2027" in shown["error"]
-    assert "remaining_seconds" not in shown
+    assert site_visit.deadline == sh(2027, 1, 4, 11, 30)  # the brief's example: 1 Jan is a statutory holiday
+    assert site_visit.warning_at is not None
+    assert site_visit.major_at is not None
+    assert site_visit.error is None
+    assert site_visit.provisional
+    assert site_visit.provisional_years == (2027,)
+    assert clock_rules.current_level(complaint.clocks["site_visit"], sh(2027, 1, 4, 12)) is Level.MINOR
+    shown = complaint_view(complaint, sh(2026, 12, 31, 17, 35), POLICIES, staff=False)["clocks"]["site_visit"]
+    assert shown["deadline"] == "2027-01-04T11:30:00+08:00"
+    assert shown["provisional"] is True
+    assert "error" not in shown
+    assert shown["remaining_seconds"] == 3 * HOUR - 5 * 60
 
 
-def test_a_24x7_deadline_stays_known_when_only_its_escalation_step_lacks_holiday_data() -> None:
+def test_a_confirmed_deadline_is_not_provisional() -> None:
+    complaint = product_quality_complaint(sh(2026, 11, 20, 17))
+    shown = complaint_view(complaint, sh(2026, 11, 20, 17), POLICIES, staff=False)["clocks"]["site_visit"]
+    assert shown["provisional"] is False
+
+
+def test_a_24x7_clock_is_provisional_when_only_its_escalation_step_reaches_into_2027() -> None:
     complaint = product_quality_complaint(sh(2026, 12, 31, 17))
     first_response = cycle_of(complaint.clocks["first_response"])
     assert first_response.deadline == sh(2027, 1, 1, 17)  # 24 h on 24x7 needs no holiday data
     assert first_response.major_at == sh(2027, 1, 2, 17)
-    assert first_response.escalate_at is None
-    assert first_response.error is not None
-    assert "escalation" in first_response.error
-    assert "2027" in first_response.error
-    clock = complaint.clocks["first_response"]
-    assert clock_rules.grade(clock, sh(2027, 1, 1, 17) + US) is Grade.MINOR
-    assert clock_rules.current_level(clock, sh(2027, 1, 3)) is Level.MAJOR
-    shown = complaint_view(complaint, sh(2026, 12, 31, 17, 5), POLICIES, staff=False)["clocks"]["first_response"]
-    assert shown["deadline"] == "2027-01-01T17:00:00+08:00"
-    assert "2027" in shown["error"]
+    assert first_response.escalate_at == sh(2027, 1, 4, 18)  # 1 working day after Sat 17:00: all of Mon 4 Jan
+    assert first_response.error is None
+    assert first_response.provisional_years == (2027,)  # recomputed on confirmation
+    assert not first_response.provisional  # but the deadline itself is firm
 
 
-def test_a_pause_reaching_into_an_uncovered_year_gives_an_error_rather_than_a_guess() -> None:
+def test_recompute_after_confirmation_moves_the_deadline_and_clears_provisional() -> None:
+    clock = received(default_clocks(category="product_quality")["site_visit"], sh(2026, 12, 31, 17, 30))
+    assert cycle_of(clock).deadline == sh(2027, 1, 4, 11, 30)
+    assert not clock_rules.confirmed_since(clock, CALENDARS)
+    confirmed = provisional_policies(office=["2027-01-04"]).calendars
+    assert clock_rules.confirmed_since(clock, confirmed)
+    updated = clock_rules.recompute(clock, confirmed)
+    assert cycle_of(updated).deadline == sh(2027, 1, 5, 11, 30)
+    assert cycle_of(updated).provisional_years == ()
+    assert not cycle_of(updated).provisional
+    assert not clock_rules.confirmed_since(updated, confirmed)
+
+
+def test_recompute_keeps_what_was_notified_and_remeasures_pauses() -> None:
     clock = received(default_clocks(category="product_quality")["site_visit"], sh(2026, 12, 31, 9))
-    assert cycle_of(clock).deadline == sh(2026, 12, 31, 12)
     paused = clock_rules.pause(clock, "force_majeure", sh(2026, 12, 31, 10))
     resumed = clock_rules.resume(paused, sh(2027, 1, 4, 10), CALENDARS)
     cycle = cycle_of(resumed)
     assert cycle.state is ClockState.RUNNING
-    assert cycle.deadline is None
-    assert cycle.error is not None
-    assert "2027" in cycle.error
+    assert cycle.paused_seconds == WORKING_DAY - HOUR + HOUR  # rest of 31 Dec, then 09:00-10:00 on 4 Jan
+    assert cycle.deadline == sh(2027, 1, 4, 12)
+    assert cycle.provisional_years == (2027,)
+    notified = clock_rules.mark_notified(resumed, Level.WARNING)
+    confirmed = provisional_policies(office=["2027-01-04"]).calendars
+    updated = cycle_of(clock_rules.recompute(notified, confirmed))
+    assert updated.paused_seconds == WORKING_DAY - HOUR  # 4 Jan is off: only the rest of 31 Dec
+    assert updated.deadline == sh(2027, 1, 5, 11)  # 1 h left after the pause -> Tue 5 Jan 09:00 + 2 h
+    assert updated.notified is Level.WARNING
 
 
-def test_overdue_time_in_an_uncovered_year_is_an_error_in_the_view_not_a_crash() -> None:
+def test_overdue_time_into_an_unconfirmed_year_is_measured_not_an_error() -> None:
     clock = received(default_clocks(category="product_quality")["site_visit"], sh(2026, 12, 31, 9))
     shown = clock_rules.view(clock, sh(2027, 1, 5, 10), CALENDARS, POLICIES.display)
     assert shown["deadline"] == "2026-12-31T12:00:00+08:00"
-    assert "2027" in str(shown["error"])
-    assert "overdue_seconds" not in shown
+    assert shown["overdue_seconds"] == 4.5 * HOUR + WORKING_DAY + HOUR  # 31 Dec 13:30-18:00, 4 Jan, 5 Jan 09-10
+    assert "error" not in shown
 
 
 def test_view_of_a_clock_whose_calendar_left_the_policy_keeps_its_deadline_and_says_why() -> None:

@@ -387,6 +387,30 @@ INVALID = {
         "line ",
         "not valid YAML",
     ),
+    "a confirmed year listing a date of another year": (
+        _mutate(
+            "    extra_working_days: []",
+            "    extra_working_days: []\n    confirmed_years: {2027: {days_off: [2026-12-31]}}",
+        ),
+        "calendars",
+        "lists 2026-12-31, a date of another year",
+    ),
+    "a backwards range of days": (
+        _mutate(
+            "    extra_working_days: []",
+            '    extra_working_days: []\n    confirmed_years: {2027: {days_off: ["2027-02-13..2027-02-06"]}}',
+        ),
+        "calendars.office.confirmed_years.2027.days_off",
+        "must run forwards",
+    ),
+    "confirmed years on a 24x7 calendar": (
+        _mutate(
+            "  24x7:                          # no `hours`: open around the clock\n    timezone: Asia/Shanghai",
+            "  24x7:\n    timezone: Asia/Shanghai\n    confirmed_years: {2027: {}}",
+        ),
+        "calendars.24x7",
+        "confirmed_years only apply to a calendar with `hours`",
+    ),
     "not a mapping": ("- just\n- a list\n", "(top level)", "valid dictionary"),
     "empty file": ("", "(top level)", "valid dictionary"),
 }
@@ -411,3 +435,22 @@ def test_every_problem_of_a_file_is_reported_at_once() -> None:
     assert re.search(r"grading\.warning_at: .*; .*first_response\.target: ", str(caught.value)) or re.search(
         r"first_response\.target: .*; .*grading\.warning_at: ", str(caught.value)
     )
+
+
+def test_a_declared_year_with_ranges_confirms_it_and_sets_its_days() -> None:
+    text = _mutate(
+        "    extra_working_days: []",
+        "    extra_working_days: []\n    confirmed_years:\n      2027:\n"
+        '        days_off: ["2027-01-01", "2027-02-06..2027-02-13"]\n        working_days: [2027-02-14]',
+    )
+    office = parse_policy(text, "policy.yaml").calendars["office"]
+    assert office.is_confirmed(2027)
+    assert not office.is_open(sh(2027, 2, 12, 10))  # inside the declared range (a Friday)
+    assert office.is_open(sh(2027, 2, 14, 10))  # a declared adjusted working Sunday
+    assert office.confirmed_through(sh(2026, 11, 22).date()) == sh(2027, 12, 31).date()
+
+
+def test_the_shipped_policy_leaves_2027_provisional() -> None:
+    office = parse_policy(DEFAULT_TEXT, "default.yaml").calendars["office"]
+    assert office.is_confirmed(2026)
+    assert not office.is_confirmed(2027)
