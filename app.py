@@ -12,15 +12,32 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Request, Response
 
-from chalicelib import wiring
+from chalicelib import observability, wiring
 from chalicelib.domain.errors import BodyTooLarge, DomainError, NotFound
 from chalicelib.signatures import verify_signature
 from chalicelib.web import PROBLEM_CONTENT_TYPE, Problem, list_query, parse_form_body, problem_for, server_error
 
-app = Chalice(app_name="complaint-sla-monitor")
+app = Chalice(app_name=observability.SERVICE, configure_logs=False)
+observability.logger()  # app.log and the chalicelib loggers write JSON lines
 app.log.setLevel(logging.INFO)
 COMPLAINT_ID = re.compile(r"^[0-9a-f]{32}$")
 HEADER_VALUE = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+@app.middleware("all")
+def log_context(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Every log line of an invocation carries its function name, request id and complaint id (if any)."""
+    context = getattr(app, "lambda_context", None) if isinstance(event, Request) else getattr(event, "context", None)
+    params = getattr(event, "uri_params", None) or {}
+    observability.bind(
+        function=getattr(context, "function_name", None),
+        request_id=getattr(context, "aws_request_id", None),
+        complaint_id=params.get("complaint_id"),
+    )
+    try:
+        return get_response(event)
+    finally:
+        observability.unbind()
 
 
 def problem_response(problem: Problem) -> Response:
@@ -281,21 +298,47 @@ def scan_due(event: CloudWatchEvent) -> None:
     report = wiring.scanner().run(
         wiring.utc_now(), time_left=lambda: float(context.get_remaining_time_in_millis()) / 1000.0
     )
-    if report.complaints or report.retried or report.stopped_early:
+    if report.complaints or report.retried or report.stopped_early or report.quarantined:
         app.log.info("scan %s", json.dumps(report.as_dict()))
+    observability.emit(
+        {
+            "ScansCompleted": (1, "Count"),
+            "NoticesSent": (report.delivered, "Count"),
+            "NoticesFailed": (report.failed, "Count"),
+            "NoticesPending": (report.pending_notices, "Count"),
+            "OldestPendingNoticeAge": (report.oldest_pending_seconds, "Seconds"),
+            "ScanDuration": (report.duration_seconds, "Seconds"),
+            "ScanLag": (report.lag_seconds, "Seconds"),
+            "QuarantinedComplaints": (report.quarantined, "Count"),
+        }
+    )
 
 
 @app.schedule(Cron(0, "*", "?", "*", "*", "*"), name="send_digests")
 def send_digests(event: CloudWatchEvent) -> None:
-    """Every hour: the escalation digest of the hour just ended (or the daily summary), once per audience."""
+    """Every hour: the escalation digest of the hour just ended (or the daily summary), once per audience, and
+    any earlier digest still owed."""
     report = wiring.digests().run(wiring.utc_now())
-    if report.sent or report.failed:
+    if report.sent or report.failed or report.retried:
         app.log.info("digests %s", json.dumps(report.__dict__))
+    observability.emit({"DigestsSent": (len(report.sent), "Count"), "DigestsFailed": (len(report.failed), "Count")})
 
 
-@app.schedule(Cron(0, 1, 1, "*", "?", "*"), name="send_monthly_report")
+@app.schedule(Cron(0, 1, "1-7", "*", "?", "*"), name="send_monthly_report")
 def send_monthly_report(event: CloudWatchEvent) -> None:
-    """On the 1st at 09:00 Shanghai time: last month's service-quality report to management, once."""
+    """On the 1st at 09:00 Shanghai time: last month's service-quality report to management, once; tried again
+    daily through the 7th if it did not go out."""
     month = wiring.reports().send_monthly(wiring.utc_now())
     if month is not None:
         app.log.info("monthly report %s sent", month)
+
+
+@app.schedule(Cron(5, "*", "?", "*", "*", "*"), name="watch_calendars")
+def watch_calendars(event: CloudWatchEvent) -> None:
+    """Every hour: days left of confirmed holiday data (weekly operator notice from 60 days before the end),
+    and provisional deadlines recomputed once their year is confirmed."""
+    report = wiring.calendars().run(wiring.utc_now())
+    if report.recomputed or report.warned or report.failed:
+        app.log.info("calendars %s", json.dumps(report.__dict__))
+    for name, days_left in report.days_left.items():
+        observability.emit({"CalendarDaysLeft": (days_left, "Count")}, {"calendar": name})

@@ -64,7 +64,15 @@ def list_received(received_at: datetime, complaint_id: str) -> str:
 
 def due_value(moment: datetime) -> str:
     """A due-index sort key: UTC, fixed width, so that string order is time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime(_DUE_FORMAT)
+
+
+def due_instant(value: str) -> datetime:
+    """The instant a due-index sort key stands for (the inverse of `due_value`)."""
+    return datetime.strptime(value, _DUE_FORMAT).replace(tzinfo=UTC)
+
+
+_DUE_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 NOTICE_PREFIX = "N#"
@@ -101,6 +109,20 @@ def report_shard(complaint_id: str) -> int:
     return int(hashlib.sha256(complaint_id.encode("utf-8")).hexdigest()[:8], 16) % REPORT_SHARDS
 
 
-def digest_key(audience: str, window: str) -> dict[str, str]:
-    """Primary key of the record that claims one digest email (audience, window) so it is sent once."""
-    return {TABLE_PK: f"D#{audience}", TABLE_SK: window}
+def claim_key(scope: str, name: str) -> dict[str, str]:
+    """Primary key of the record that claims one side effect so it happens once: a digest email (audience,
+    window), the monthly report ("management", month), an operator notice ("operator", notice id)."""
+    return {TABLE_PK: f"D#{scope}", TABLE_SK: name}
+
+
+RETRY_PK = "D#retry"
+
+
+def retry_key(scope: str, name: str) -> dict[str, str]:
+    """Primary key of the marker that keeps a claimed side effect on the retry list until it is done."""
+    return {TABLE_PK: RETRY_PK, TABLE_SK: f"{scope}#{name}"}
+
+
+def marker_key(name: str) -> dict[str, str]:
+    """Primary key of a named marker kept by the scheduled jobs."""
+    return {TABLE_PK: f"M#{name}", TABLE_SK: "M"}

@@ -29,11 +29,26 @@ class ClockView(BaseModel):
     calendar: str
     paused_seconds: int
     grade: Grade
+    provisional: bool = Field(
+        description="True while the deadline rests on a year whose adjusted working days are not yet confirmed "
+        "(counted on the statutory holidays); it is recomputed when the year is confirmed"
+    )
     remaining_seconds: int | None = None
     overdue_seconds: int | None = None
     ended_at: str | None = None
     pause_reason: str | None = None
     error: str | None = None
+
+
+class QuarantineView(BaseModel):
+    """Why the scanner could not evaluate the complaint's clocks, since when, and its next try."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: str
+    since: str
+    attempts: int
+    retry_at: str
 
 
 class PolicyView(BaseModel):
@@ -68,6 +83,7 @@ class ComplaintView(BaseModel):
     policy: PolicyView
     clocks: dict[str, ClockView]
     version: int
+    quarantine: QuarantineView | None = None
 
 
 class StaffComplaintView(ComplaintView):
@@ -145,6 +161,7 @@ _PROBLEM_STATUS = {
     403: "Origin not allowed",
     404: "No such complaint",
     409: "Conflicts with the complaint's state",
+    500: "The complaint's stored record cannot be read (quarantined)",
     413: "Body over 64 KiB",
     415: "Unsupported content type",
     422: "Invalid fields",

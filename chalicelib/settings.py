@@ -19,6 +19,7 @@ class Settings(BaseModel):
 
     table_name: str = "ComplaintsTable"
     alerts_topic_arn: str = ""
+    ops_topic_arn: str = ""
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
     sla_policy_file: Path = DEFAULT_POLICY_FILE

@@ -32,6 +32,14 @@ def complaint_view(complaint: Complaint, now: datetime, policies: PolicySet, *, 
         },
         "version": complaint.version,
     }
+    if complaint.quarantine is not None:
+        quarantine = complaint.quarantine
+        shown["quarantine"] = {
+            "error": quarantine.error,
+            "since": quarantine.since.astimezone(zone).isoformat(),
+            "attempts": quarantine.attempts,
+            "retry_at": quarantine.retry_at.astimezone(zone).isoformat(),
+        }
     if staff:
         shown["customer"] = complaint.customer.model_dump()
         shown["customer_tier"] = complaint.customer_tier

@@ -23,6 +23,7 @@ from chalicelib.domain.errors import (
     MalformedBody,
     NotFound,
     Rejected,
+    StoredRecordUnreadable,
     Unauthorized,
     Unavailable,
     UnsupportedMediaType,
@@ -69,6 +70,7 @@ _BY_TYPE: tuple[tuple[type[DomainError], int, str], ...] = (
     (Rejected, 400, "Rejected"),
     (Conflict, 409, "Conflict"),
     (Unavailable, 503, "Service unavailable"),
+    (StoredRecordUnreadable, 500, "Stored record unreadable"),
 )
 
 

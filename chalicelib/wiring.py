@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth import StaffAuthenticator
+from chalicelib.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.claims import Claims
     from chalicelib.adapters.dynamo import ComplaintRepository
     from chalicelib.domain.policy import PolicySet
     from chalicelib.domain.sources import SourcesFile
+    from chalicelib.services.calendars import CalendarWatch
     from chalicelib.services.digests import DigestService
     from chalicelib.services.intake import IntakeService
+    from chalicelib.services.operator import OperatorAlerts
     from chalicelib.services.reports import ReportService
     from chalicelib.services.scanner import Scanner
     from chalicelib.services.workflow import WorkflowService
     from chalicelib.settings import Settings
 
 
+_clock: Clock = SystemClock()
+
+
+def use_clock(clock: Clock) -> None:
+    """Read the time from `clock` from now on (the local stack's LOCAL_CLOCK_START; tests)."""
+    global _clock
+    _clock = clock
+
+
 def utc_now() -> datetime:
-    """The current time, timezone-aware."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware, from the clock in use."""
+    return _clock.now()
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +97,21 @@ def intake() -> IntakeService:
 
 
 @lru_cache(maxsize=1)
+def claims() -> Claims:
+    from chalicelib.adapters.claims import Claims
+
+    return Claims(client("dynamodb"), settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def operator() -> OperatorAlerts:
+    from chalicelib.adapters.sns import OpsNotifier
+    from chalicelib.services.operator import OperatorAlerts
+
+    return OperatorAlerts(claims(), OpsNotifier(client("sns"), settings().ops_topic_arn))
+
+
+@lru_cache(maxsize=1)
 def scanner() -> Scanner:
     from chalicelib.adapters.due_index import DueIndex
     from chalicelib.adapters.sns import SnsNotifier
@@ -92,7 +120,7 @@ def scanner() -> Scanner:
     current = settings()
     index = DueIndex(client("dynamodb"), current.table_name, current.due_shards, zone=policies().display.tz)
     notifier = SnsNotifier(client("sns"), current.alerts_topic_arn)
-    return Scanner(index, notifier, policies(), current.public_base_url)
+    return Scanner(index, notifier, operator(), policies(), current.public_base_url)
 
 
 @lru_cache(maxsize=1)
@@ -103,9 +131,18 @@ def digests() -> DigestService:
 
     current = settings()
     mailer = SesMailer(client("ses"), current.digest_sender, current.ses_configuration_set or None)
-    return DigestService(
-        DigestStore(client("dynamodb"), current.table_name), mailer, policies(), current.public_base_url
-    )
+    store = DigestStore(client("dynamodb"), current.table_name)
+    return DigestService(store, claims(), mailer, policies(), current.public_base_url)
+
+
+@lru_cache(maxsize=1)
+def calendars() -> CalendarWatch:
+    from chalicelib.adapters.markers import Markers
+    from chalicelib.services.calendars import CalendarWatch
+
+    current = settings()
+    markers = Markers(client("dynamodb"), current.table_name)
+    return CalendarWatch(repository(), markers, operator(), policies(), current.due_shards)
 
 
 @lru_cache(maxsize=1)
@@ -117,7 +154,6 @@ def workflow() -> WorkflowService:
 
 @lru_cache(maxsize=1)
 def reports() -> ReportService:
-    from chalicelib.adapters.digest_store import DigestStore
     from chalicelib.adapters.report_store import ReportStore
     from chalicelib.adapters.ses import SesMailer
     from chalicelib.services.reports import ReportService
@@ -125,7 +161,7 @@ def reports() -> ReportService:
     current = settings()
     store = ReportStore(client("dynamodb"), current.table_name, repository())
     mailer = SesMailer(client("ses"), current.digest_sender, current.ses_configuration_set or None)
-    return ReportService(store, DigestStore(client("dynamodb"), current.table_name), mailer, policies())
+    return ReportService(store, claims(), mailer, policies())
 
 
 @lru_cache(maxsize=1)
@@ -142,8 +178,11 @@ def reset() -> None:
         client,
         repository,
         intake,
+        claims,
+        operator,
         scanner,
         digests,
+        calendars,
         workflow,
         reports,
         authenticator,

@@ -1,16 +1,16 @@
-"""Digest store: notices an audience received in a window (the by_audience index), their complaints
-(BatchGetItem), and one claim record per (audience, window) so a digest is sent once. Takes a boto3 client."""
+"""Digest store: notices an audience received in a window (the by_audience index) and their complaints
+(BatchGetItem; an item that cannot be read is left out and logged, never stops the others). Takes a boto3
+client."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib import keys
-from chalicelib.adapters.dynamo import call_with_retries, complaint_from, error_code, from_item, to_item
+from chalicelib.adapters.dynamo import UnreadableComplaint, call_with_retries, complaint_from, from_item, to_item
 from chalicelib.domain.model import Complaint
 from chalicelib.domain.notices import Notice
 
@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 BATCH_GET_LIMIT = 100
+log = logging.getLogger(__name__)
 
 
 class DigestStore:
-    """Reads what a digest reports and records which digests went out."""
+    """Reads what a digest reports."""
 
     def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:
         self._client = client
@@ -60,65 +61,14 @@ class DigestStore:
             for _ in range(self._attempts + 2):
                 response = call_with_retries(self._client.batch_get_item, self._attempts, RequestItems=request)
                 for item in response.get("Responses", {}).get(self._table, []):
-                    complaint = complaint_from(from_item(item))
+                    values = from_item(item)
+                    try:
+                        complaint = complaint_from(values)
+                    except UnreadableComplaint as exc:  # quarantined by the scanner; the digest goes on
+                        log.warning("complaint %s left out of a digest: %s", exc.complaint_id, exc.reason)
+                        continue
                     found[complaint.id] = complaint
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
         return found
-
-    def claim(self, audience: str, window: str, now: datetime, lease_seconds: int = 300) -> bool:
-        """Claim the digest (audience, window) for this run; False if it was sent or is being sent."""
-        stale = keys.due_value(datetime.fromtimestamp(now.timestamp() - lease_seconds, tz=now.tzinfo))
-        try:
-            call_with_retries(
-                self._client.put_item,
-                self._attempts,
-                TableName=self._table,
-                Item=to_item(
-                    keys.digest_key(audience, window)
-                    | {"kind": "digest", "status": "claimed", "claimed_at": keys.due_value(now)}
-                ),
-                ConditionExpression="attribute_not_exists(pk) OR (#status = :claimed AND claimed_at < :stale)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_item({":claimed": "claimed", ":stale": stale}),
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def mark_sent(self, audience: str, window: str, message_id: str, entries: int, now: datetime) -> None:
-        """Record that the digest went out."""
-        call_with_retries(
-            self._client.put_item,
-            self._attempts,
-            TableName=self._table,
-            Item=to_item(
-                keys.digest_key(audience, window)
-                | {
-                    "kind": "digest",
-                    "status": "sent",
-                    "sent_at": keys.due_value(now),
-                    "message_id": message_id,
-                    "entries": entries,
-                }
-            ),
-        )
-
-    def release(self, audience: str, window: str) -> None:
-        """Give up a claim after a failed send, so the next run retries."""
-        try:
-            call_with_retries(
-                self._client.delete_item,
-                self._attempts,
-                TableName=self._table,
-                Key=to_item(keys.digest_key(audience, window)),
-                ConditionExpression="#status = :claimed",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_item({":claimed": "claimed"}),
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise

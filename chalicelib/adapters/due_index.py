@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from chalicelib import keys
 from chalicelib.adapters.dynamo import (
     DEFAULT_ZONE,
+    UnreadableComplaint,
     call_with_retries,
     complaint_from,
     complaint_values,
@@ -29,6 +30,7 @@ from chalicelib.adapters.dynamo import (
 )
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.notices import Notice
+from chalicelib.domain.operator import Quarantine
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -38,10 +40,11 @@ BATCH_WRITE_LIMIT = 25
 
 @dataclass(frozen=True)
 class DueComplaint:
-    """A complaint read from the due index, with the version it had when read."""
+    """A complaint read from the due index, with the version it had when read and when it fell due."""
 
     complaint: Complaint
     version: int
+    due_at: datetime
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,28 @@ class DueNotice:
     notice: Notice
     lease: str
     attempts: int
+
+    @property
+    def due_at(self) -> datetime:
+        return keys.due_instant(self.lease)
+
+
+@dataclass(frozen=True)
+class DueUnreadable:
+    """An item of the due index that does not parse (a complaint written by an older version, or damaged):
+    its id, when it fell due, why it cannot be read, and its quarantine so far (if that much could be read)."""
+
+    complaint_id: str
+    stored_due: str
+    reason: str
+    quarantine: Quarantine | None
+
+    @property
+    def due_at(self) -> datetime:
+        return keys.due_instant(self.stored_due)
+
+
+DueItem = DueComplaint | DueNotice | DueUnreadable
 
 
 def notice_values(notice: Notice, pending_until: str | None, shard: str, attempts: int, now: str) -> dict[str, Any]:
@@ -92,7 +117,7 @@ class DueIndex:
         """Every shard of the index."""
         return [f"S{number}" for number in range(self._shards)]
 
-    def due(self, shard: str, now: datetime, page_size: int = 100) -> Iterator[DueComplaint | DueNotice]:
+    def due(self, shard: str, now: datetime, page_size: int = 100) -> Iterator[DueItem]:
         """Every item of `shard` due at `now`, oldest first, page by page (a page is one Query)."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
@@ -104,16 +129,60 @@ class DueIndex:
         while True:
             page = call_with_retries(self._client.query, self._attempts, **kwargs)
             for item in page.get("Items", []):
-                values = from_item(item)
-                if values.get("kind") == "notice":
-                    notice = Notice.model_validate(values)
-                    yield DueNotice(notice, str(values[keys.NEXT_DUE_ATTR]), int(values.get("attempts", 0)))
-                else:
-                    complaint = complaint_from(values)
-                    yield DueComplaint(complaint, complaint.version)
+                yield self._read(from_item(item))
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    @staticmethod
+    def _read(values: dict[str, Any]) -> DueItem:
+        stored_due = str(values[keys.NEXT_DUE_ATTR])
+        if values.get("kind") == "notice":
+            notice = Notice.model_validate(values)
+            return DueNotice(notice, stored_due, int(values.get("attempts", 0)))
+        try:
+            complaint = complaint_from(values)
+        except UnreadableComplaint as exc:
+            try:
+                previous = Quarantine.model_validate(values["quarantine"]) if "quarantine" in values else None
+            except ValueError:
+                previous = None
+            return DueUnreadable(exc.complaint_id, stored_due, exc.reason, previous)
+        return DueComplaint(complaint, complaint.version, keys.due_instant(stored_due))
+
+    def quarantine(self, seen: DueComplaint | DueUnreadable, quarantine: Quarantine) -> bool:
+        """Hold a complaint that cannot be evaluated: record why on it and move it in the index to its next
+        retry, conditional on it being as it was read (False: another run or a staff change got there first)."""
+        if isinstance(seen, DueComplaint):
+            complaint_id, condition = seen.complaint.id, "version = :seen"
+            seen_value: object = seen.version
+        else:
+            complaint_id, condition = seen.complaint_id, "next_due = :seen"
+            seen_value = seen.stored_due
+        try:
+            call_with_retries(
+                self._client.update_item,
+                self._attempts,
+                TableName=self._table,
+                Key=to_item(keys.complaint_key(complaint_id)),
+                UpdateExpression="SET quarantine = :quarantine, next_due = :retry, "
+                "version = if_not_exists(version, :zero) + :one",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":quarantine": quarantine.model_dump(mode="json"),
+                        ":retry": keys.due_value(quarantine.retry_at),
+                        ":seen": seen_value,
+                        ":zero": 0,
+                        ":one": 1,
+                    }
+                ),
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def claim(
         self,

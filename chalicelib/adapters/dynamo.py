@@ -6,6 +6,7 @@ Takes a boto3 DynamoDB client; turns ClientError codes into domain errors. Keys 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -19,11 +20,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib import keys
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.operator import describe_failure
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
+log = logging.getLogger(__name__)
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 RETRYABLE = {
@@ -137,9 +140,23 @@ def counter_items(
     return items
 
 
+class UnreadableComplaint(ValueError):
+    """A stored complaint item that does not parse into the model; `reason` says where, never quoting a value."""
+
+    def __init__(self, complaint_id: str, reason: str) -> None:
+        super().__init__(reason)
+        self.complaint_id = complaint_id
+        self.reason = reason
+
+
 def complaint_from(values: Mapping[str, Any]) -> Complaint:
-    """A complaint item's plain values -> the model."""
-    return Complaint.model_validate({**values, "clocks": json.loads(values["clocks"])})
+    """A complaint item's plain values -> the model, or `UnreadableComplaint`."""
+    try:
+        return Complaint.model_validate({**values, "clocks": json.loads(values["clocks"])})
+    except (KeyError, TypeError, ValueError) as exc:
+        complaint_id = str(values.get(keys.TABLE_PK, "")).removeprefix("C#")
+        reason = "the stored complaint has no clocks" if isinstance(exc, KeyError) else describe_failure(exc)
+        raise UnreadableComplaint(complaint_id, reason) from None
 
 
 class ComplaintRepository:
@@ -243,7 +260,8 @@ class ComplaintRepository:
     def page(
         self, status: str, since: str, until: str, limit: int, start: dict[str, Any] | None
     ) -> tuple[list[Complaint], dict[str, Any] | None]:
-        """One page of complaints of a status received in [since, until], newest first (the by_status index)."""
+        """One page of complaints of a status received in [since, until], newest first (the by_status index); an
+        item that cannot be read is left out (and logged: the scanner quarantines it), never fails the page."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": keys.LIST_INDEX,
@@ -255,7 +273,12 @@ class ComplaintRepository:
         if start:
             kwargs["ExclusiveStartKey"] = start
         response = self._call(self._client.query, **kwargs)
-        found = [complaint_from(from_item(item)) for item in response.get("Items", [])]
+        found = []
+        for item in response.get("Items", []):
+            try:
+                found.append(complaint_from(from_item(item)))
+            except UnreadableComplaint as exc:
+                log.error("complaint %s left out of a listing: %s", exc.complaint_id, exc.reason)
         return found, response.get("LastEvaluatedKey")
 
     def _transact(

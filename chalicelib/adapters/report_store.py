@@ -3,6 +3,7 @@ the month's complaints (by_status index) with their audit trails, and a replacem
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -10,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 from chalicelib import keys
 from chalicelib.adapters.dynamo import ComplaintRepository, call_with_retries, from_item, to_item
 from chalicelib.domain.model import AuditEvent, Complaint, Status
+from chalicelib.domain.operator import describe_failure
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+log = logging.getLogger(__name__)
 _NOT_COUNTERS = {keys.TABLE_PK, keys.TABLE_SK, "kind"}
 
 
@@ -59,8 +62,14 @@ class ReportStore:
             while True:
                 page, start = self._repository.page(status.value, low, high, 100, start)
                 for complaint in page:
-                    if keys.due_value(complaint.received_at) < high:
-                        yield complaint, self._repository.events(complaint.id)
+                    if keys.due_value(complaint.received_at) >= high:
+                        continue
+                    try:
+                        events = self._repository.events(complaint.id)
+                    except ValueError as exc:  # an audit event that no longer parses: the others are counted
+                        log.error("complaint %s left out of the rebuild: %s", complaint.id, describe_failure(exc))
+                        continue
+                    yield complaint, events
                 if start is None:
                     break
 

@@ -1,4 +1,5 @@
-"""SNS notifier: notices -> PublishBatch (10 a call) on the alerts topic; says which were delivered.
+"""SNS notifiers: notices -> PublishBatch (10 a call) on the alerts topic, saying which were delivered; operator
+notices -> Publish on the ops topic.
 
 Takes a boto3 SNS client. A failed entry or a failed call is reported, never raised: the notice stays
 pending and a later run retries it.
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.domain.notices import Notice
+from chalicelib.domain.operator import OperatorNotice
 
 if TYPE_CHECKING:
     from mypy_boto3_sns.client import SNSClient
@@ -62,3 +64,27 @@ class SnsNotifier:
                 log.warning("publish refused: %s", failure.get("Code"))
                 failed.add(batch[int(failure["Id"][1:])].notice_id)
         return delivered, failed
+
+
+class OpsNotifier:
+    """Publishes operator notices to the ops topic (the topic CloudWatch alarms also publish to)."""
+
+    def __init__(self, client: SNSClient, topic_arn: str) -> None:
+        self._client = client
+        self._topic = topic_arn
+
+    def publish(self, notice: OperatorNotice) -> bool:
+        """Publish one operator notice; False (logged) when SNS did not take it, so the caller can retry."""
+        try:
+            self._client.publish(
+                TopicArn=self._topic,
+                Subject=notice.subject[:99],
+                Message=json.dumps(notice.message(), ensure_ascii=False),
+                MessageAttributes={
+                    name: {"DataType": "String", "StringValue": value} for name, value in notice.attributes().items()
+                },
+            )
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("operator notice %s not published: %s", notice.notice_id, type(exc).__name__)
+            return False
+        return True

@@ -5,16 +5,20 @@ an email's subject, plain text and HTML. Pure; customer details appear only mask
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain.calendar import Calendar, CalendarNotCovered
-from chalicelib.domain.clocks import LEVEL_ORDER, Level, current_level
+from chalicelib.domain.clocks import LEVEL_ORDER, Clock, Level, current_level
 from chalicelib.domain.model import Complaint
 from chalicelib.domain.notices import Notice
+from chalicelib.domain.operator import describe_failure
 from chalicelib.domain.policy import PolicySet
 
+log = logging.getLogger(__name__)
+MAX_ENTRIES = 50
 _SEVERITY = {Level.ESCALATION: 3, Level.MAJOR: 2, Level.MINOR: 1, Level.WARNING: 0}
 _LEVEL_LABEL = {
     Level.ESCALATION: "ESCALATED",
@@ -112,32 +116,42 @@ def digest_entries(
         clock = complaint.clocks.get(clock_name) if complaint else None
         if complaint is None or clock is None or clock.cycle is None or clock.cycle.number != cycle_number:
             continue
-        cycle = clock.cycle
-        if not clock.active or cycle.deadline is None:
+        try:
+            entry = _entry(complaint, clock, notice.level, now, policies, base_url)
+        except Exception as exc:  # noqa: BLE001 - one complaint that cannot be evaluated never stops the digest
+            log.error("complaint %s left out of a digest: %s", complaint_id, describe_failure(exc))
             continue
-        calendar = policies.calendar(clock.calendar)
-        moment = cycle.paused_at or now
-        level = notice.level
-        reached = current_level(clock, now)
-        if reached is not None and LEVEL_ORDER.index(reached) > LEVEL_ORDER.index(level):
-            level = reached
-        entries.append(
-            DigestEntry(
-                complaint_id=complaint.id,
-                subject=complaint.subject,
-                customer=_customer(complaint),
-                priority=complaint.priority.value,
-                category=complaint.category.value,
-                clock=clock_name,
-                level=level,
-                deadline=cycle.deadline.astimezone(policies.display.tz),
-                overdue_seconds=_working_seconds(calendar, cycle.deadline, moment) if moment > cycle.deadline else 0,
-                remaining_seconds=_working_seconds(calendar, moment, cycle.deadline) if moment < cycle.deadline else 0,
-                link=f"{base_url.rstrip('/')}/complaints/{complaint.id}",
-            )
-        )
+        if entry is not None:
+            entries.append(entry)
     entries.sort(key=lambda e: (-_SEVERITY[e.level], -e.overdue_seconds, e.deadline, e.complaint_id))
     return entries
+
+
+def _entry(
+    complaint: Complaint, clock: Clock, noticed: Level, now: datetime, policies: PolicySet, base_url: str
+) -> DigestEntry | None:
+    cycle = clock.cycle
+    if cycle is None or not clock.active or cycle.deadline is None:
+        return None
+    calendar = policies.calendar(clock.calendar)
+    moment = cycle.paused_at or now
+    level = noticed
+    reached = current_level(clock, now)
+    if reached is not None and LEVEL_ORDER.index(reached) > LEVEL_ORDER.index(level):
+        level = reached
+    return DigestEntry(
+        complaint_id=complaint.id,
+        subject=complaint.subject,
+        customer=_customer(complaint),
+        priority=complaint.priority.value,
+        category=complaint.category.value,
+        clock=clock.name,
+        level=level,
+        deadline=cycle.deadline.astimezone(policies.display.tz),
+        overdue_seconds=_working_seconds(calendar, cycle.deadline, moment) if moment > cycle.deadline else 0,
+        remaining_seconds=_working_seconds(calendar, moment, cycle.deadline) if moment < cycle.deadline else 0,
+        link=f"{base_url.rstrip('/')}/complaints/{complaint.id}",
+    )
 
 
 def _span(seconds: int) -> str:
@@ -146,9 +160,12 @@ def _span(seconds: int) -> str:
 
 
 def render(audience: str, title: str, entries: list[DigestEntry], window: tuple[datetime, datetime]) -> Digest:
-    """The email for `audience`: subject, plain text and HTML (every value escaped)."""
+    """The email for `audience`: subject, plain text and HTML (every value escaped); at most `MAX_ENTRIES`
+    entries (the most severe, as `digest_entries` orders them), then how many more there are."""
     breaches = sum(1 for e in entries if e.is_breach)
     warnings = len(entries) - breaches
+    more = max(0, len(entries) - MAX_ENTRIES)
+    entries = entries[:MAX_ENTRIES]
     subject = f"[complaint SLA] {title} for {audience}: {breaches} breached, {warnings} about to breach"
     start, end = window
     heading = f"{title} for {audience}, {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M %z}"
@@ -180,12 +197,16 @@ def render(audience: str, title: str, entries: list[DigestEntry], window: tuple[
         f"<th>{name}</th>"
         for name in ("Complaint", "Level", "Clock", "Deadline", "Timing", "Priority / category", "Subject", "Customer")
     )
+    tail = f"... and {more} more, not listed here: see the console." if more else ""
+    if tail:
+        lines.append(tail)
     body = (
         '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
         f"<h2>{html.escape(heading)}</h2>"
         f"<p>{breaches} breached, {warnings} about to breach.</p>"
         f'<table border="1" cellpadding="4" cellspacing="0"><tr>{header}</tr>{"".join(rows)}</table>'
-        "</body></html>"
+        + (f"<p>{html.escape(tail)}</p>" if tail else "")
+        + "</body></html>"
     )
     return Digest(subject=subject, text="\n".join(lines) + "\n", html=body, entries=tuple(entries))
 

@@ -64,3 +64,7 @@ class Unavailable(DomainError):
 
 class Rejected(DomainError):
     """The delivery is refused for what it is, not for its fields (a filled honeypot)."""
+
+
+class StoredRecordUnreadable(DomainError):
+    """A stored record no longer parses (damaged, or written by an older version); the scanner quarantines it."""

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.clocks import Clock, next_threshold
+from chalicelib.domain.operator import Quarantine
 
 
 class Category(StrEnum):
@@ -93,6 +94,7 @@ class Complaint(BaseModel):
     clocks: dict[str, Clock] = Field(default_factory=dict)
     version: int = 1
     event_count: int = 1
+    quarantine: Quarantine | None = None
 
     def next_due(self) -> datetime | None:
         """The earliest threshold of any running clock that has not been notified yet."""

@@ -42,6 +42,7 @@ class Notice(BaseModel):
     category: str
     policy: str
     assignee: str | None = None
+    provisional: bool = False
     link: str
     summary: str
 
@@ -96,6 +97,8 @@ def owed_notices(
             f"{name.replace('_', ' ').capitalize()} of complaint {complaint.id} ({complaint.priority.value}, "
             f"{complaint.category.value}) {_LEVEL_WORDS[level]}: deadline {deadline:%Y-%m-%d %H:%M %z}, {lateness}."
         )
+        if cycle.provisional:
+            summary += " The deadline is provisional: the year's adjusted working days are not yet confirmed."
         for audience in policies.audiences(level, facts):
             notices.append(
                 Notice(
@@ -112,6 +115,7 @@ def owed_notices(
                     category=complaint.category.value,
                     policy=f"{complaint.policy.name}@{complaint.policy.version}",
                     assignee=complaint.assignee,
+                    provisional=cycle.provisional,
                     link=f"{base_url.rstrip('/')}/complaints/{complaint.id}",
                     summary=summary,
                 )

@@ -12,11 +12,15 @@ import csv
 import hashlib
 import html
 import io
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.operator import describe_failure
+
+log = logging.getLogger(__name__)
 
 # Upper bounds (seconds) of the duration sketch's buckets: fixed, so sketches add up exactly.
 BUCKETS: tuple[int, ...] = (
@@ -86,13 +90,16 @@ def rebuild(complaints: Iterable[tuple[Complaint, list[AuditEvent]]]) -> dict[st
     """Every row's counters from complaints and their audit trails (what live updates add up to)."""
     rows: dict[str, dict[str, int]] = {}
     for complaint, events in complaints:
-        for event in events:
-            counts = contributions(event)
+        try:
+            found = [(contributions(event), row_keys(complaint), customer_row(complaint)) for event in events]
+        except Exception as exc:  # noqa: BLE001 - one complaint that cannot be counted never stops the others
+            log.error("complaint %s left out of the report: %s", complaint.id, describe_failure(exc))
+            continue
+        for counts, targets, customer in found:
             if not counts:
                 continue
-            targets = row_keys(complaint)
             if "surveys" in counts:
-                targets = [*targets, customer_row(complaint)]
+                targets = [*targets, customer]
             for row in targets:
                 totals = rows.setdefault(row, {})
                 for name, value in counts.items():

@@ -1,6 +1,8 @@
-"""Send escalation digests: the hour (or the day, at the daily time) that just ended -> per audience with
-recipients, the notices it received in that window and their complaints now -> one email, only when there is
-something to report, claimed first so a retried or overlapping invocation never sends it twice."""
+"""Send escalation digests: the hour (or the day, at the daily time) that just ended, plus every earlier window
+still owed -> per audience with recipients, the notices it received in that window and their complaints now ->
+one email, only when there is something to report, claimed first so a retried or overlapping invocation never
+sends it twice. A claimed window stays on the retry list until its email is sent, so a failed send (or a run
+that died) is retried by the next run until it goes out."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from chalicelib.adapters.claims import Claims
 from chalicelib.adapters.digest_store import DigestStore
 from chalicelib.adapters.ses import SesMailer
 from chalicelib.domain.digest import digest_entries, hourly_slots, render
@@ -26,6 +29,7 @@ class DigestReport:
     empty: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -37,12 +41,23 @@ class Window:
     start: datetime
     end: datetime
 
+    def facts(self) -> dict[str, str]:
+        """What a retry marker keeps of the window."""
+        return {"title": self.title, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    @classmethod
+    def from_facts(cls, key: str, facts: dict[str, str]) -> Window:
+        return cls(key, facts["title"], datetime.fromisoformat(facts["start"]), datetime.fromisoformat(facts["end"]))
+
 
 class DigestService:
     """One scheduled invocation of the digest emails."""
 
-    def __init__(self, store: DigestStore, mailer: SesMailer, policies: PolicySet, base_url: str) -> None:
+    def __init__(
+        self, store: DigestStore, claims: Claims, mailer: SesMailer, policies: PolicySet, base_url: str
+    ) -> None:
         self._store = store
+        self._claims = claims
         self._mailer = mailer
         self._policies = policies
         self._base_url = base_url
@@ -63,31 +78,45 @@ class DigestService:
         return Window(f"hourly#{hour_end:%Y-%m-%dT%H}", "Hourly digest", start, hour_end)
 
     def run(self, now: datetime) -> DigestReport:
-        """Send the digests due at `now`, each at most once."""
+        """Send the digests due at `now` and those still owed from earlier windows, each at most once."""
         window = self.window(now)
         report = DigestReport(window="" if window is None else window.key)
-        if window is None:
-            return report
-        for audience, recipients in self._policies.file.digests.recipients.items():
-            if not recipients:
-                continue
-            notices = self._store.notices_for(audience, window.start, window.end)
-            complaints = self._store.complaints({n.complaint_id for n in notices}) if notices else {}
-            entries = digest_entries(notices, complaints, now, self._policies, self._base_url)
-            if not entries:
-                report.empty.append(audience)
-                continue
-            if not self._store.claim(audience, window.key, now):
-                report.skipped.append(audience)
-                continue
-            digest = render(audience, window.title, entries, (window.start, window.end))
-            try:
-                message_id = self._mailer.send(recipients, digest, f"{window.key}.{audience}")
-            except Unavailable:
-                self._store.release(audience, window.key)
-                report.failed.append(audience)
-                log.warning("digest %s for %s not sent; the next run retries", window.key, audience)
-                continue
-            self._store.mark_sent(audience, window.key, message_id, len(entries), now)
-            report.sent[audience] = len(entries)
+        recipients = {audience: people for audience, people in self._policies.file.digests.recipients.items() if people}
+        owed = [
+            (facts["scope"], Window.from_facts(facts["name"], facts))
+            for facts in self._claims.owed()
+            if facts["name"].startswith(("hourly#", "daily#")) and facts["scope"] in recipients
+        ]
+        for audience, earlier in owed:
+            if window is None or earlier.key != window.key:
+                report.retried.append(f"{earlier.key}.{audience}")
+                self._send(audience, recipients[audience], earlier, now, report, owed=True)
+        if window is not None:
+            for audience, people in recipients.items():
+                self._send(audience, people, window, now, report, owed=False)
         return report
+
+    def _send(
+        self, audience: str, recipients: list[str], window: Window, now: datetime, report: DigestReport, owed: bool
+    ) -> None:
+        notices = self._store.notices_for(audience, window.start, window.end)
+        complaints = self._store.complaints({n.complaint_id for n in notices}) if notices else {}
+        entries = digest_entries(notices, complaints, now, self._policies, self._base_url)
+        if not entries:
+            report.empty.append(audience)
+            if owed:
+                self._claims.forget(audience, window.key)
+            return
+        if not self._claims.claim(audience, window.key, now, retry=window.facts()):
+            report.skipped.append(audience)
+            return
+        digest = render(audience, window.title, entries, (window.start, window.end))
+        try:
+            message_id = self._mailer.send(recipients, digest, f"{window.key}.{audience}")
+        except Unavailable:
+            self._claims.release(audience, window.key)
+            report.failed.append(audience)
+            log.warning("digest %s for %s not sent; the next run retries it", window.key, audience)
+            return
+        self._claims.done(audience, window.key, now, {"message_id": message_id, "entries": len(digest.entries)})
+        report.sent[audience] = len(digest.entries)

@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.digest_store import DigestStore
+from chalicelib.adapters.claims import Claims
 from chalicelib.adapters.report_store import ReportStore
 from chalicelib.adapters.ses import SesMailer
 from chalicelib.domain.digest import Digest
@@ -17,6 +17,7 @@ from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.report import build_report, rebuild, to_csv, to_html
 
 log = logging.getLogger(__name__)
+RETRY_DAYS = 7
 MONTH = re.compile(r"^(?P<year>20[0-9]{2})-(?P<month>0[1-9]|1[0-2])$")
 
 
@@ -38,7 +39,7 @@ def previous_month(now: datetime, policies: PolicySet) -> str:
 class ReportService:
     """Serves, rebuilds and emails monthly reports."""
 
-    def __init__(self, store: ReportStore, claims: DigestStore, mailer: SesMailer, policies: PolicySet) -> None:
+    def __init__(self, store: ReportStore, claims: Claims, mailer: SesMailer, policies: PolicySet) -> None:
         self._store = store
         self._claims = claims
         self._mailer = mailer
@@ -64,9 +65,10 @@ class ReportService:
         return build_report(month, rows)
 
     def send_monthly(self, now: datetime) -> str | None:
-        """Email last month's report to management, once; returns the month sent, if any."""
+        """Email last month's report to management, once, in the first week of the month (a day that failed
+        is made good by the next); returns the month sent, if any."""
         recipients = self._policies.file.digests.monthly_report_to
-        if not recipients:
+        if not recipients or now.astimezone(self._policies.display.tz).day > RETRY_DAYS:
             return None
         month = previous_month(now, self._policies)
         window = f"monthly#{month}"
@@ -83,5 +85,5 @@ class ReportService:
         except Unavailable:
             self._claims.release("management", window)
             raise
-        self._claims.mark_sent("management", window, message_id, int(total["received"]), now)
+        self._claims.done("management", window, now, {"message_id": message_id, "entries": int(total["received"])})
         return month

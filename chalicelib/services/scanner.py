@@ -1,19 +1,26 @@
 """Scan what is due: due index (per shard, next_due <= now) -> notices each complaint owes (pure) -> claimed
 with the complaint's new next_due in one conditional transaction -> published in SNS batches -> marked sent,
-or left pending for the next run. Overlapping runs are safe: conditional writes decide who sends."""
+or left pending for the next run. Overlapping runs are safe: conditional writes decide who sends.
+
+Each complaint is evaluated on its own: one that cannot be read or evaluated is quarantined (the reason is
+recorded on it, the operator is told once, it is retried later) and the run goes on with the others.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from chalicelib import keys
-from chalicelib.adapters.due_index import DueComplaint, DueIndex
+from chalicelib.adapters.due_index import DueComplaint, DueIndex, DueNotice, DueUnreadable
 from chalicelib.adapters.sns import SnsNotifier
 from chalicelib.domain.notices import Notice, owed_notices
+from chalicelib.domain.operator import Quarantine, describe_failure, quarantine_notice, quarantined
 from chalicelib.domain.policy import PolicySet
+from chalicelib.services.operator import OperatorAlerts
 
 log = logging.getLogger(__name__)
 FLUSH_AT = 50
@@ -21,7 +28,7 @@ FLUSH_AT = 50
 
 @dataclass
 class ScanReport:
-    """What one run did; logged as JSON."""
+    """What one run did; logged as JSON and turned into metrics."""
 
     complaints: int = 0
     claimed: int = 0
@@ -30,9 +37,14 @@ class ScanReport:
     retried: int = 0
     delivered: int = 0
     failed: int = 0
+    quarantined: int = 0
+    pending_notices: int = 0
+    oldest_pending_seconds: float = 0.0
+    lag_seconds: float = 0.0
+    duration_seconds: float = 0.0
     stopped_early: bool = False
 
-    def as_dict(self) -> dict[str, int | bool]:
+    def as_dict(self) -> dict[str, int | float | bool]:
         return asdict(self)
 
 
@@ -43,12 +55,14 @@ class Scanner:
         self,
         index: DueIndex,
         notifier: SnsNotifier,
+        operator: OperatorAlerts,
         policies: PolicySet,
         base_url: str,
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
         self._index = index
         self._notifier = notifier
+        self._operator = operator
         self._policies = policies
         self._base_url = base_url
         self._lease = lease
@@ -56,34 +70,57 @@ class Scanner:
     def run(self, now: datetime, time_left: Callable[[], float], reserve: float = 10.0) -> ScanReport:
         """Handle everything due at `now`, stopping while `time_left()` still exceeds `reserve` seconds
         (at most a fifth of the time the run started with), so the run ends cleanly and the next goes on."""
+        started = time.perf_counter()
         reserve = min(reserve, time_left() / 5)
         report = ScanReport()
         lease_until = keys.due_value(now + self._lease)
         outbox: list[tuple[Notice, int]] = []
+        oldest_due: datetime | None = None
         for shard in self._index.shards:
             for due in self._index.due(shard, now):
                 if time_left() < reserve:
                     report.stopped_early = True
                     break
-                if isinstance(due, DueComplaint):
-                    outbox.extend((notice, 1) for notice in self._claim(due, now, lease_until, report))
-                elif self._index.lease(due, lease_until):
-                    report.retried += 1
-                    outbox.append((due.notice, due.attempts + 1))
+                oldest_due = due.due_at if oldest_due is None else min(oldest_due, due.due_at)
+                if isinstance(due, DueNotice):
+                    report.pending_notices += 1
+                    age = (now - datetime.fromisoformat(due.notice.detected_at)).total_seconds()
+                    report.oldest_pending_seconds = max(report.oldest_pending_seconds, age)
+                    if self._index.lease(due, lease_until):
+                        report.retried += 1
+                        outbox.append((due.notice, due.attempts + 1))
+                else:
+                    outbox.extend((notice, 1) for notice in self._evaluate(due, now, lease_until, report))
                 if len(outbox) >= FLUSH_AT:
                     self._deliver(outbox, now, report)
                     outbox = []
             if report.stopped_early:
                 break
         self._deliver(outbox, now, report)
+        if oldest_due is not None:
+            report.lag_seconds = max(0.0, (now - oldest_due).total_seconds())
+        report.duration_seconds = round(time.perf_counter() - started, 3)
         return report
 
-    def _claim(self, due: DueComplaint, now: datetime, lease_until: str, report: ScanReport) -> list[Notice]:
+    def _evaluate(
+        self, due: DueComplaint | DueUnreadable, now: datetime, lease_until: str, report: ScanReport
+    ) -> list[Notice]:
         report.complaints += 1
+        if isinstance(due, DueUnreadable):
+            self._quarantine(due, due.complaint_id, due.quarantine, due.reason, now, report)
+            return []
         complaint = due.complaint
-        updated, notices = owed_notices(complaint, now, self._policies, self._base_url)
-        entry = keys.due_entry(updated.id, updated.next_due(), len(self._index.shards))
-        if not notices and entry == keys.due_entry(complaint.id, complaint.next_due(), len(self._index.shards)):
+        try:
+            updated, notices = owed_notices(complaint, now, self._policies, self._base_url)
+            entry = keys.due_entry(updated.id, updated.next_due(), len(self._index.shards))
+            unchanged = keys.due_entry(complaint.id, complaint.next_due(), len(self._index.shards))
+        except Exception as exc:  # noqa: BLE001 - one complaint that cannot be evaluated never stops the others
+            self._quarantine(due, complaint.id, complaint.quarantine, describe_failure(exc), now, report)
+            return []
+        if complaint.quarantine is not None:
+            log.warning("complaint %s evaluates again; released from quarantine", complaint.id)
+            updated = updated.model_copy(update={"quarantine": None})
+        elif not notices and entry == unchanged:
             return []
         if not self._index.claim(due, updated, entry, notices, lease_until):
             report.lost_races += 1
@@ -91,6 +128,30 @@ class Scanner:
         report.claimed += 1
         report.notices += len(notices)
         return notices
+
+    def _quarantine(
+        self,
+        due: DueComplaint | DueUnreadable,
+        complaint_id: str,
+        previous: Quarantine | None,
+        reason: str,
+        now: datetime,
+        report: ScanReport,
+    ) -> None:
+        quarantine = quarantined(previous, reason, now.astimezone(self._policies.display.tz))
+        if not self._index.quarantine(due, quarantine):
+            report.lost_races += 1
+            return
+        report.quarantined += 1
+        log.error(
+            "complaint %s quarantined (attempt %d, next try %s): %s",
+            complaint_id,
+            quarantine.attempts,
+            quarantine.retry_at.isoformat(),
+            reason,
+            extra={"complaint_id": complaint_id},
+        )
+        self._operator.tell(quarantine_notice(complaint_id, quarantine, self._base_url), now)
 
     def _deliver(self, outbox: list[tuple[Notice, int]], now: datetime, report: ScanReport) -> None:
         if not outbox:

@@ -11,8 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib import keys
-from chalicelib.adapters.dynamo import ComplaintRepository, DuplicateDelivery, IdempotencyClaim, to_item
-from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, NotFound
+from chalicelib.adapters.dynamo import (
+    ComplaintRepository,
+    DuplicateDelivery,
+    IdempotencyClaim,
+    UnreadableComplaint,
+    to_item,
+)
+from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, NotFound, StoredRecordUnreadable
 from chalicelib.domain.listing import ListQuery
 from chalicelib.domain.model import AuditEvent, Complaint, Status
 from chalicelib.domain.policy import PolicySet
@@ -57,8 +63,14 @@ class WorkflowService:
         self._shards = due_shards
 
     def get(self, complaint_id: str) -> Complaint:
-        """A complaint, or NotFound."""
-        complaint = self._repository.get(complaint_id)
+        """A complaint, or NotFound (or StoredRecordUnreadable for a damaged record)."""
+        try:
+            complaint = self._repository.get(complaint_id)
+        except UnreadableComplaint as exc:
+            raise StoredRecordUnreadable(
+                f"This complaint's stored record cannot be read: {exc.reason}. The scanner holds it in quarantine "
+                "and tells the operators; nothing can be recorded on it until it is repaired."
+            ) from None
         if complaint is None:
             raise NotFound("No complaint has this id.")
         return complaint

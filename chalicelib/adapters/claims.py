@@ -1,0 +1,115 @@
+"""Claims: one record per (scope, name) that makes a side effect happen once (a digest email, the monthly report,
+an operator notice): claim -> do it -> done; a failed attempt releases the claim for the next run, and a claim
+left behind by a crashed run can be taken again once its lease has run out. A claim may also carry a retry
+marker, kept until the side effect is done, so that a later run finds what is still owed with one Query.
+
+Takes a boto3 DynamoDB client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import keys
+from chalicelib.adapters.dynamo import call_with_retries, error_code, from_item, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+
+class Claims:
+    """Claims side effects so each happens once."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:
+        self._client = client
+        self._table = table_name
+        self._attempts = attempts
+
+    def claim(
+        self,
+        scope: str,
+        name: str,
+        now: datetime,
+        lease: timedelta = timedelta(minutes=5),
+        retry: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Take (scope, name) for this run; False if it was done or another run holds it. With `retry`, a
+        marker holding those facts is written with the claim and stays until `done`."""
+        stale = keys.due_value(now - lease)
+        claim: dict[str, Any] = {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(
+                    keys.claim_key(scope, name)
+                    | {"kind": "claim", "status": "claimed", "claimed_at": keys.due_value(now)}
+                ),
+                "ConditionExpression": "attribute_not_exists(pk) OR (#status = :claimed AND claimed_at < :stale)",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": to_item({":claimed": "claimed", ":stale": stale}),
+            }
+        }
+        try:
+            if retry is None:
+                call_with_retries(self._client.put_item, self._attempts, **claim["Put"])
+            else:
+                marker = keys.retry_key(scope, name) | {"kind": "retry", "scope": scope, "name": name, **retry}
+                items = [claim, {"Put": {"TableName": self._table, "Item": to_item(marker)}}]
+                call_with_retries(self._client.transact_write_items, self._attempts, TransactItems=items)
+        except ClientError as exc:
+            if error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+                return False
+            raise
+        return True
+
+    def done(self, scope: str, name: str, now: datetime, facts: Mapping[str, Any] | None = None) -> None:
+        """Record that the side effect happened (and drop its retry marker, if any)."""
+        record = keys.claim_key(scope, name) | {"kind": "claim", "status": "sent", "sent_at": keys.due_value(now)}
+        items: list[dict[str, Any]] = [
+            {"Put": {"TableName": self._table, "Item": to_item(record | dict(facts or {}))}},
+            {"Delete": {"TableName": self._table, "Key": to_item(keys.retry_key(scope, name))}},
+        ]
+        call_with_retries(self._client.transact_write_items, self._attempts, TransactItems=items)
+
+    def release(self, scope: str, name: str) -> None:
+        """Give up a claim after a failed attempt, so the next run tries again (a retry marker stays)."""
+        try:
+            call_with_retries(
+                self._client.delete_item,
+                self._attempts,
+                TableName=self._table,
+                Key=to_item(keys.claim_key(scope, name)),
+                ConditionExpression="#status = :claimed",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_item({":claimed": "claimed"}),
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def forget(self, scope: str, name: str) -> None:
+        """Drop a retry marker whose side effect turned out to be owed no longer."""
+        call_with_retries(
+            self._client.delete_item, self._attempts, TableName=self._table, Key=to_item(keys.retry_key(scope, name))
+        )
+
+    def owed(self) -> list[dict[str, str]]:
+        """The facts of every retry marker: side effects claimed but not yet done."""
+        found: list[dict[str, str]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": to_item({":pk": keys.RETRY_PK}),
+            "ConsistentRead": True,
+        }
+        while True:
+            page = call_with_retries(self._client.query, self._attempts, **kwargs)
+            for item in page.get("Items", []):
+                values = from_item(item)
+                found.append({k: str(v) for k, v in values.items() if k not in (keys.TABLE_PK, keys.TABLE_SK, "kind")})
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

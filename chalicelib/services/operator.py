@@ -1,0 +1,32 @@
+"""Tell the operator: an operator notice -> claimed once by its id -> published on the ops topic -> recorded as
+done; a failed publish releases the claim so that the next run that has the same news tries again."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from chalicelib.adapters.claims import Claims
+from chalicelib.adapters.sns import OpsNotifier
+from chalicelib.domain.operator import OperatorNotice
+
+log = logging.getLogger(__name__)
+
+
+class OperatorAlerts:
+    """Operator notices, each sent once."""
+
+    def __init__(self, claims: Claims, notifier: OpsNotifier) -> None:
+        self._claims = claims
+        self._notifier = notifier
+
+    def tell(self, notice: OperatorNotice, now: datetime) -> bool:
+        """Send the notice unless it was sent already (or is being sent); True when this call sent it."""
+        if not self._claims.claim("operator", notice.notice_id, now):
+            return False
+        if not self._notifier.publish(notice):
+            self._claims.release("operator", notice.notice_id)
+            return False
+        self._claims.done("operator", notice.notice_id, now, {"topic": notice.topic})
+        log.warning("operator notice %s sent: %s", notice.notice_id, notice.subject)
+        return True

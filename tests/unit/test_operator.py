@@ -1,0 +1,84 @@
+"""Operator notices and quarantine: backoff, failures described without the values they quote, the texts."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from chalicelib.clock import ShiftedClock, parse_start
+from chalicelib.domain.calendar import CalendarNotCovered
+from chalicelib.domain.model import Complaint
+from chalicelib.domain.operator import describe_failure, horizon_notice, quarantine_notice, quarantined
+
+NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+
+
+def test_a_quarantined_complaint_is_retried_after_5_then_15_then_every_60_minutes() -> None:
+    first = quarantined(None, "broken", NOW)
+    assert (first.attempts, first.since, first.retry_at) == (1, NOW, NOW + timedelta(minutes=5))
+    second = quarantined(first, "broken", NOW + timedelta(minutes=5))
+    assert (second.attempts, second.since, second.retry_at) == (2, NOW, NOW + timedelta(minutes=20))
+    third = quarantined(second, "broken", NOW + timedelta(minutes=20))
+    fourth = quarantined(third, "broken", NOW + timedelta(minutes=80))
+    assert third.retry_at == NOW + timedelta(minutes=80)
+    assert fourth.retry_at == NOW + timedelta(minutes=140)
+
+
+def test_a_validation_failure_is_described_by_place_never_by_the_value_it_quotes() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Complaint.model_validate({"id": "x", "customer": {"name": 12345678901}, "subject": "张三的电话 13800138000"})
+    described = describe_failure(caught.value)
+    assert "customer.name" in described
+    assert "12345678901" not in described
+    assert "13800138000" not in described
+    assert "张三" not in described
+
+
+def test_other_failures_are_described_by_kind() -> None:
+    assert describe_failure(json.JSONDecodeError("Expecting value", "{secret", 1)) == (
+        "the stored complaint holds malformed JSON"
+    )
+    assert describe_failure(KeyError("13800138000")) == "KeyError while evaluating the complaint's clocks"
+    assert "1900" in describe_failure(CalendarNotCovered("office", 1900, "holidays package covers CN from 1950"))
+
+
+def test_the_quarantine_notice_names_the_complaint_the_reason_and_the_next_try() -> None:
+    notice = quarantine_notice(
+        "a" * 32, quarantined(None, "the stored complaint holds malformed JSON", NOW), "https://x/"
+    )
+    assert notice.notice_id == "a" * 32 + ".quarantine"
+    assert notice.link == "https://x/complaints/" + "a" * 32
+    assert "malformed JSON" in notice.summary
+    assert "2026-11-22T02:05:00+00:00" in notice.summary
+    assert notice.attributes() == {"kind": "operator", "topic": "quarantine"}
+
+
+def test_the_horizon_notice_says_what_to_do_and_is_one_per_calendar_and_iso_week() -> None:
+    notice = horizon_notice("office", date(2026, 12, 31), date(2026, 11, 22), NOW)
+    assert notice.days_left == 39
+    assert notice.notice_id == "calendar.office.2026-W47"
+    assert "in 39 days" in notice.summary
+    assert "calendars.office.confirmed_years" in notice.summary
+    assert "2027" in notice.summary
+    late = horizon_notice("office", date(2026, 12, 31), date(2027, 1, 4), NOW)
+    assert late.days_left == -4
+    assert "4 days ago" in late.summary
+    assert late.notice_id == "calendar.office.2027-W01"
+
+
+def test_a_shifted_clock_starts_at_its_instant_and_runs_in_real_time() -> None:
+    real = iter([NOW, NOW + timedelta(seconds=90)])
+    clock = ShiftedClock(parse_start("2026-12-31T16:00:00+08:00"), real=lambda: next(real))
+    assert clock.now() == datetime(2026, 12, 31, 8, 1, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("2026-12-31T16:00:00", "has no UTC offset"), ("next tuesday", "is not an ISO 8601 instant")],
+)
+def test_a_local_clock_start_without_an_offset_or_not_a_date_is_refused(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_start(text)
