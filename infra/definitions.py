@@ -52,7 +52,11 @@ class LocalResources:
 
     def environment(self) -> dict[str, str]:
         """The variables the app reads, pointing at these resources."""
-        return {"TABLE_NAME": self.tables["ComplaintsTable"], "ALERTS_TOPIC_ARN": self.topics["AlertsTopic"]}
+        return {
+            "TABLE_NAME": self.tables["ComplaintsTable"],
+            "ALERTS_TOPIC_ARN": self.topics["AlertsTopic"],
+            "OPS_TOPIC_ARN": self.topics["OpsTopic"],
+        }
 
 
 def create_resources(session: Any, endpoint_url: str | None = None, region: str = "us-east-1") -> LocalResources:

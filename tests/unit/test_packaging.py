@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -46,3 +47,90 @@ def test_due_index_is_keyed_by_shard_and_next_due() -> None:
     indexes = {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"]}
     assert [k["AttributeName"] for k in indexes["due"]["KeySchema"]] == ["due_shard", "next_due"]
     assert template()["Resources"]["ComplaintsTable"]["DeletionPolicy"] == "Retain"
+
+
+# ----- watching the watcher -----
+
+
+def _alarms() -> dict[str, dict[str, Any]]:
+    return resources_of_type("AWS::CloudWatch::Alarm")
+
+
+def _scheduled_functions() -> list[str]:
+    import app as application
+
+    return ["".join(part.capitalize() for part in source.name.split("_")) for source in application.app.event_sources]
+
+
+def test_every_scheduled_function_has_an_on_failure_queue_and_an_errors_alarm() -> None:
+    functions = template()["Resources"]
+    watched = {
+        alarm["Dimensions"][0]["Value"]["Ref"] for alarm in _alarms().values() if alarm.get("MetricName") == "Errors"
+    }
+    for name in _scheduled_functions():
+        config = functions[name]["Properties"]["EventInvokeConfig"]
+        assert config["DestinationConfig"]["OnFailure"] == {
+            "Type": "SQS",
+            "Destination": {"Fn::GetAtt": ["FailedInvocationsQueue", "Arn"]},
+        }
+        assert name in watched
+    depth = _alarms()["FailedInvocationsAlarm"]
+    assert depth["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert depth["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["FailedInvocationsQueue", "QueueName"]}}
+    ]
+
+
+def test_every_alarm_reaches_the_ops_topic() -> None:
+    for name, alarm in _alarms().items():
+        assert alarm["AlarmActions"] == [{"Ref": "OpsTopic"}], name
+
+
+def test_the_scan_heartbeat_fires_when_no_scan_completes_in_five_minutes() -> None:
+    heartbeat = _alarms()["ScanHeartbeatAlarm"]
+    assert (heartbeat["Namespace"], heartbeat["MetricName"]) == ("ComplaintSlaMonitor", "ScansCompleted")
+    assert heartbeat["Dimensions"] == [{"Name": "service", "Value": "complaint-sla-monitor"}]
+    assert (heartbeat["Period"] * heartbeat["EvaluationPeriods"], heartbeat["Statistic"]) == (300, "Sum")
+    assert (heartbeat["ComparisonOperator"], heartbeat["Threshold"]) == ("LessThanThreshold", 1)
+    assert heartbeat["TreatMissingData"] == "breaching"
+
+
+def test_pending_notices_older_than_ten_minutes_and_api_5xx_are_alarmed() -> None:
+    pending = _alarms()["PendingNoticesAlarm"]
+    assert (pending["MetricName"], pending["Statistic"], pending["Threshold"]) == (
+        "OldestPendingNoticeAge",
+        "Maximum",
+        600,
+    )
+    api = _alarms()["Api5xxAlarm"]
+    assert (api["Namespace"], api["MetricName"]) == ("AWS/ApiGateway", "5XXError")
+    assert api["Dimensions"][0]["Value"] == template()["Resources"]["RestAPI"]["Properties"]["Name"]
+
+
+def test_throttling_is_watched_on_the_table_and_every_index_with_dimensions_that_get_data() -> None:
+    table = resources_of_type("AWS::DynamoDB::Table")["ComplaintsTable"]
+    indexes = {index["IndexName"] for index in table["GlobalSecondaryIndexes"]}
+    watched = set()
+    for query in _alarms()["TableThrottleAlarm"]["Metrics"]:
+        if "MetricStat" not in query:
+            continue
+        metric = query["MetricStat"]["Metric"]
+        assert metric["MetricName"] in ("ReadThrottleEvents", "WriteThrottleEvents")
+        names = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+        watched.add((metric["MetricName"], names.get("GlobalSecondaryIndexName", "table")))
+    assert watched == {
+        (kind, where) for kind in ("ReadThrottleEvents", "WriteThrottleEvents") for where in {"table", *indexes}
+    }
+
+
+def test_the_ops_topic_is_encrypted_with_a_key_cloudwatch_may_use_and_can_reach_a_person() -> None:
+    resources = template()["Resources"]
+    assert resources["OpsTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "OpsKey"}
+    statements = resources["OpsKey"]["Properties"]["KeyPolicy"]["Statement"]
+    cloudwatch = [s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch
+    assert set(cloudwatch[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    subscription = resources["OpsEmailSubscription"]
+    assert subscription["Condition"] == "HasOpsEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "OpsEmail"}
+    assert "OpsEmail" in template()["Parameters"]
