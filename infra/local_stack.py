@@ -4,7 +4,9 @@ invoked every SCAN_INTERVAL seconds, and every SNS notice and SES email printed 
 written to outbox/ as .eml files). State lives in the emulator's memory: it is gone when the stack stops.
 
 Environment: AWS_EMULATOR_PORT (5000), PORT (8000), SCAN_INTERVAL (60 s), STAFF_TOKENS (a development token
-is made and printed when unset), SLA_POLICY_FILE (the default policy when unset), OUTBOX_DIR (outbox/).
+is made and printed when unset), SLA_POLICY_FILE (the default policy when unset), OUTBOX_DIR (outbox/),
+LOCAL_CLOCK_START (an ISO 8601 instant with offset: the app's clock starts there and runs forward in real time,
+to rehearse a date such as the year end; only the local stack reads it, the deployed app uses real time).
 """
 
 from __future__ import annotations
@@ -42,8 +44,17 @@ class LocalStack:
         self.staff_token = ""
         self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.clock_start = environ.get("LOCAL_CLOCK_START", "").strip() or None
 
     def start(self) -> None:
+        if self.clock_start is not None:
+            from chalicelib import wiring
+            from chalicelib.clock import ShiftedClock, parse_start
+
+            try:
+                wiring.use_clock(ShiftedClock(parse_start(self.clock_start)))
+            except ValueError as exc:
+                raise StartError(f"LOCAL_CLOCK_START: {exc}") from None
         self._prepare_environment()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's own access log
         from moto.server import ThreadedMotoServer
@@ -130,6 +141,19 @@ class LocalStack:
         _say(f"  schedules:     every {self.interval:g} s (SCAN_INTERVAL)")
         _say(f"  outbox:        {self.outbox}")
         _say(f"  staff token:   {self.staff_token}")
+        from chalicelib import wiring
+
+        now = wiring.utc_now()
+        zone = wiring.policies().display.tz
+        if self.clock_start is not None:
+            shown = now.astimezone(zone).isoformat(timespec="seconds")
+            _say(f"  clock:         starts at LOCAL_CLOCK_START={self.clock_start} (now {shown}), runs in real time")
+        for name, (last, days_left) in wiring.calendars().horizon(now.astimezone(zone).date()).items():
+            warn = "WARNING: " if days_left <= 60 else ""
+            _say(
+                f"  {warn}calendar {name}: confirmed holiday data through {last.isoformat()} ({days_left} days); "
+                "later deadlines are provisional (statutory holidays only)"
+            )
         _say("post a first complaint:")
         _say(f"  curl -i -X POST {api}/complaints -H 'Content-Type: application/json' -d '{example}'")
         _say("read it back (staff):")
@@ -139,6 +163,8 @@ class LocalStack:
     def _run_schedules(self) -> None:
         from chalice.app import ScheduledEventConfig
         from chalice.local import LambdaContext
+
+        from chalicelib import wiring
 
         while not self.stopping.wait(self.interval):
             for source in self.app.event_sources:
@@ -151,7 +177,7 @@ class LocalStack:
                     "detail-type": "Scheduled Event",
                     "source": "aws.events",
                     "account": "123456789012",
-                    "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "time": wiring.utc_now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "region": REGION,
                     "resources": [f"arn:aws:events:{REGION}:123456789012:rule/{source.name}"],
                     "detail": {},
@@ -211,6 +237,10 @@ class LocalStack:
         _say("stopped")
 
 
+class StartError(Exception):
+    """The stack cannot start as configured; the message says why."""
+
+
 def main() -> int:
     stack = LocalStack(dict(os.environ))
     stop = threading.Event()
@@ -222,6 +252,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         stack.start()
+    except StartError as exc:
+        _say(f"could not start: {exc}")
+        stack.stop()
+        return 2
     except OSError as exc:
         _say(f"could not start: {exc} (is another stack running? set PORT / AWS_EMULATOR_PORT)")
         stack.stop()

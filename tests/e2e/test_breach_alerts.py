@@ -22,7 +22,9 @@ def printed_notices(lines: list[str]) -> list[dict[str, Any]]:
     for line in lines:
         text = line.strip()
         if text.startswith("{") and '"notice_id"' in text:
-            found.append(json.loads(text))
+            notice = json.loads(text)
+            if notice.get("kind") != "operator":  # operator notices (e.g. the calendar horizon) are the ops topic's
+                found.append(notice)
     return found
 
 
