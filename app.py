@@ -1,4 +1,5 @@
-"""Routes and schedules only: parse the request -> call one service -> shape the response."""
+"""Routes and schedules only: parse the request -> call one service -> shape the response. Each route documents
+itself (`@documented`), and /openapi.json is generated from those operations."""
 
 from __future__ import annotations
 
@@ -8,20 +9,47 @@ import logging
 import re
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Request, Response
+from pydantic import BaseModel
 
-from chalicelib import observability, wiring
-from chalicelib.domain.errors import BodyTooLarge, DomainError, NotFound
+from chalicelib import observability
+from chalicelib.domain.errors import BodyTooLarge, DomainError, FieldError, InvalidFields, NotFound
+from chalicelib.openapi import (
+    COMPLAINT_ID,
+    IDEMPOTENCY_KEY,
+    SOURCE,
+    WEBHOOK_ID,
+    WEBHOOK_SIGNATURE,
+    Operation,
+    documented,
+)
+from chalicelib.settings import Settings
 from chalicelib.signatures import verify_signature
-from chalicelib.web import PROBLEM_CONTENT_TYPE, Problem, list_query, parse_form_body, problem_for, server_error
+from chalicelib.web import PROBLEM_CONTENT_TYPE, Problem, parse_body, problem_for, query_model, server_error
+
+if TYPE_CHECKING:
+    from chalicelib.bootstrap import Services
 
 app = Chalice(app_name=observability.SERVICE, configure_logs=False)
 observability.logger()  # app.log and the chalicelib loggers write JSON lines
 app.log.setLevel(logging.INFO)
-COMPLAINT_ID = re.compile(r"^[0-9a-f]{32}$")
+COMPLAINT_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 HEADER_VALUE = re.compile(r"^[\x21-\x7e]{1,255}$")
+FORMS = ("application/json", "application/x-www-form-urlencoded")
+VIEWS = "chalicelib.views"
+
+
+def services() -> Services:
+    """The services of this container, built once (on first use; at cold start on Lambda)."""
+    from chalicelib.bootstrap import services as built
+
+    return built()
+
+
+if Settings.on_lambda():
+    services()  # fail fast: a missing or malformed setting stops the cold start, naming it
 
 
 @app.middleware("all")
@@ -49,12 +77,15 @@ def problem_response(problem: Problem) -> Response:
     )
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        body=json.dumps(body, ensure_ascii=False),
-        status_code=status,
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
+def json_response(
+    body: BaseModel | Mapping[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A JSON response; a response model shows the fields its view set (optional ones left out, not null)."""
+    if isinstance(body, BaseModel):
+        text = body.model_dump_json(exclude_unset=True)
+    else:
+        text = json.dumps(body, ensure_ascii=False)
+    return Response(body=text, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
 
 
 def answers_problems(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -80,7 +111,7 @@ def staff_only(view: Callable[..., Response]) -> Callable[..., Response]:
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Response:
-        if not wiring.authenticator().accepts(_request().headers.get("authorization")):
+        if not services().authenticator.accepts(_request().headers.get("authorization")):
             problem = Problem(
                 401,
                 "Unauthorized",
@@ -104,13 +135,30 @@ def _header(name: str) -> str | None:
     if value is None:
         return None
     if not HEADER_VALUE.match(value):
-        from chalicelib.domain.errors import FieldError, InvalidFields
-
         raise InvalidFields([FieldError(name, "must be 1-255 visible ASCII characters")])
     return value
 
 
+def _body() -> bytes:
+    raw = _request().raw_body or b""
+    return raw.encode("utf-8") if isinstance(raw, str) else raw
+
+
+INTAKE = Operation(
+    summary="Intake webhook: a submission becomes a complaint, once per delivery.",
+    responses={
+        201: (f"{VIEWS}:ComplaintView", "Created; Location names the complaint"),
+        200: (f"{VIEWS}:ComplaintView", "A repeat delivery: the complaint the first one created"),
+    },
+    problems=(400, 409, 413, 415, 422, 503),
+    body="chalicelib.domain.intake:Submission",
+    body_types=FORMS,
+    parameters=(IDEMPOTENCY_KEY, WEBHOOK_ID),
+)
+
+
 @app.route("/complaints", methods=["POST"], content_types=["*/*"])
+@documented(INTAKE)
 @answers_problems
 def post_complaint() -> Response:
     """Intake webhook of the `web` source (a public form): a submission becomes a complaint (once)."""
@@ -118,11 +166,12 @@ def post_complaint() -> Response:
 
 
 @app.route("/complaints", methods=["OPTIONS"])
+@documented(Operation("CORS preflight of the public form.", {204: (None, "The origin may post")}, problems=(403,)))
 @answers_problems
 def preflight_complaint() -> Response:
     """CORS preflight for the public form: allowed origins get the go-ahead, others a 403."""
     origin = _request().headers.get("origin")
-    if origin is None or origin not in wiring.sources().sources["web"].cors_origins:
+    if origin is None or origin not in services().sources.sources["web"].cors_origins:
         return problem_response(Problem(403, "Forbidden", "This origin may not post complaints here."))
     headers = {
         "Access-Control-Allow-Origin": origin,
@@ -135,35 +184,44 @@ def preflight_complaint() -> Response:
 
 
 @app.route("/webhooks/{source}", methods=["POST"], content_types=["*/*"])
+@documented(
+    Operation(
+        summary="Intake webhook of a configured source: Standard Webhooks signed, payload mapped.",
+        responses=INTAKE.responses,
+        problems=(400, 401, 404, 409, 413, 415, 422, 503),
+        body={"type": "object"},
+        body_types=FORMS,
+        parameters=(SOURCE, IDEMPOTENCY_KEY, WEBHOOK_ID, *WEBHOOK_SIGNATURE),
+    )
+)
 @answers_problems
 def post_webhook(source: str) -> Response:
     """Intake webhook of a configured source (signed, or a mapped form service): a complaint, once."""
-    if source not in wiring.sources().sources:
+    if source not in services().sources.sources:
         raise NotFound("No intake source has this name.")
     return _with_cors(source, _intake(source))
 
 
 def _intake(source: str) -> Response:
     from chalicelib.domain.sources import check_honeypot, map_payload
-    from chalicelib.services.intake import DeliveryKeys
+    from chalicelib.services.intake import Delivery
     from chalicelib.views import complaint_view
 
-    spec = wiring.sources().sources[source]
-    request = _request()
-    raw = request.raw_body or b""
-    body = raw.encode("utf-8") if isinstance(raw, str) else raw
-    limit = wiring.settings().max_body_bytes
+    running = services()
+    spec = running.sources.sources[source]
+    body = _body()
+    limit = running.settings.max_body_bytes
     if len(body) > limit:
         raise BodyTooLarge(f"The body is {len(body)} bytes; the limit is {limit} bytes.")
     if spec.kind == "signed":
-        verify_signature(wiring.settings().secrets_for(source), body, request.headers)
-    data = parse_form_body(request.headers.get("content-type"), body, limit)
+        verify_signature(running.settings.secrets_for(source), body, _request().headers)
+    data = parse_body(_request().headers.get("content-type"), body, limit)
     check_honeypot(data, spec)
     if spec.honeypot is not None:
         data.pop(spec.honeypot, None)
-    delivery = DeliveryKeys(idempotency_key=_header("idempotency-key"), webhook_id=_header("webhook-id"), source=source)
-    now = wiring.utc_now()
-    opened = wiring.intake().open(map_payload(data, spec), delivery, now)
+    delivery = Delivery(source, idempotency_key=_header("idempotency-key"), webhook_id=_header("webhook-id"))
+    now = running.clock.now()
+    opened = running.intake.open(map_payload(data, spec), delivery, now)
     complaint = opened.complaint
     app.log.info(
         "complaint %s %s source=%s policy=%s",
@@ -172,89 +230,139 @@ def _intake(source: str) -> Response:
         source,
         complaint.policy.name,
     )
-    shown = complaint_view(complaint, now, wiring.policies(), staff=False)
-    location = f"/complaints/{complaint.id}"
-    return json_response(shown, 201 if opened.created else 200, {"Location": location})
+    shown = complaint_view(complaint, now, running.policies, staff=False)
+    return json_response(shown, 201 if opened.created else 200, {"Location": f"/complaints/{complaint.id}"})
 
 
 def _with_cors(source: str, response: Response) -> Response:
     origin = _request().headers.get("origin")
-    spec = wiring.sources().sources[source]
+    spec = services().sources.sources[source]
     if spec.kind == "public_form" and origin is not None and origin in spec.cors_origins:
         response.headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
     return response
 
 
 @app.route("/complaints/{complaint_id}", methods=["GET"])
+@documented(
+    Operation(
+        summary="One complaint with its clocks.",
+        responses={200: (f"{VIEWS}:StaffComplaintView", "The complaint")},
+        problems=(401, 404, 500, 503),
+        parameters=(COMPLAINT_ID,),
+        staff=True,
+    )
+)
 @answers_problems
 @staff_only
 def get_complaint(complaint_id: str) -> Response:
     """One complaint with its clocks, for staff."""
     from chalicelib.views import complaint_view
 
-    complaint = wiring.workflow().get(_complaint_id(complaint_id))
-    return json_response(complaint_view(complaint, wiring.utc_now(), wiring.policies(), staff=True))
+    running = services()
+    complaint = running.workflow.get(_complaint_id(complaint_id))
+    return json_response(complaint_view(complaint, running.clock.now(), running.policies, staff=True))
 
 
 @app.route("/complaints/{complaint_id}/events", methods=["POST"], content_types=["*/*"])
+@documented(
+    Operation(
+        summary="A staff event: respond, progress_update, site_visit, assign, resolve, confirm, reopen, pause, "
+        "resume, satisfaction, note.",
+        responses={200: (f"{VIEWS}:StaffComplaintView", "The complaint after the event")},
+        problems=(400, 401, 404, 409, 413, 415, 422, 503),
+        body="chalicelib.domain.workflow:EventRequest",
+        parameters=(COMPLAINT_ID, IDEMPOTENCY_KEY),
+        staff=True,
+    )
+)
 @answers_problems
 @staff_only
 def post_event(complaint_id: str) -> Response:
     """A staff event (respond, resolve, confirm, ...): the complaint after it, with its clocks."""
     from chalicelib.views import complaint_view
 
+    running = services()
     complaint_id = _complaint_id(complaint_id)
     data = _json_object()
-    now = wiring.utc_now()
-    complaint, applied = wiring.workflow().record(complaint_id, data, _header("idempotency-key"), now)
+    now = running.clock.now()
+    complaint, applied = running.workflow.record(complaint_id, data, _header("idempotency-key"), now)
     app.log.info("complaint %s event %s%s", complaint_id, data.get("type"), "" if applied else " (repeat)")
-    return json_response(complaint_view(complaint, now, wiring.policies(), staff=True), 200)
+    return json_response(complaint_view(complaint, now, running.policies, staff=True), 200)
 
 
 @app.route("/complaints/{complaint_id}/events", methods=["GET"])
+@documented(
+    Operation(
+        summary="The audit trail, oldest first.",
+        responses={200: (f"{VIEWS}:AuditTrail", "The audit trail")},
+        problems=(401, 404, 503),
+        parameters=(COMPLAINT_ID,),
+        staff=True,
+    )
+)
 @answers_problems
 @staff_only
 def get_events(complaint_id: str) -> Response:
     """The audit trail of a complaint, oldest first: every staff event and every notice."""
-    from chalicelib.views import event_view
+    running = services()
+    from chalicelib.views import AuditTrail, event_view
 
-    events = wiring.workflow().trail(_complaint_id(complaint_id))
-    policies = wiring.policies()
-    return json_response({"items": [event_view(event, policies) for event in events]})
+    events = running.workflow.trail(_complaint_id(complaint_id))
+    return json_response(AuditTrail(items=[event_view(event, running.policies) for event in events]))
 
 
 @app.route("/complaints", methods=["GET"])
+@documented(
+    Operation(
+        summary="Complaints by status, newest first, filtered, a page at a time.",
+        responses={200: (f"{VIEWS}:ComplaintPage", "A page of complaints")},
+        problems=(401, 422, 503),
+        query="chalicelib.domain.listing:ListQuery",
+        staff=True,
+    )
+)
 @answers_problems
 @staff_only
 def list_complaints() -> Response:
     """Complaints by status (newest first), filtered, a page at a time (`cursor` from `next_cursor`)."""
-    from chalicelib.views import complaint_view
+    from chalicelib.domain.listing import ListQuery
+    from chalicelib.views import ComplaintPage, complaint_view
 
-    query = list_query(_request().query_params or {})
-    now = wiring.utc_now()
-    found, cursor = wiring.workflow().list(query, now)
-    policies = wiring.policies()
-    items = [complaint_view(complaint, now, policies, staff=True) for complaint in found]
-    return json_response({"items": items, "next_cursor": cursor})
+    running = services()
+    query = query_model(ListQuery, _request().query_params or {})
+    now = running.clock.now()
+    found, cursor = running.workflow.list(query, now)
+    items = [complaint_view(complaint, now, running.policies, staff=True) for complaint in found]
+    return json_response(ComplaintPage.model_validate({"items": items, "next_cursor": cursor}))
 
 
 @app.route("/reports/monthly", methods=["GET"])
+@documented(
+    Operation(
+        summary="The monthly service-quality report (JSON, or CSV with format=csv or Accept: text/csv).",
+        responses={
+            200: ({"application/json": {"type": "object"}, "text/csv": {"type": "string"}}, "The report"),
+        },
+        problems=(401, 422, 503),
+        query="chalicelib.web:ReportQuery",
+        staff=True,
+    )
+)
 @answers_problems
 @staff_only
 def monthly_report() -> Response:
     """The monthly service-quality report: JSON, or CSV with format=csv or Accept: text/csv."""
-    params: Mapping[str, str] = _request().query_params or {}
-    service = wiring.reports()
-    month = service.check_month(params.get("month"), wiring.utc_now())
-    fmt = params.get("format")
-    if fmt not in (None, "json", "csv"):
-        from chalicelib.domain.errors import FieldError, InvalidFields
+    from chalicelib.web import ReportQuery
 
-        raise InvalidFields([FieldError("format", "must be json or csv")])
-    report = service.report(month)
-    wants_csv = fmt == "csv" or (fmt is None and "text/csv" in (_request().headers.get("accept") or ""))
+    running = services()
+    query = query_model(ReportQuery, _request().query_params or {})
+    month = running.reports.check_month(query.month, running.clock.now())
+    report = running.reports.report(month)
+    wants_csv = query.format == "csv" or (
+        query.format is None and "text/csv" in (_request().headers.get("accept") or "")
+    )
     if wants_csv:
-        from chalicelib.domain.report import to_csv
+        from chalicelib.domain.report_render import to_csv
 
         headers: dict[str, str | list[str]] = {
             "Content-Type": "text/csv; charset=utf-8",
@@ -265,39 +373,40 @@ def monthly_report() -> Response:
 
 
 @app.route("/openapi.json", methods=["GET"])
+@documented(Operation("This document.", {200: ({"application/json": {"type": "object"}}, "The OpenAPI document")}))
 @answers_problems
 def openapi() -> Response:
-    """The OpenAPI 3.1 document of this API."""
+    """The OpenAPI 3.1 document of this API, generated from the routes."""
     from chalicelib.openapi import document
 
-    return json_response(document())
+    return json_response(document(app.routes, app.app_name))
 
 
 def _complaint_id(value: str) -> str:
-    if not COMPLAINT_ID.match(value):
+    if not COMPLAINT_ID_PATTERN.match(value):
         raise NotFound("No complaint has this id.")
     return value
 
 
 def _json_object() -> dict[str, Any]:
-    request = _request()
-    raw = request.raw_body or b""
-    body = raw.encode("utf-8") if isinstance(raw, str) else raw
-    content_type = request.headers.get("content-type")
+    content_type = _request().headers.get("content-type")
     if not (content_type or "").lower().startswith("application/json"):
         from chalicelib.domain.errors import UnsupportedMediaType
 
         raise UnsupportedMediaType("Send the event as application/json.")
-    return parse_form_body(content_type, body, wiring.settings().max_body_bytes)
+    return parse_body(content_type, _body(), services().settings.max_body_bytes)
+
+
+def _remaining(event: CloudWatchEvent) -> Callable[[], float]:
+    context: Any = event.context
+    return lambda: float(context.get_remaining_time_in_millis()) / 1000.0
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="scan_due")
 def scan_due(event: CloudWatchEvent) -> None:
     """Every minute: raise the notices that are due, once each, and retry undelivered ones."""
-    context: Any = event.context
-    report = wiring.scanner().run(
-        wiring.utc_now(), time_left=lambda: float(context.get_remaining_time_in_millis()) / 1000.0
-    )
+    running = services()
+    report = running.scanner.run(running.clock.now(), time_left=_remaining(event))
     if report.complaints or report.retried or report.stopped_early or report.quarantined:
         app.log.info("scan %s", json.dumps(report.as_dict()))
     observability.emit(
@@ -318,7 +427,8 @@ def scan_due(event: CloudWatchEvent) -> None:
 def send_digests(event: CloudWatchEvent) -> None:
     """Every hour: the escalation digest of the hour just ended (or the daily summary), once per audience, and
     any earlier digest still owed."""
-    report = wiring.digests().run(wiring.utc_now())
+    running = services()
+    report = running.digests.run(running.clock.now())
     if report.sent or report.failed or report.retried:
         app.log.info("digests %s", json.dumps(report.__dict__))
     observability.emit({"DigestsSent": (len(report.sent), "Count"), "DigestsFailed": (len(report.failed), "Count")})
@@ -328,7 +438,8 @@ def send_digests(event: CloudWatchEvent) -> None:
 def send_monthly_report(event: CloudWatchEvent) -> None:
     """On the 1st at 09:00 Shanghai time: last month's service-quality report to management, once; tried again
     daily through the 7th if it did not go out."""
-    month = wiring.reports().send_monthly(wiring.utc_now())
+    running = services()
+    month = running.reports.send_monthly(running.clock.now())
     if month is not None:
         app.log.info("monthly report %s sent", month)
 
@@ -337,7 +448,8 @@ def send_monthly_report(event: CloudWatchEvent) -> None:
 def watch_calendars(event: CloudWatchEvent) -> None:
     """Every hour: days left of confirmed holiday data (weekly operator notice from 60 days before the end),
     and provisional deadlines recomputed once their year is confirmed."""
-    report = wiring.calendars().run(wiring.utc_now())
+    running = services()
+    report = running.calendars.run(running.clock.now())
     if report.recomputed or report.warned or report.failed:
         app.log.info("calendars %s", json.dumps(report.__dict__))
     for name, days_left in report.days_left.items():

@@ -2,7 +2,7 @@
 
 Everything AWS runs in-process against moto, built exactly as the tests build it: `infra.moto_fixes.apply()`,
 then, per measurement, a fresh `mock_aws()` holding the table/topics of `infra/resources.yaml`
-(`infra.definitions.create_resources`), the app's environment pointed at them and `chalicelib.wiring` reset.
+(`infra.definitions.create_resources`) and the app bootstrapped on them (`tests.conftest.moto_world`).
 """
 
 from __future__ import annotations
@@ -27,17 +27,20 @@ from zoneinfo import ZoneInfo
 import boto3
 from moto import mock_aws
 
-from chalicelib import wiring
+from chalicelib.bootstrap import install, load_policies
 from infra import moto_fixes
-from infra.definitions import LocalResources, create_resources
+from infra.definitions import create_resources
 from infra.request_counter import DynamoRequests
+from tests.conftest import SettableClock, World, moto_world, settings_for_tests
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 TIME_BUDGET = 600.0  # seconds a scanner run is told it has left: plenty, it never stops early here
 Row = dict[str, Any]
 # what a first request builds after `import app`: the policies, the intake service and its DynamoDB client
-READY_CODE = "import app; from chalicelib import wiring; wiring.intake(); wiring.policies()"
+READY_CODE = (
+    "import app; from chalicelib.bootstrap import services; services()"  # what a cold start builds before serving
+)
 
 
 def prepare_environment() -> None:
@@ -53,20 +56,17 @@ def prepare_environment() -> None:
         }
     )
     moto_fixes.apply()
-    wiring.reset()
 
 
 @contextmanager
-def moto_stack() -> Iterator[LocalResources]:
-    """A fresh moto with the template's resources; the app's settings and clients point at it."""
+def moto_stack() -> Iterator[World]:
+    """A fresh moto with the template's resources, and the app bootstrapped on them."""
     with mock_aws():
         resources = create_resources(boto3.Session(region_name=REGION))
-        os.environ.update(resources.environment())
-        wiring.reset()
         try:
-            yield resources
+            yield moto_world(resources, SettableClock())
         finally:
-            wiring.reset()
+            install(None)
 
 
 @contextmanager
@@ -125,11 +125,12 @@ def ingest(requests: int = 300, warmup: int = 20) -> Iterator[Row]:
     bare_s: list[float] = []
     statuses: Counter[int] = Counter()
     with ExitStack() as stack:
-        stack.enter_context(moto_stack())
+        world = stack.enter_context(moto_stack())
         stack.enter_context(quiet(application.app.log))
         real = stack.enter_context(Client(application.app, stage_name="local", project_dir=str(ROOT)))
         floor = stack.enter_context(Client(bare, stage_name="local", project_dir=str(ROOT)))
-        counter = DynamoRequests(wiring.client("dynamodb"))
+        assert world.clients is not None
+        counter = DynamoRequests(world.clients.dynamodb)
         for number in range(warmup + requests):
             if number == warmup:
                 counter.reset()
@@ -161,20 +162,21 @@ def ingest(requests: int = 300, warmup: int = 20) -> Iterator[Row]:
     }
 
 
-def _seed(now: datetime, open_count: int, due_count: int) -> None:
+def _seed(world: World, now: datetime, open_count: int, due_count: int) -> None:
     from tests.integration.seeding import seed
 
-    seed(now, open_count=open_count, due_count=due_count)
+    seed(world, now, open_count=open_count, due_count=due_count)
 
 
 def scan_cost(open_counts: tuple[int, ...] = (2_000, 20_000), due: int = 100) -> Iterator[Row]:
     """What one scanner run reads and requests with `due` complaints due among `open` stored: one row each."""
     for open_count in open_counts:
-        with moto_stack():
+        with moto_stack() as world:
             now = datetime.now(UTC).replace(microsecond=0)
-            _seed(now, open_count, due)
-            scanner = wiring.scanner()
-            counter = DynamoRequests(wiring.client("dynamodb"))
+            _seed(world, now, open_count, due)
+            scanner = world.services.scanner
+            assert world.clients is not None
+            counter = DynamoRequests(world.clients.dynamodb)
             started = perf_counter()
             report = scanner.run(now, lambda: TIME_BUDGET)
             elapsed = perf_counter() - started
@@ -193,10 +195,10 @@ def scan_cost(open_counts: tuple[int, ...] = (2_000, 20_000), due: int = 100) ->
 
 def tick(due: int = 1_000) -> Iterator[Row]:
     """Notices per second through one scanner run with `due` complaints due (none stored but those)."""
-    with moto_stack():
+    with moto_stack() as world:
         now = datetime.now(UTC).replace(microsecond=0)
-        _seed(now, due, due)
-        scanner = wiring.scanner()
+        _seed(world, now, due, due)
+        scanner = world.services.scanner
         started = perf_counter()
         report = scanner.run(now, lambda: TIME_BUDGET)
         elapsed = perf_counter() - started
@@ -213,9 +215,18 @@ def tick(due: int = 1_000) -> Iterator[Row]:
     }
 
 
+READY_ENV = {
+    "TABLE_NAME": "ComplaintsTable",
+    "ALERTS_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:AlertsTopic",
+    "OPS_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:OpsTopic",
+    "PUBLIC_BASE_URL": "https://sla.example.com",
+}
+
+
 def _run_python(code: str) -> float:
     started = perf_counter()
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    environment = {**os.environ, **READY_ENV}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=environment)
     return perf_counter() - started
 
 
@@ -258,7 +269,7 @@ def deadline(repeat: int = 5) -> Iterator[Row]:
     """Microseconds to compute one 15-working-day deadline across China's National Day (warm caches)."""
     from chalicelib.domain.durations import parse_target
 
-    calendar = wiring.policies().calendars["office"]
+    calendar = load_policies(settings_for_tests()).calendars["office"]
     start = datetime(2026, 9, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     seconds = calendar.seconds_of(parse_target("15d"))
     due = calendar.add(start, seconds)  # warms the calendar's caches (holiday years, day segments)

@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from chalicelib import wiring
+from chalicelib.bootstrap import services
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,8 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     recompute = commands.add_parser("recompute", help="rebuild a month's report from the audit trail")
     recompute.add_argument("month", help="YYYY-MM, in the policy's time zone")
     arguments = parser.parse_args(argv)
-    service = wiring.reports()
-    month = service.check_month(arguments.month, wiring.utc_now())
+    running = services()
+    service = running.reports
+    month = service.check_month(arguments.month, running.clock.now())
     report = service.recompute(month)
     print(json.dumps(report["total"], ensure_ascii=False))
     return 0

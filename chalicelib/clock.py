@@ -1,19 +1,11 @@
-"""Clocks the app reads the time from: the system's (always, when deployed), or a shifted one that the local
-stack installs for `LOCAL_CLOCK_START`, starting at a chosen instant and running forward in real time."""
+"""Clocks (the `Clock` port) the app reads the time from: the system's (always, when deployed), or a shifted one
+that the local stack installs for `LOCAL_CLOCK_START`, starting at a chosen instant and running forward in real
+time."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
-
-
-class Clock(Protocol):
-    """Where `now` comes from."""
-
-    def now(self) -> datetime:
-        """The current instant, timezone-aware."""
-        ...
 
 
 class SystemClock:

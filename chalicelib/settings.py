@@ -1,51 +1,71 @@
-"""Settings: the one place that reads the process environment; everything else is handed a `Settings`."""
+"""Settings: the one place that reads the process environment; everything else is handed a `Settings`.
+
+Required settings have no default, and a malformed value is an error: a cold start with a missing table name or
+a broken WEBHOOK_SECRETS stops with `SettingsError` naming the variable, instead of running half-configured. The
+local stack and the tests set every required variable themselves.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "default.yaml"
 DEFAULT_SOURCES_FILE = Path(__file__).parent / "sources" / "default.yaml"
 
 
+class SettingsError(ValueError):
+    """The environment is missing a required setting or holds a malformed one; the message names it."""
+
+
+def _json_object(value: object) -> object:
+    if isinstance(value, str):
+        if not value.strip():
+            return {}
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise ValueError(f"is not JSON ({exc})") from None
+    return value
+
+
 class Settings(BaseModel):
     """What the app needs to know about where it runs, read once per container."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    table_name: str = "ComplaintsTable"
-    alerts_topic_arn: str = ""
-    ops_topic_arn: str = ""
+    table_name: str = Field(min_length=3)
+    alerts_topic_arn: str = Field(pattern=r"^arn:aws[a-z-]*:sns:")
+    ops_topic_arn: str = Field(pattern=r"^arn:aws[a-z-]*:sns:")
+    public_base_url: str = Field(pattern=r"^https?://[^\s/]+(/\S*)?$")
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
     sla_policy_file: Path = DEFAULT_POLICY_FILE
     sources_file: Path = DEFAULT_SOURCES_FILE
-    webhook_secrets: str = ""
+    webhook_secrets: Annotated[dict[str, list[str]], BeforeValidator(_json_object)] = Field(default_factory=dict)
     due_shards: int = Field(default=4, ge=1, le=64)
     max_body_bytes: int = 64 * 1024
-    public_base_url: str = "http://127.0.0.1:8000"
     digest_sender: str = "sla-monitor@example.com"
     ses_configuration_set: str = ""
     staff_token_hashes: str = ""
     staff_tokens: str = ""
 
+    @field_validator("sla_policy_file", "sources_file")
+    @classmethod
+    def _readable(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError(f"{value} is not a readable file")
+        return value
+
     def secrets_for(self, source: str) -> list[str]:
         """The signing secrets of a source: WEBHOOK_SECRETS is a JSON object of lists, e.g.
         {"typeform": ["whsec_new...", "whsec_old..."]} (several while a secret is rotated)."""
-        import json
-
-        if not self.webhook_secrets:
-            return []
-        try:
-            configured = json.loads(self.webhook_secrets)
-        except ValueError:
-            return []
-        found = configured.get(source, []) if isinstance(configured, dict) else []
-        return [str(secret) for secret in found] if isinstance(found, list) else []
+        return list(self.webhook_secrets.get(source, []))
 
     def staff_hashes(self) -> list[str]:
         """SHA-256 hashes of accepted staff tokens: configured hashes plus those of plain local tokens."""
@@ -57,7 +77,21 @@ class Settings(BaseModel):
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from environment variables (upper-case field names)."""
+        """Build settings from environment variables (upper-case field names); `SettingsError` naming each
+        variable that is missing or malformed."""
         env = os.environ if environ is None else environ
         values = {name: env[name.upper()] for name in cls.model_fields if env.get(name.upper()) not in (None, "")}
-        return cls.model_validate(values)
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            problems = []
+            for error in exc.errors():
+                variable = str(error["loc"][0]).upper() if error["loc"] else "(settings)"
+                what = "is not set" if error["type"] == "missing" else str(error["msg"]).removeprefix("Value error, ")
+                problems.append(f"{variable} {what}")
+            raise SettingsError("the app cannot start: " + "; ".join(problems)) from None
+
+    @staticmethod
+    def on_lambda(environ: Mapping[str, str] | None = None) -> bool:
+        """Whether this process is a Lambda function (its runtime sets AWS_LAMBDA_FUNCTION_NAME)."""
+        return bool((os.environ if environ is None else environ).get("AWS_LAMBDA_FUNCTION_NAME"))

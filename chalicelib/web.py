@@ -9,16 +9,16 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from email.message import Message
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qsl
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.domain.errors import (
     BodyTooLarge,
     Conflict,
     DomainError,
-    FieldError,
     InvalidFields,
     MalformedBody,
     NotFound,
@@ -27,10 +27,10 @@ from chalicelib.domain.errors import (
     Unauthorized,
     Unavailable,
     UnsupportedMediaType,
+    field_errors,
 )
 
-if TYPE_CHECKING:
-    from chalicelib.domain.listing import ListQuery
+Query = TypeVar("Query", bound=BaseModel)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -200,7 +200,7 @@ def _bracket_depth(text: str) -> int:
     return deepest
 
 
-def parse_form_body(content_type: str | None, body: bytes, max_bytes: int) -> dict[str, Any]:
+def parse_body(content_type: str | None, body: bytes, max_bytes: int) -> dict[str, Any]:
     """A JSON object or a urlencoded form -> a mapping of fields; refuses oversize bodies before parsing."""
     if len(body) > max_bytes:
         raise BodyTooLarge(f"The body is {len(body)} bytes; the limit is {max_bytes} bytes.")
@@ -237,58 +237,18 @@ def parse_form(text: str) -> dict[str, str]:
     return fields
 
 
-_LIST_CHOICES = {
-    "status": ("open", "resolved", "closed"),
-    "grade": ("ok", "warning", "minor", "major"),
-    "priority": ("urgent", "important", "general"),
-    "category": ("service", "staff", "product_quality"),
-}
+def query_model(model: type[Query], params: Mapping[str, str]) -> Query:
+    """Query parameters -> the route's query model; every bad parameter named (`InvalidFields`)."""
+    try:
+        return model.model_validate(dict(params))
+    except ValidationError as exc:
+        raise InvalidFields(field_errors(exc)) from None
 
 
-def list_query(params: Mapping[str, str]) -> ListQuery:
-    """GET /complaints query parameters -> a `ListQuery`; every bad parameter named."""
-    from chalicelib.domain.listing import ListQuery
+class ReportQuery(BaseModel):
+    """The query of GET /reports/monthly."""
 
-    errors: list[FieldError] = []
-    values: dict[str, Any] = {}
-    for name, choices in _LIST_CHOICES.items():
-        value = params.get(name)
-        if value is not None:
-            if value in choices:
-                values[name] = value
-            else:
-                errors.append(FieldError(name, "must be one of " + ", ".join(choices)))
-    assignee = params.get("assignee")
-    if assignee is not None:
-        if 0 < len(assignee) <= 100:
-            values["assignee"] = assignee
-        else:
-            errors.append(FieldError("assignee", "must be 1-100 characters"))
-    for name in ("received_from", "received_to"):
-        value = params.get(name)
-        if value is None:
-            continue
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            errors.append(FieldError(name, "is not an ISO 8601 date-time"))
-            continue
-        if moment.tzinfo is None:
-            errors.append(FieldError(name, "must include a UTC offset"))
-        else:
-            values[name] = moment
-    limit = params.get("limit")
-    if limit is not None:
-        if limit.isascii() and limit.isdigit() and 1 <= int(limit) <= 100:
-            values["limit"] = int(limit)
-        else:
-            errors.append(FieldError("limit", "must be a whole number from 1 to 100"))
-    cursor = params.get("cursor")
-    if cursor is not None:
-        if 0 < len(cursor) <= 512:
-            values["cursor"] = cursor
-        else:
-            errors.append(FieldError("cursor", "is not a cursor this listing gave out"))
-    if errors:
-        raise InvalidFields(errors)
-    return ListQuery(**values)
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    month: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}$", description="YYYY-MM, in the policy's time zone")
+    format: Literal["json", "csv"] | None = Field(default=None, description="json (default) or csv")

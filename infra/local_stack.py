@@ -22,7 +22,10 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chalicelib.ports import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -47,12 +50,12 @@ class LocalStack:
         self.clock_start = environ.get("LOCAL_CLOCK_START", "").strip() or None
 
     def start(self) -> None:
-        if self.clock_start is not None:
-            from chalicelib import wiring
-            from chalicelib.clock import ShiftedClock, parse_start
+        from chalicelib.clock import ShiftedClock, SystemClock, parse_start
 
+        self.clock: Clock = SystemClock()
+        if self.clock_start is not None:
             try:
-                wiring.use_clock(ShiftedClock(parse_start(self.clock_start)))
+                self.clock = ShiftedClock(parse_start(self.clock_start))
             except ValueError as exc:
                 raise StartError(f"LOCAL_CLOCK_START: {exc}") from None
         self._prepare_environment()
@@ -109,12 +112,24 @@ class LocalStack:
         factory = CLIFactory(project_dir=str(ROOT), environ=os.environ)
         config = factory.create_config_obj(chalice_stage_name="local")
         os.environ.update({k: str(v) for k, v in (config.environment_variables or {}).items()})
+        self._bootstrap()
         self.app = factory.load_chalice_app()
         import app as app_module
 
         self.app_module = app_module
         self.server = factory.create_local_server(self.app, config, "127.0.0.1", self.port)
         self._spawn(self.server.serve_forever)
+
+    def _bootstrap(self) -> None:
+        """Build the app's services from the environment just set, with the stack's clock, and install them."""
+        from chalicelib.bootstrap import bootstrap, install
+        from chalicelib.settings import Settings, SettingsError
+
+        try:
+            self.services = bootstrap(Settings.from_environ(), self.clock)
+        except SettingsError as exc:
+            raise StartError(str(exc)) from None
+        install(self.services)
 
     def _spawn(self, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, daemon=True, name=getattr(target, "__name__", "worker"))
@@ -141,14 +156,12 @@ class LocalStack:
         _say(f"  schedules:     every {self.interval:g} s (SCAN_INTERVAL)")
         _say(f"  outbox:        {self.outbox}")
         _say(f"  staff token:   {self.staff_token}")
-        from chalicelib import wiring
-
-        now = wiring.utc_now()
-        zone = wiring.policies().display.tz
+        now = self.clock.now()
+        zone = self.services.policies.display.tz
         if self.clock_start is not None:
             shown = now.astimezone(zone).isoformat(timespec="seconds")
             _say(f"  clock:         starts at LOCAL_CLOCK_START={self.clock_start} (now {shown}), runs in real time")
-        for name, (last, days_left) in wiring.calendars().horizon(now.astimezone(zone).date()).items():
+        for name, (last, days_left) in self.services.calendars.horizon(now.astimezone(zone).date()).items():
             warn = "WARNING: " if days_left <= 60 else ""
             _say(
                 f"  {warn}calendar {name}: confirmed holiday data through {last.isoformat()} ({days_left} days); "
@@ -164,8 +177,6 @@ class LocalStack:
         from chalice.app import ScheduledEventConfig
         from chalice.local import LambdaContext
 
-        from chalicelib import wiring
-
         while not self.stopping.wait(self.interval):
             for source in self.app.event_sources:
                 if not isinstance(source, ScheduledEventConfig):
@@ -177,7 +188,7 @@ class LocalStack:
                     "detail-type": "Scheduled Event",
                     "source": "aws.events",
                     "account": "123456789012",
-                    "time": wiring.utc_now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "time": self.clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "region": REGION,
                     "resources": [f"arn:aws:events:{REGION}:123456789012:rule/{source.name}"],
                     "detail": {},

@@ -1,16 +1,32 @@
-"""Shared fixtures: moto AWS built from infra/resources.yaml, the Chalice test client, request counting."""
+"""Shared fixtures: the app bootstrapped on the in-memory twins (`world`, `api`: fast, the default) or on moto with
+the table, topics and queues of infra/resources.yaml (`aws_world`, `aws_api`); a clock the test sets; the Chalice
+test client; DynamoDB request counting."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib import wiring
+from chalicelib.adapters.memory import MemoryMailer, MemoryNotifier, MemoryOpsNotifier, MemoryTable
+from chalicelib.bootstrap import (
+    Adapters,
+    AwsClients,
+    Services,
+    aws_adapters,
+    bootstrap,
+    install,
+    load_policies,
+    memory_adapters,
+)
+from chalicelib.settings import Settings
 from infra import moto_fixes
 from infra.definitions import LocalResources, create_resources
 from infra.request_counter import DynamoRequests
@@ -21,33 +37,158 @@ pytest_plugins = ["tests.privacy"]  # no log record of the session may carry a c
 
 STAFF_TOKEN = "test-staff-token"
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
+REGION = "us-east-1"
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+
+
+class SettableClock:
+    """The `Clock` port for tests: real time until `set`, then the instant set."""
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.at if self.at is not None else datetime.now(UTC)
+
+    def set(self, moment: datetime) -> None:
+        self.at = moment
+
+
+def settings_for_tests(**overrides: Any) -> Settings:
+    """Settings as the template gives them, pointing at the resources `create_resources` makes."""
+    values: dict[str, Any] = {
+        "table_name": "ComplaintsTable",
+        "alerts_topic_arn": f"arn:aws:sns:{REGION}:123456789012:AlertsTopic",
+        "ops_topic_arn": f"arn:aws:sns:{REGION}:123456789012:OpsTopic",
+        "public_base_url": "http://127.0.0.1:8000",
+        "staff_tokens": STAFF_TOKEN,
+    }
+    return Settings.model_validate(values | overrides)
+
+
+@dataclass
+class World:
+    """The app as a test runs it: its services (installed for the handlers), the clock, and what backs them."""
+
+    services: Services
+    clock: SettableClock
+    memory: MemoryTable | None = None
+    clients: AwsClients | None = None
+    resources: LocalResources | None = None
+
+    def at(self, moment: datetime) -> None:
+        """Move the clock the app reads."""
+        self.clock.set(moment)
+
+    def reconfigure(self, **settings: Any) -> Services:
+        """Rebuild the services with other settings (a new policy file, secrets...), keeping what is stored."""
+        updated = self.services.settings.model_copy(update=settings)
+        self.services = bootstrap(Settings.model_validate(updated.model_dump()), self.clock, self.services.adapters)
+        install(self.services)
+        return self.services
+
+    @property
+    def aws(self) -> AwsClients:
+        """The boto3 clients of a world on moto (to hook faults onto, or count requests)."""
+        assert self.clients is not None, "a world on moto"
+        return self.clients
+
+    @property
+    def adapters(self) -> Adapters:
+        return self.services.adapters
+
+    @property
+    def notifier(self) -> MemoryNotifier:
+        assert isinstance(self.adapters.notifier, MemoryNotifier), "the twins' notifier"
+        return self.adapters.notifier
+
+    @property
+    def ops(self) -> MemoryOpsNotifier:
+        assert isinstance(self.adapters.ops, MemoryOpsNotifier), "the twins' ops notifier"
+        return self.adapters.ops
+
+    @property
+    def mailer(self) -> MemoryMailer:
+        assert isinstance(self.adapters.mailer, MemoryMailer), "the twins' mailer"
+        return self.adapters.mailer
+
+    def complaint_count(self) -> int:
+        """How many complaints are stored."""
+        if self.memory is not None:
+            return len(self.memory.complaints)
+        return sum(1 for item in self.stored() if item["kind"]["S"] == "complaint")
+
+    def is_empty(self) -> bool:
+        """Whether nothing at all is stored."""
+        stored = self.stored()
+        return not any(stored.values()) if isinstance(stored, dict) else stored == []
+
+    def stored(self) -> Any:
+        """Everything stored (to compare before and after a refused request)."""
+        if self.memory is not None:
+            return self.memory.snapshot()
+        client = boto3.client("dynamodb", region_name=REGION)
+        items: list[dict[str, Any]] = []
+        for page in client.get_paginator("scan").paginate(TableName="ComplaintsTable"):
+            items.extend(page["Items"])
+        return sorted(items, key=lambda item: (item["pk"]["S"], item["sk"]["S"]))
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock()
+
+
+@pytest.fixture
+def world(clock: SettableClock) -> Iterator[World]:
+    """The app on the in-memory twins."""
+    settings = settings_for_tests()
+    policies = load_policies(settings)
+    table = MemoryTable(zone=policies.display.tz)
+    services = bootstrap(settings, clock, memory_adapters(policies, table), policies)
+    install(services)
+    yield World(services, clock, memory=table)
+    install(None)
 
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalResources]:
-    """moto with the table, topics and queues of infra/resources.yaml; the app's environment uses them."""
+    """moto with the table, topics and queues of infra/resources.yaml."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     with mock_aws():
-        resources = create_resources(boto3.Session(region_name="us-east-1"))
-        for name, value in resources.environment().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("STAFF_TOKENS", STAFF_TOKEN)
-        wiring.reset()
-        yield resources
-        wiring.reset()
+        yield create_resources(boto3.Session(region_name=REGION))
+
+
+def moto_world(resources: LocalResources, clock: SettableClock) -> World:
+    """The app on moto's resources (inside `mock_aws`), installed for the handlers."""
+    settings = settings_for_tests(
+        table_name=resources.tables["ComplaintsTable"],
+        alerts_topic_arn=resources.topics["AlertsTopic"],
+        ops_topic_arn=resources.topics["OpsTopic"],
+    )
+    session = boto3.Session(region_name=REGION)
+    clients = AwsClients(session.client("dynamodb"), session.client("sns"), session.client("ses"))
+    policies = load_policies(settings)
+    services = bootstrap(settings, clock, aws_adapters(settings, policies, clients), policies)
+    install(services)
+    return World(services, clock, clients=clients, resources=resources)
 
 
 @pytest.fixture
-def api(aws: LocalResources) -> Iterator[Any]:
-    """chalice.test.Client over the app, against moto."""
+def aws_world(aws: LocalResources, clock: SettableClock) -> Iterator[World]:
+    """The app on moto: the DynamoDB, SNS and SES adapters, with clients the test can hook (faults, counting)."""
+    yield moto_world(aws, clock)
+    install(None)
+
+
+def _client() -> Iterator[Any]:
     from chalice.test import Client
 
     import app as application
@@ -57,6 +198,22 @@ def api(aws: LocalResources) -> Iterator[Any]:
 
 
 @pytest.fixture
-def dynamodb_requests(aws: LocalResources) -> DynamoRequests:
+def api(world: World) -> Iterator[Any]:
+    """chalice.test.Client over the app on the twins."""
+    yield from _client()
+
+
+@pytest.fixture
+def aws_api(aws_world: World) -> Iterator[Any]:
+    """chalice.test.Client over the app on moto."""
+    yield from _client()
+
+
+@pytest.fixture
+def dynamodb_requests(aws_world: World) -> DynamoRequests:
     """Counts the requests the app's own DynamoDB client makes."""
-    return DynamoRequests(wiring.client("dynamodb"))
+    assert aws_world.clients is not None
+    return DynamoRequests(aws_world.aws.dynamodb)
+
+
+ROOT = Path(__file__).resolve().parents[1]

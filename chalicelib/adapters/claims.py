@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib import keys
-from chalicelib.adapters.dynamo import call_with_retries, error_code, from_item, to_item
+from chalicelib.adapters import keys
+from chalicelib.adapters.dynamo import call_with_retries, error_code, from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 
-class Claims:
+class DynamoClaims:
     """Claims side effects so each happens once."""
 
     def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:
@@ -39,13 +39,13 @@ class Claims:
     ) -> bool:
         """Take (scope, name) for this run; False if it was done or another run holds it. With `retry`, a
         marker holding those facts is written with the claim and stays until `done`."""
-        stale = keys.due_value(now - lease)
+        stale = keys.sortable_time(now - lease)
         claim: dict[str, Any] = {
             "Put": {
                 "TableName": self._table,
                 "Item": to_item(
                     keys.claim_key(scope, name)
-                    | {"kind": "claim", "status": "claimed", "claimed_at": keys.due_value(now)}
+                    | {"kind": "claim", "status": "claimed", "claimed_at": keys.sortable_time(now)}
                 ),
                 "ConditionExpression": "attribute_not_exists(pk) OR (#status = :claimed AND claimed_at < :stale)",
                 "ExpressionAttributeNames": {"#status": "status"},
@@ -60,14 +60,14 @@ class Claims:
                 items = [claim, {"Put": {"TableName": self._table, "Item": to_item(marker)}}]
                 call_with_retries(self._client.transact_write_items, self._attempts, TransactItems=items)
         except ClientError as exc:
-            if error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+            if is_condition_failure(exc):
                 return False
             raise
         return True
 
-    def done(self, scope: str, name: str, now: datetime, facts: Mapping[str, Any] | None = None) -> None:
+    def done(self, scope: str, name: str, now: datetime, facts: Mapping[str, object] | None = None) -> None:
         """Record that the side effect happened (and drop its retry marker, if any)."""
-        record = keys.claim_key(scope, name) | {"kind": "claim", "status": "sent", "sent_at": keys.due_value(now)}
+        record = keys.claim_key(scope, name) | {"kind": "claim", "status": "sent", "sent_at": keys.sortable_time(now)}
         items: list[dict[str, Any]] = [
             {"Put": {"TableName": self._table, "Item": to_item(record | dict(facts or {}))}},
             {"Delete": {"TableName": self._table, "Key": to_item(keys.retry_key(scope, name))}},

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib import keys
+from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import call_with_retries, from_item, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 
-class Markers:
+class DynamoMarkers:
     """Reads and writes named markers."""
 
     def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:

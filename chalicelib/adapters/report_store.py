@@ -1,32 +1,26 @@
-"""Report store: a month's counter rows (summed over their shards) in one or two Queries; and, for a rebuild,
-the month's complaints (by_status index) with their audit trails, and a replacement of the month's rows."""
+"""The report store on DynamoDB: a month's counter rows (summed over their shards) in one or two Queries, and a
+replacement of the month's rows after a rebuild. Takes a boto3 client (the `ReportStore` port)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import keys
-from chalicelib.adapters.dynamo import ComplaintRepository, call_with_retries, from_item, to_item
-from chalicelib.domain.model import AuditEvent, Complaint, Status
-from chalicelib.domain.operator import describe_failure
+from chalicelib.adapters import keys
+from chalicelib.adapters.dynamo import call_with_retries, from_item, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-log = logging.getLogger(__name__)
 _NOT_COUNTERS = {keys.TABLE_PK, keys.TABLE_SK, "kind"}
 
 
-class ReportStore:
-    """Reads and rebuilds monthly report rows."""
+class DynamoReportStore:
+    """Reads and replaces monthly report rows."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, repository: ComplaintRepository, attempts: int = 3):
+    def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:
         self._client = client
         self._table = table_name
-        self._repository = repository
         self._attempts = attempts
 
     def _items(self, month: str) -> Iterator[dict[str, Any]]:
@@ -53,25 +47,6 @@ class ReportStore:
                 if name not in _NOT_COUNTERS:
                     totals[name] = totals.get(name, 0) + int(value)
         return rows
-
-    def complaints_received(self, since: datetime, until: datetime) -> Iterator[tuple[Complaint, list[AuditEvent]]]:
-        """Every complaint received in [since, until), with its audit trail."""
-        low, high = keys.due_value(since), keys.due_value(until)
-        for status in Status:
-            start: dict[str, Any] | None = None
-            while True:
-                page, start = self._repository.page(status.value, low, high, 100, start)
-                for complaint in page:
-                    if keys.due_value(complaint.received_at) >= high:
-                        continue
-                    try:
-                        events = self._repository.events(complaint.id)
-                    except ValueError as exc:  # an audit event that no longer parses: the others are counted
-                        log.error("complaint %s left out of the rebuild: %s", complaint.id, describe_failure(exc))
-                        continue
-                    yield complaint, events
-                if start is None:
-                    break
 
     def replace(self, month: str, rows: Mapping[str, Mapping[str, int]]) -> None:
         """Replace the month's rows with `rows` (each in shard 0)."""

@@ -1,4 +1,5 @@
-"""SES mailer: a rendered digest -> one MIME multipart/alternative email (text + HTML) via SendRawEmail.
+"""SES mailer (the `Mailer` port): a rendered email -> one MIME multipart/alternative message (text + HTML) via
+SendRawEmail.
 
 Takes a boto3 SES client. Raises `Unavailable` when SES fails, so the caller can release its claim and retry.
 """
@@ -12,15 +13,15 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.domain.digest import Digest
 from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.messages import Email
 
 if TYPE_CHECKING:
     from mypy_boto3_ses.client import SESClient
 
 
 class SesMailer:
-    """Sends digests from one sender address, optionally through an SES configuration set."""
+    """Sends emails from one sender address, optionally through an SES configuration set."""
 
     def __init__(self, client: SESClient, sender: str, configuration_set: str | None = None) -> None:
         self._client = client
@@ -30,19 +31,19 @@ class SesMailer:
     def send(
         self,
         recipients: Sequence[str],
-        digest: Digest,
+        email: Email,
         reference: str,
         attachments: Sequence[tuple[str, bytes]] = (),
     ) -> str:
-        """Send the digest; `reference` (stable per digest) becomes its Message-ID. Returns SES's message id."""
+        """Send the email; `reference` (stable per email) becomes its Message-ID. Returns SES's message id."""
         message = EmailMessage()
-        message["Subject"] = digest.subject
+        message["Subject"] = email.subject
         message["From"] = self._sender
         message["To"] = ", ".join(recipients)
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = make_msgid(idstring=reference, domain="complaint-sla-monitor")
-        message.set_content(digest.text)
-        message.add_alternative(digest.html, subtype="html")
+        message.set_content(email.text)
+        message.add_alternative(email.html, subtype="html")
         for filename, content in attachments:
             message.add_attachment(content, maintype="text", subtype="csv", filename=filename)
         kwargs: dict[str, object] = {
@@ -55,5 +56,5 @@ class SesMailer:
         try:
             response = self._client.send_raw_email(**kwargs)  # type: ignore[arg-type]
         except (ClientError, BotoCoreError) as exc:
-            raise Unavailable(f"SES did not take the digest ({type(exc).__name__}).") from exc
+            raise Unavailable(f"SES did not take the email ({type(exc).__name__}).") from exc
         return str(response["MessageId"])

@@ -1,8 +1,8 @@
 """SNS notifiers: notices -> PublishBatch (10 a call) on the alerts topic, saying which were delivered; operator
 notices -> Publish on the ops topic.
 
-Takes a boto3 SNS client. A failed entry or a failed call is reported, never raised: the notice stays
-pending and a later run retries it.
+Takes a boto3 SNS client (the `Notifier` and `OpsNotifier` ports). A failed entry or a failed call is reported,
+never raised: the notice stays pending and a later run retries it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.domain.notices import Notice
 from chalicelib.domain.operator import OperatorNotice
+from chalicelib.ports import Delivery
 
 if TYPE_CHECKING:
     from mypy_boto3_sns.client import SNSClient
@@ -31,8 +32,8 @@ class SnsNotifier:
         self._client = client
         self._topic = topic_arn
 
-    def publish(self, notices: Sequence[Notice]) -> tuple[set[str], set[str]]:
-        """Publish every notice; returns (delivered notice ids, failed notice ids)."""
+    def publish(self, notices: Sequence[Notice]) -> Delivery:
+        """Publish every notice; says which were delivered and which not (a failure is reported, never raised)."""
         delivered: set[str] = set()
         failed: set[str] = set()
         for start in range(0, len(notices), BATCH_LIMIT):
@@ -63,10 +64,10 @@ class SnsNotifier:
             for failure in response.get("Failed", []):
                 log.warning("publish refused: %s", failure.get("Code"))
                 failed.add(batch[int(failure["Id"][1:])].notice_id)
-        return delivered, failed
+        return Delivery(frozenset(delivered), frozenset(failed))
 
 
-class OpsNotifier:
+class SnsOpsNotifier:
     """Publishes operator notices to the ops topic (the topic CloudWatch alarms also publish to)."""
 
     def __init__(self, client: SNSClient, topic_arn: str) -> None:

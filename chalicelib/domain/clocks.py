@@ -9,36 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.calendar import Calendar, CalendarNotCovered
-
-
-class ClockState(StrEnum):
-    RUNNING = "running"
-    PAUSED = "paused"
-    MET = "met"
-    BREACHED = "breached"
-    STOPPED = "stopped"
-
-
-class Grade(StrEnum):
-    OK = "ok"
-    WARNING = "warning"
-    MINOR = "minor"
-    MAJOR = "major"
-
-
-class Level(StrEnum):
-    """Notice levels, in the order a running clock reaches them."""
-
-    WARNING = "warning"
-    MINOR = "minor"
-    MAJOR = "major"
-    ESCALATION = "escalation"
-
+from chalicelib.domain.vocabulary import ClockState, Grade, Level
 
 LEVEL_ORDER: tuple[Level, ...] = (Level.WARNING, Level.MINOR, Level.MAJOR, Level.ESCALATION)
 _ACTIVE = (ClockState.RUNNING, ClockState.PAUSED)
@@ -327,8 +302,8 @@ def apply_event(clock: Clock, event: str, at: datetime, calendars: Mapping[str, 
     return clock
 
 
-def end_all(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> Clock:
-    """Stop a clock that is still running when its complaint closes."""
+def stop_unjudged(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> Clock:
+    """Stop a clock that is still running when its complaint closes, without judging it."""
     return _end(clock, at, calendars, satisfied=False) if clock.active else clock
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Target", "format_seconds", "parse_target"]
+__all__ = ["Target", "format_seconds", "parse_target", "spoken"]
 
 _PATTERN = re.compile(r"(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?", re.ASCII)
 _HINT = "use forms like 45s, 30m, 2h, 1h30m, 15d"
@@ -58,3 +58,12 @@ def format_seconds(seconds: int) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return "".join(f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if value)
+
+
+def spoken(seconds: int) -> str:
+    """How long, as notices and digests say it: `15 min`, `3 h 05 min`, from two days on `2 d 3 h`."""
+    minutes = max(0, seconds) // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours < 48 else f"{hours // 24} d {hours % 24} h"

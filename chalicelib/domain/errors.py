@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 
 class DomainError(Exception):
     """Base of every error a client can cause or must be told about."""
@@ -19,6 +21,24 @@ class FieldError:
 
     field: str
     message: str
+
+
+def field_errors(error: ValidationError, unknown: str = "is not a field of this request") -> list[FieldError]:
+    """A pydantic validation error -> one `FieldError` per problem, in words a client can act on."""
+    found = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else "body"
+        text = str(problem["msg"])
+        if problem["type"] == "missing":
+            message = "is required"
+        elif problem["type"] == "extra_forbidden":
+            message = unknown
+        elif problem["type"] in ("literal_error", "enum"):
+            message = "must be " + text.removeprefix("Input should be ")
+        else:
+            message = text.removeprefix("Value error, ")
+        found.append(FieldError(field, message))
+    return found
 
 
 class InvalidFields(DomainError):

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -20,7 +20,8 @@ from pydantic import (
     field_validator,
 )
 
-from chalicelib.domain.errors import FieldError, InvalidFields
+from chalicelib.domain.errors import FieldError, InvalidFields, field_errors
+from chalicelib.domain.vocabulary import Category, Channel, Complexity, Priority
 
 MAX_AHEAD = timedelta(minutes=5)
 MAX_AGE = timedelta(days=90)
@@ -44,7 +45,13 @@ def _check_text(value: str, multiline: bool) -> str:
     return value.strip()
 
 
-Optional = Annotated[StrictStr | None, BeforeValidator(_blank_to_none)]
+OptionalText = Annotated[StrictStr | None, BeforeValidator(_blank_to_none)]
+"""Text that may be left out: blank counts as absent."""
+
+
+def _or_default(default: str) -> BeforeValidator:
+    """A choice that may be left blank: blank or absent means `default`."""
+    return BeforeValidator(lambda value: default if _blank_to_none(value) is None else value)
 
 
 class Submission(BaseModel):
@@ -53,29 +60,21 @@ class Submission(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     customer_name: StrictStr = Field(max_length=200)
-    customer_email: Optional = Field(default=None, max_length=254)
-    customer_phone: Optional = Field(default=None, max_length=32)
+    customer_email: OptionalText = Field(default=None, max_length=254)
+    customer_phone: OptionalText = Field(default=None, max_length=32)
     customer_tier: Annotated[StrictStr, BeforeValidator(lambda v: "standard" if _blank_to_none(v) is None else v)] = (
         Field(default="standard", pattern=r"^[a-z0-9_-]{1,40}$")
     )
-    category: Literal["service", "staff", "product_quality"]
-    priority: Annotated[
-        Literal["urgent", "important", "general"],
-        BeforeValidator(lambda v: "general" if _blank_to_none(v) is None else v),
-    ] = "general"
-    complexity: Annotated[
-        Literal["general", "complex"], BeforeValidator(lambda v: "general" if _blank_to_none(v) is None else v)
-    ] = "general"
-    channel: Annotated[
-        Literal["web_form", "phone", "email", "chat", "in_person", "other"],
-        BeforeValidator(lambda v: "web_form" if _blank_to_none(v) is None else v),
-    ] = "web_form"
+    category: Category
+    priority: Annotated[Priority, _or_default(Priority.GENERAL)] = Priority.GENERAL
+    complexity: Annotated[Complexity, _or_default(Complexity.GENERAL)] = Complexity.GENERAL
+    channel: Annotated[Channel, _or_default(Channel.WEB_FORM)] = Channel.WEB_FORM
     subject: StrictStr = Field(max_length=200)
     description: Annotated[StrictStr, BeforeValidator(lambda v: "" if v is None else v)] = Field(
         default="", max_length=10_000
     )
-    external_id: Optional = Field(default=None, max_length=200)
-    received_at: Optional = None
+    external_id: OptionalText = Field(default=None, max_length=200)
+    received_at: OptionalText = None
 
     @field_validator("customer_name", "subject", "customer_tier", "external_id", "customer_email", "customer_phone")
     @classmethod
@@ -133,10 +132,10 @@ class Submission(BaseModel):
     def facts(self) -> dict[str, str]:
         """The attributes a policy matches on."""
         return {
-            "priority": self.priority,
-            "category": self.category,
-            "complexity": self.complexity,
-            "channel": self.channel,
+            "priority": self.priority.value,
+            "category": self.category.value,
+            "complexity": self.complexity.value,
+            "channel": self.channel.value,
             "customer_tier": self.customer_tier,
         }
 
@@ -158,15 +157,6 @@ def _flatten_contact(data: Mapping[str, Any], errors: list[FieldError]) -> dict[
     return flat
 
 
-def _message(error: Any) -> str:
-    text = str(error["msg"])
-    if error["type"] == "missing":
-        return "is required"
-    if error["type"] == "literal_error":
-        return "must be " + text.removeprefix("Input should be ")
-    return text.removeprefix("Value error, ")
-
-
 def validate_submission(data: Mapping[str, Any], now: datetime) -> Submission:
     """Validate a submitted mapping; raise `InvalidFields` listing every bad field."""
     errors: list[FieldError] = []
@@ -175,9 +165,7 @@ def validate_submission(data: Mapping[str, Any], now: datetime) -> Submission:
     try:
         submission = Submission.model_validate(flat, context={"now": now})
     except ValidationError as exc:
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "body"
-            errors.append(FieldError(field, _message(error)))
+        errors.extend(field_errors(exc))
     if all(_blank_to_none(flat.get(field)) is None for field in ("customer_email", "customer_phone")):
         errors.append(FieldError("customer_email", "give an email address or a phone number (customer_phone)"))
     if errors or submission is None:

@@ -3,50 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.clocks import Clock, next_threshold
 from chalicelib.domain.operator import Quarantine
-
-
-class Category(StrEnum):
-    """Complaint categories of the seeds: policy & service behaviour, staff conduct, product quality."""
-
-    SERVICE = "service"
-    STAFF = "staff"
-    PRODUCT_QUALITY = "product_quality"
-
-
-class Priority(StrEnum):
-    """紧急 / 重要 / 一般."""
-
-    URGENT = "urgent"
-    IMPORTANT = "important"
-    GENERAL = "general"
-
-
-class Complexity(StrEnum):
-    GENERAL = "general"
-    COMPLEX = "complex"
-
-
-class Channel(StrEnum):
-    WEB_FORM = "web_form"
-    PHONE = "phone"
-    EMAIL = "email"
-    CHAT = "chat"
-    IN_PERSON = "in_person"
-    OTHER = "other"
-
-
-class Status(StrEnum):
-    """Where a complaint is in its life: open until resolved, closed on the customer's confirmation."""
-
-    OPEN = "open"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
+from chalicelib.domain.vocabulary import Category, Channel, Complexity, EventType, Priority, Status
 
 
 class Contact(BaseModel):
@@ -118,7 +80,7 @@ class AuditEvent(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     sequence: int
-    type: str
+    type: EventType
     at: datetime
     recorded_at: datetime
     by: str

@@ -1,20 +1,23 @@
-"""Notices: a complaint at `now` -> the notices its clocks owe (one per clock, cycle, level and audience,
-only the highest level reached) and the complaint with those levels marked. Also the notice texts.
+"""Notices: a complaint at `now` -> the notices its clocks owe (one per clock, cycle, level and audience, only the
+highest level reached), the complaint with those levels marked, and the audit events that record them. Also the
+notice id and the notice texts.
 
 Pure: policies, calendars and `now` are passed in. A notice never carries customer contact details.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib import keys
 from chalicelib.domain import clocks as clock_rules
-from chalicelib.domain.clocks import LEVEL_ORDER, Level
-from chalicelib.domain.model import Complaint
+from chalicelib.domain.clocks import LEVEL_ORDER
+from chalicelib.domain.durations import spoken
+from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.policy import PolicySet
+from chalicelib.domain.vocabulary import Audience, EventType, Level
 
 _LEVEL_WORDS = {
     Level.WARNING: "is about to breach",
@@ -22,10 +25,16 @@ _LEVEL_WORDS = {
     Level.MAJOR: "is breached (major)",
     Level.ESCALATION: "is still breached a working day after its major breach",
 }
+SCANNER = "scanner"
+
+
+def notice_id(complaint_id: str, clock: str, cycle: int, level: Level, audience: str) -> str:
+    """The stable id of one notice: one per (complaint, clock, cycle, level, audience)."""
+    return f"{complaint_id}.{clock}.{cycle}.{level.value}.{audience}"
 
 
 class Notice(BaseModel):
-    """One alert to one audience; its `notice_id` is stable, usable as a PagerDuty dedup_key."""
+    """One alert to one audience; its `notice_id` is stable."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -34,7 +43,7 @@ class Notice(BaseModel):
     clock: str
     cycle: int
     level: Level
-    audience: str
+    audience: Audience
     deadline: str
     detected_at: str
     overdue_seconds: int
@@ -45,6 +54,10 @@ class Notice(BaseModel):
     provisional: bool = False
     link: str
     summary: str
+
+    @property
+    def detected(self) -> datetime:
+        return datetime.fromisoformat(self.detected_at)
 
     @property
     def subject(self) -> str:
@@ -62,16 +75,8 @@ class Notice(BaseModel):
             "clock": self.clock,
             "category": self.category,
             "priority": self.priority,
-            "audience": self.audience,
+            "audience": self.audience.value,
         }
-
-
-def _duration_words(seconds: int) -> str:
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours < 48 else f"{hours // 24} d {hours % 24} h"
 
 
 def owed_notices(
@@ -92,7 +97,7 @@ def owed_notices(
         overdue = round(calendar.measure(cycle.deadline, now)) if now > cycle.deadline else 0
         remaining = round(calendar.measure(now, cycle.deadline)) if now < cycle.deadline else 0
         deadline = cycle.deadline.astimezone(policies.display.tz)
-        lateness = f"{_duration_words(overdue)} overdue" if overdue else f"{_duration_words(remaining)} left"
+        lateness = f"{spoken(overdue)} overdue" if overdue else f"{spoken(remaining)} left"
         summary = (
             f"{name.replace('_', ' ').capitalize()} of complaint {complaint.id} ({complaint.priority.value}, "
             f"{complaint.category.value}) {_LEVEL_WORDS[level]}: deadline {deadline:%Y-%m-%d %H:%M %z}, {lateness}."
@@ -102,7 +107,7 @@ def owed_notices(
         for audience in policies.audiences(level, facts):
             notices.append(
                 Notice(
-                    notice_id=keys.notice_id(complaint.id, name, cycle.number, level.value, audience),
+                    notice_id=notice_id(complaint.id, name, cycle.number, level, audience),
                     complaint_id=complaint.id,
                     clock=name,
                     cycle=cycle.number,
@@ -122,3 +127,32 @@ def owed_notices(
             )
         updated[name] = clock_rules.mark_notified(clock, level)
     return complaint.model_copy(update={"clocks": updated}), notices
+
+
+def notice_events(complaint: Complaint, notices: Sequence[Notice]) -> list[AuditEvent]:
+    """The audit events recording `notices`, numbered after the complaint's last event; the first notice of
+    each (clock, cycle, level) is marked so that the monthly report counts a breach once, not per audience."""
+    events = []
+    counted: set[tuple[str, int, Level]] = set()
+    for number, notice in enumerate(notices, start=complaint.event_count + 1):
+        group = (notice.clock, notice.cycle, notice.level)
+        events.append(
+            AuditEvent(
+                sequence=number,
+                type=EventType.NOTICE,
+                at=notice.detected,
+                recorded_at=notice.detected,
+                by=SCANNER,
+                status_before=complaint.status,
+                status_after=complaint.status,
+                details={
+                    "notice_id": notice.notice_id,
+                    "clock": notice.clock,
+                    "level": notice.level.value,
+                    "audience": notice.audience.value,
+                    "first_of_level": "false" if group in counted else "true",
+                },
+            )
+        )
+        counted.add(group)
+    return events

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -18,34 +18,33 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from chalicelib.domain.calendar import AlwaysOpen, BusinessCalendar, Calendar, YearSchedule, parse_range
-from chalicelib.domain.clocks import Clock, Escalation, Level
+from chalicelib.domain.clocks import Clock, Escalation
 from chalicelib.domain.durations import Target, parse_target
-from chalicelib.domain.model import Category, Channel, Complexity, Priority
+from chalicelib.domain.vocabulary import (
+    CLOCK_EVENTS,
+    Audience,
+    Category,
+    Channel,
+    ClockName,
+    Complexity,
+    EventType,
+    Level,
+    PauseReason,
+    Priority,
+    Weekday,
+    enum_schema,
+    member_of,
+)
 from chalicelib.domain.yaml_files import load_yaml_model
 
-CLOCK_NAMES = ("first_response", "resolution", "progress_update", "site_visit", "follow_up")
-EVENT_NAMES = ("received", "respond", "progress_update", "site_visit", "resolve", "confirm", "reopen")
-PAUSE_REASONS = ("waiting_on_customer", "force_majeure")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-AUDIENCES = (
-    "assignee",
-    "on_call",
-    "regional_manager",
-    "marketing_director",
-    "general_manager",
-    "management_rep",
-)
-
-ClockName = Literal["first_response", "resolution", "progress_update", "site_visit", "follow_up"]
-EventName = Literal["received", "respond", "progress_update", "site_visit", "resolve", "confirm", "reopen"]
-PauseReason = Literal["waiting_on_customer", "force_majeure"]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Audience = Literal["assignee", "on_call", "regional_manager", "marketing_director", "general_manager", "management_rep"]
+ClockEvent = Annotated[EventType, BeforeValidator(member_of(CLOCK_EVENTS)), WithJsonSchema(enum_schema(CLOCK_EVENTS))]
+"""An event a clock rule can name."""
 
 
 class PolicyError(ValueError):
@@ -123,7 +122,7 @@ class CalendarSpec(_Strict):
     holidays: str | None = None
     subdivision: str | None = None
     working_day: Duration | None = None
-    adjusted_day_hours: Weekday = "mon"
+    adjusted_day_hours: Weekday = Weekday.MON
     extra_holidays: list[date] = Field(default_factory=list)
     extra_working_days: list[date] = Field(default_factory=list)
     confirmed_years: dict[Annotated[int, Field(ge=1900, le=2200)], ConfirmedYear] = Field(default_factory=dict)
@@ -176,7 +175,7 @@ class CalendarSpec(_Strict):
         zone = ZoneInfo(self.timezone)
         if self.hours is None:
             return AlwaysOpen(name=name, tz=zone)
-        weekly = {WEEKDAYS.index(day): [parse_range(text) for text in ranges] for day, ranges in self.hours.items()}
+        weekly = {day.number: [parse_range(text) for text in ranges] for day, ranges in self.hours.items()}
         return BusinessCalendar(
             name=name,
             tz=zone,
@@ -186,7 +185,7 @@ class CalendarSpec(_Strict):
             extra_holidays=self.extra_holidays,
             extra_working_days=self.extra_working_days,
             working_day_seconds=None if self.working_day is None else self.working_day.seconds,
-            adjusted_day_hours=WEEKDAYS.index(self.adjusted_day_hours),
+            adjusted_day_hours=self.adjusted_day_hours.number,
             confirmed_years={
                 year: YearSchedule(frozenset(declared.days_off), frozenset(declared.working_days))
                 for year, declared in self.confirmed_years.items()
@@ -210,9 +209,9 @@ class Grading(_Strict):
 class ClockRules(_Strict):
     """When a clock starts (again), stops (met or breached), ends unjudged, and pauses."""
 
-    starts_on: list[EventName]
-    stops_on: list[EventName] = Field(default_factory=list)
-    ends_on: list[EventName] = Field(default_factory=list)
+    starts_on: list[ClockEvent]
+    stops_on: list[ClockEvent] = Field(default_factory=list)
+    ends_on: list[ClockEvent] = Field(default_factory=list)
     pauses_on: list[PauseReason] = Field(default_factory=list)
 
 
@@ -255,7 +254,7 @@ class EscalationStep(_Strict):
 
 class ExtraAudience(_Strict):
     when: Match
-    levels: list[Literal["warning", "minor", "major", "escalation"]]
+    levels: list[Level]
     to: list[Audience]
 
 
@@ -393,15 +392,18 @@ class PolicySet:
             )
         return clocks
 
-    def audiences(self, level: Level, facts: Mapping[str, str]) -> tuple[str, ...]:
+    def audiences(self, level: Level, facts: Mapping[str, str]) -> tuple[Audience, ...]:
         """Who hears of a notice of `level` for a complaint with these facts, in ladder order, once each."""
         ladder = self.file.escalation
-        if level is Level.ESCALATION:
-            found: list[str] = list(ladder.escalation.to) if ladder.escalation else []
-        else:
-            found = list(getattr(ladder, level.value))
+        steps: dict[Level, list[Audience]] = {
+            Level.WARNING: ladder.warning,
+            Level.MINOR: ladder.minor,
+            Level.MAJOR: ladder.major,
+            Level.ESCALATION: ladder.escalation.to if ladder.escalation else [],
+        }
+        found = list(steps[level])
         for extra in ladder.also:
-            if level.value in extra.levels and extra.when.matches(facts):
+            if level in extra.levels and extra.when.matches(facts):
                 found.extend(extra.to)
         return tuple(dict.fromkeys(found))
 

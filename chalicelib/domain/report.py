@@ -1,6 +1,6 @@
 """Monthly service-quality report: complaint facts + audit events -> counter increments (pure, the same for the
-live counters and for a rebuild from the audit trail) -> per-dimension rows -> the report (JSON-ready), its CSV,
-and its email (HTML table, an SVG chart of SLA met % by category, the CSV attached).
+live counters and for a rebuild from the audit trail) -> per-dimension rows -> the report (JSON-ready). Its CSV and
+email body are rendered by `report_render`.
 
 Counters are kept per month of receipt (in the policy's time zone): everything a complaint does counts in the
 month it was received."""
@@ -8,10 +8,7 @@ month it was received."""
 from __future__ import annotations
 
 import bisect
-import csv
 import hashlib
-import html
-import io
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -19,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.operator import describe_failure
+from chalicelib.domain.vocabulary import ClockName, EventType, Level
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +27,8 @@ BUCKETS: tuple[int, ...] = (
 )  # fmt: skip
 SATISFACTION_PASS = 85.0
 DIMENSIONS = ("category", "priority", "channel")
-TRACKED_CLOCKS = ("first_response", "resolution", "progress_update", "site_visit", "follow_up")
+TRACKED_CLOCKS = tuple(ClockName)
+BREACH_LEVELS = (Level.MINOR, Level.MAJOR)
 
 
 def month_of(moment: datetime, zone: ZoneInfo) -> str:
@@ -51,9 +50,9 @@ def contributions(event: AuditEvent) -> dict[str, int]:
     """What one audit event adds to its complaint's month counters."""
     counts: dict[str, int] = {}
     details = event.details
-    if event.type == "received":
+    if event.type is EventType.RECEIVED:
         counts["received"] = 1
-    for clock, short in (("first_response", "fr"), ("resolution", "rs")):
+    for clock, short in ((ClockName.FIRST_RESPONSE, "fr"), (ClockName.RESOLUTION, "rs")):
         outcome = details.get(f"{clock}_outcome")
         if outcome is None:
             continue
@@ -61,12 +60,12 @@ def contributions(event: AuditEvent) -> dict[str, int]:
         counts[f"{short}_within"] = 1 if outcome == "met" else 0
         counts[f"{short}_b{_bucket(int(details.get(f'{clock}_seconds', '0'))):02d}"] = 1
     if (
-        event.type == "notice"
+        event.type is EventType.NOTICE
         and details.get("first_of_level") == "true"
-        and details.get("level") in ("minor", "major")
+        and details.get("level") in BREACH_LEVELS
     ):
         counts[f"breach_{details['clock']}_{details['level']}"] = 1
-    if event.type == "satisfaction" and "score" in details:
+    if event.type is EventType.SATISFACTION and "score" in details:
         score = int(details["score"])
         counts.update(surveys=1, score_sum=score, satisfied=1 if score >= 4 else 0, low=1 if score <= 2 else 0)
     return {name: value for name, value in counts.items() if value}
@@ -134,7 +133,7 @@ def summarize(counters: Mapping[str, int]) -> dict[str, object]:
         "resolved": rs_total,
         "resolved_within_sla_pct": _pct(counters.get("rs_within", 0), rs_total),
         "breaches": {
-            clock: {level: counters.get(f"breach_{clock}_{level}", 0) for level in ("minor", "major")}
+            clock: {level.value: counters.get(f"breach_{clock}_{level}", 0) for level in BREACH_LEVELS}
             for clock in TRACKED_CLOCKS
         },
         "first_response_p50_seconds": _percentile(counters, "fr", fr_total, 0.5),
@@ -165,95 +164,3 @@ def build_report(month: str, rows: Mapping[str, Mapping[str, int]]) -> dict[str,
         **by_dimension,
         "customers_flagged": flagged,
     }
-
-
-CSV_COLUMNS = (
-    "dimension", "value", "received", "responded", "responded_within_sla_pct", "resolved", "resolved_within_sla_pct",
-    "first_response_p50_seconds", "first_response_p90_seconds", "resolution_p50_seconds", "resolution_p90_seconds",
-    "surveys", "satisfaction_average", "satisfied_pct", "satisfaction_pass",
-    *(f"{clock}_{level}" for clock in TRACKED_CLOCKS for level in ("minor", "major")),
-)  # fmt: skip
-
-
-def _csv_row(dimension: str, value: str, line: Mapping[str, object]) -> list[object]:
-    breaches = line["breaches"]
-    assert isinstance(breaches, dict)
-    cells: list[object] = [dimension, value]
-    for column in CSV_COLUMNS[2:]:
-        if column in line:
-            cells.append("" if line[column] is None else line[column])
-        else:
-            clock, _, level = column.rpartition("_")
-            cells.append(breaches[clock][level])
-    return cells
-
-
-def report_lines(report: Mapping[str, object]) -> list[tuple[str, str, Mapping[str, object]]]:
-    """(dimension, value, line) for the total and every dimension value, in report order."""
-    total = report["total"]
-    assert isinstance(total, dict)
-    lines: list[tuple[str, str, Mapping[str, object]]] = [("total", "all", total)]
-    for dimension in DIMENSIONS:
-        values = report[dimension]
-        assert isinstance(values, dict)
-        lines.extend((dimension, value, line) for value, line in values.items())
-    return lines
-
-
-def to_csv(report: Mapping[str, object]) -> str:
-    """The report as CSV: one row per dimension value, the total first."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for dimension, value, line in report_lines(report):
-        writer.writerow(_csv_row(dimension, value, line))
-    return buffer.getvalue()
-
-
-def chart_svg(report: Mapping[str, object]) -> str:
-    """An inline SVG bar chart: SLA met % (responded, resolved) by category."""
-    categories = report["category"]
-    assert isinstance(categories, dict)
-    bars = []
-    y = 30
-    for name, line in categories.items():
-        for label, key, colour in (("responded", "responded_within_sla_pct", "#2b7bb9"),
-                                   ("resolved", "resolved_within_sla_pct", "#4caf50")):  # fmt: skip
-            value = line[key]
-            width = 0 if value is None else round(3 * float(value))
-            shown = "n/a" if value is None else f"{value}%"
-            bars.append(
-                f'<text x="0" y="{y + 12}" font-size="12">{html.escape(name)} {label}</text>'
-                f'<rect x="170" y="{y}" width="{width}" height="14" fill="{colour}"/>'
-                f'<text x="{175 + width}" y="{y + 12}" font-size="12">{shown}</text>'
-            )
-            y += 20
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{y + 10}" role="img" '
-        f'aria-label="SLA met percent by category"><text x="0" y="16" font-size="14">SLA met % by category</text>'
-        + "".join(bars)
-        + "</svg>"
-    )
-
-
-def to_html(report: Mapping[str, object]) -> str:
-    """The report as an HTML email body: a table and the chart."""
-    header = "".join(f"<th>{html.escape(column)}</th>" for column in CSV_COLUMNS)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in _csv_row(d, v, line)) + "</tr>"
-        for d, v, line in report_lines(report)
-    )
-    month = html.escape(str(report["month"]))
-    flagged = report["customers_flagged"]
-    assert isinstance(flagged, list)
-    warning = (
-        f"<p><b>{len(flagged)} customer(s) with three or more surveys scoring 2 or less</b> "
-        "(the commitment letters let them terminate the contract).</p>"
-        if flagged
-        else ""
-    )
-    return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
-        f"<h2>Service-quality report {month}</h2>{warning}{chart_svg(report)}"
-        f'<table border="1" cellpadding="4" cellspacing="0"><tr>{header}</tr>{rows}</table></body></html>'
-    )

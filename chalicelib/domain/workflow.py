@@ -1,42 +1,53 @@
 """Staff workflow: a complaint + a staff event request at `now` -> the complaint after it (status, clocks,
 assignee, satisfaction) and the audit event that records it; or `InvalidTransition` naming the current state
-and the events allowed in it. Pure: calendars and `now` are passed in."""
+and the events allowed in it. One small step per event type (`STEPS`). Pure: calendars and `now` are passed in."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+)
 
 from chalicelib.domain import clocks as clock_rules
-from chalicelib.domain.calendar import Calendar, CalendarNotCovered
-from chalicelib.domain.errors import Conflict, FieldError, InvalidFields
+from chalicelib.domain.calendar import Calendar
+from chalicelib.domain.clocks import Clock
+from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, field_errors
 from chalicelib.domain.intake import _check_text
-from chalicelib.domain.model import AuditEvent, Complaint, Status
+from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.vocabulary import (
+    STAFF_EVENTS,
+    ClockState,
+    EventType,
+    PauseReason,
+    Status,
+    choices,
+    enum_schema,
+    member_of,
+)
 
-EventType = Literal[
-    "respond",
-    "progress_update",
-    "site_visit",
-    "assign",
-    "resolve",
-    "confirm",
-    "reopen",
-    "pause",
-    "resume",
-    "satisfaction",
-    "note",
-]
-PauseReason = Literal["waiting_on_customer", "force_majeure"]
-CLOCK_EVENTS = {"respond", "progress_update", "site_visit", "resolve", "confirm", "reopen"}
 MAX_SKEW = timedelta(minutes=1)
+E = EventType
 
-_ALLOWED: dict[Status, tuple[str, ...]] = {
-    Status.OPEN: ("respond", "progress_update", "site_visit", "assign", "resolve", "pause", "resume", "note"),
-    Status.RESOLVED: ("confirm", "reopen", "assign", "pause", "resume", "note"),
-    Status.CLOSED: ("satisfaction", "reopen", "note"),
+StaffEvent = Annotated[EventType, BeforeValidator(member_of(STAFF_EVENTS)), WithJsonSchema(enum_schema(STAFF_EVENTS))]
+"""An event staff may post."""
+
+_ALLOWED: dict[Status, tuple[EventType, ...]] = {
+    Status.OPEN: (E.RESPOND, E.PROGRESS_UPDATE, E.SITE_VISIT, E.ASSIGN, E.RESOLVE, E.PAUSE, E.RESUME, E.NOTE),
+    Status.RESOLVED: (E.CONFIRM, E.REOPEN, E.ASSIGN, E.PAUSE, E.RESUME, E.NOTE),
+    Status.CLOSED: (E.SATISFACTION, E.REOPEN, E.NOTE),
 }
 
 
@@ -45,7 +56,7 @@ class EventRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    type: EventType
+    type: StaffEvent
     by: Annotated[StrictStr, Field(min_length=1, max_length=100)]
     note: Annotated[StrictStr, Field(max_length=2000)] | None = None
     at: StrictStr | None = Field(default=None, description="ISO 8601 with offset; default now; may be backdated")
@@ -67,61 +78,66 @@ class EventRequest(BaseModel):
 class InvalidTransition(Conflict):
     """The event is not allowed in the complaint's current state."""
 
-    def __init__(self, event: str, status: Status, paused: bool, allowed: tuple[str, ...]) -> None:
+    def __init__(self, event: str, status: Status, paused: bool, allowed: tuple[EventType, ...]) -> None:
         state = f"{status.value} (paused)" if paused else status.value
         super().__init__(f"'{event}' is not allowed while the complaint is {state}; allowed: {', '.join(allowed)}.")
         self.status = status
         self.allowed = allowed
 
 
-def allowed_events(complaint: Complaint) -> tuple[str, ...]:
+def allowed_events(complaint: Complaint) -> tuple[EventType, ...]:
     """The events a complaint accepts now."""
     allowed = _ALLOWED[complaint.status]
     if complaint.paused_reason is not None:
-        return tuple(e for e in allowed if e != "pause")
-    allowed = tuple(e for e in allowed if e != "resume")
+        return tuple(e for e in allowed if e is not E.PAUSE)
+    allowed = tuple(e for e in allowed if e is not E.RESUME)
     if complaint.status is Status.CLOSED and complaint.satisfaction is not None:
-        allowed = tuple(e for e in allowed if e != "satisfaction")
+        allowed = tuple(e for e in allowed if e is not E.SATISFACTION)
     return allowed
+
+
+def _event_time(text: str | None, complaint: Complaint, now: datetime, errors: list[FieldError]) -> datetime:
+    if text is None:
+        return now
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        errors.append(FieldError("at", "is not an ISO 8601 date-time"))
+        return now
+    if at.tzinfo is None:
+        errors.append(FieldError("at", "must include a UTC offset"))
+    elif at > now + MAX_SKEW:
+        errors.append(FieldError("at", "is in the future"))
+    elif at < complaint.received_at:
+        errors.append(FieldError("at", "is before the complaint was received"))
+    return at
+
+
+def _required_fields(request: EventRequest) -> list[FieldError]:
+    """What an event type needs besides its type and author."""
+    kind = request.type
+    errors = []
+    if kind is E.ASSIGN and request.assignee is None:
+        errors.append(FieldError("assignee", "is required to assign"))
+    if kind is E.PAUSE and request.reason is None:
+        errors.append(FieldError("reason", f"is required to pause: {choices(tuple(PauseReason))}"))
+    if kind is E.PAUSE and request.reason is PauseReason.FORCE_MAJEURE and not request.note:
+        errors.append(FieldError("note", "is required for force majeure: say what happened"))
+    if kind is E.SATISFACTION and request.score is None:
+        errors.append(FieldError("score", "is required: 1 to 5"))
+    return errors
 
 
 def validate_event(data: Mapping[str, object], complaint: Complaint, now: datetime) -> tuple[EventRequest, datetime]:
     """Validate an event request against the complaint: every bad field named; `at` not ahead, not before receipt."""
     errors: list[FieldError] = []
-    request: EventRequest | None = None
     try:
         request = EventRequest.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "body"
-            message = "is required" if error["type"] == "missing" else str(error["msg"]).removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                message = "is not a field of an event"
-            errors.append(FieldError(field, message))
-    at = now
-    if request is not None:
-        if request.at is not None:
-            try:
-                at = datetime.fromisoformat(request.at)
-            except ValueError:
-                errors.append(FieldError("at", "is not an ISO 8601 date-time"))
-            else:
-                if at.tzinfo is None:
-                    errors.append(FieldError("at", "must include a UTC offset"))
-                elif at > now + MAX_SKEW:
-                    errors.append(FieldError("at", "is in the future"))
-                elif at < complaint.received_at:
-                    errors.append(FieldError("at", "is before the complaint was received"))
-        kind = request.type
-        if kind == "assign" and request.assignee is None:
-            errors.append(FieldError("assignee", "is required to assign"))
-        if kind == "pause" and request.reason is None:
-            errors.append(FieldError("reason", "is required to pause: waiting_on_customer or force_majeure"))
-        if kind == "pause" and request.reason == "force_majeure" and not request.note:
-            errors.append(FieldError("note", "is required for force majeure: say what happened"))
-        if kind == "satisfaction" and request.score is None:
-            errors.append(FieldError("score", "is required: 1 to 5"))
-    if errors or request is None:
+        raise InvalidFields(field_errors(exc, unknown="is not a field of an event")) from None
+    at = _event_time(request.at, complaint, now, errors)
+    errors.extend(_required_fields(request))
+    if errors:
         raise InvalidFields(errors)
     return request, at
 
@@ -133,72 +149,117 @@ def clock_outcomes(before: Complaint, after: Complaint) -> dict[str, str]:
     for name, clock in after.clocks.items():
         cycle = clock.cycle
         previous = before.clocks.get(name)
-        was_active = previous is not None and previous.active and previous.cycle is not None
-        if cycle is None or not was_active or cycle.state.value not in ("met", "breached"):
+        if cycle is None or previous is None or previous.cycle is None or not previous.active:
             continue
-        assert previous is not None
-        assert previous.cycle is not None
-        if previous.cycle.number != cycle.number or cycle.ended_at is None:
+        if cycle.state not in (ClockState.MET, ClockState.BREACHED) or cycle.ended_at is None:
+            continue
+        if previous.cycle.number != cycle.number:
             continue
         outcomes[f"{name}_outcome"] = cycle.state.value
         outcomes[f"{name}_seconds"] = str(round((cycle.ended_at - cycle.started_at).total_seconds()))
     return outcomes
 
 
+# ----- one step per event type -----
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one event does to a complaint: its clocks and the fields it sets."""
+
+    clocks: dict[str, Clock]
+    fields: dict[str, object] = field(default_factory=dict)
+
+
+Calendars = Mapping[str, Calendar]
+Step = Callable[[Complaint, EventRequest, datetime, Calendars], Change]
+
+
+def _move_clocks(complaint: Complaint, event: EventType, at: datetime, calendars: Calendars) -> Change:
+    """The clocks moved by a clock event; closing a case (resolve, confirm, reopen) ends a pause first."""
+    clocks = dict(complaint.clocks)
+    fields: dict[str, object] = {}
+    if complaint.paused_reason is not None and event in (E.RESOLVE, E.CONFIRM, E.REOPEN):
+        clocks = {name: clock_rules.resume(clock, at, calendars) for name, clock in clocks.items()}
+        fields["paused_reason"] = None
+    moved = {name: clock_rules.apply_event(clock, event, at, calendars) for name, clock in clocks.items()}
+    return Change(moved, fields)
+
+
+def _clock_event(complaint: Complaint, request: EventRequest, at: datetime, calendars: Calendars) -> Change:
+    return _move_clocks(complaint, request.type, at, calendars)
+
+
+def _resolve(complaint: Complaint, request: EventRequest, at: datetime, calendars: Calendars) -> Change:
+    moved = _move_clocks(complaint, request.type, at, calendars)
+    return Change(moved.clocks, moved.fields | {"status": Status.RESOLVED, "resolved_at": at})
+
+
+def _confirm(complaint: Complaint, request: EventRequest, at: datetime, calendars: Calendars) -> Change:
+    moved = _move_clocks(complaint, request.type, at, calendars)
+    stopped = {name: clock_rules.stop_unjudged(clock, at, calendars) for name, clock in moved.clocks.items()}
+    return Change(stopped, moved.fields | {"status": Status.CLOSED, "closed_at": at})
+
+
+def _reopen(complaint: Complaint, request: EventRequest, at: datetime, calendars: Calendars) -> Change:
+    moved = _move_clocks(complaint, request.type, at, calendars)
+    return Change(moved.clocks, moved.fields | {"status": Status.OPEN, "resolved_at": None, "closed_at": None})
+
+
+def _assign(complaint: Complaint, request: EventRequest, at: datetime, calendars: Calendars) -> Change:
+    return Change(dict(complaint.clocks), {"assignee": request.assignee})
+
+
+def _pause(complaint: Complaint, request: EventRequest, at: datetime, calendars: Calendars) -> Change:
+    assert request.reason is not None
+    reason = request.reason
+    clocks = {name: clock_rules.pause(clock, reason, at) for name, clock in complaint.clocks.items()}
+    return Change(clocks, {"paused_reason": reason.value})
+
+
+def _resume(complaint: Complaint, request: EventRequest, at: datetime, calendars: Calendars) -> Change:
+    clocks = {name: clock_rules.resume(clock, at, calendars) for name, clock in complaint.clocks.items()}
+    return Change(clocks, {"paused_reason": None})
+
+
+def _satisfaction(complaint: Complaint, request: EventRequest, at: datetime, calendars: Calendars) -> Change:
+    return Change(dict(complaint.clocks), {"satisfaction": request.score})
+
+
+def _note(complaint: Complaint, request: EventRequest, at: datetime, calendars: Calendars) -> Change:
+    return Change(dict(complaint.clocks))
+
+
+STEPS: dict[EventType, Step] = {
+    E.RESPOND: _clock_event,
+    E.PROGRESS_UPDATE: _clock_event,
+    E.SITE_VISIT: _clock_event,
+    E.RESOLVE: _resolve,
+    E.CONFIRM: _confirm,
+    E.REOPEN: _reopen,
+    E.ASSIGN: _assign,
+    E.PAUSE: _pause,
+    E.RESUME: _resume,
+    E.SATISFACTION: _satisfaction,
+    E.NOTE: _note,
+}
+
+
+def _details(request: EventRequest) -> dict[str, str]:
+    given = {"note": request.note, "assignee": request.assignee, "reason": request.reason, "score": request.score}
+    return {key: str(value) for key, value in given.items() if value is not None}
+
+
 def apply_event(
-    complaint: Complaint, request: EventRequest, at: datetime, now: datetime, calendars: Mapping[str, Calendar]
+    complaint: Complaint, request: EventRequest, at: datetime, now: datetime, calendars: Calendars
 ) -> tuple[Complaint, AuditEvent]:
     """The complaint after a valid staff event, and its audit event (next sequence number)."""
     allowed = allowed_events(complaint)
     if request.type not in allowed:
         raise InvalidTransition(request.type, complaint.status, complaint.paused_reason is not None, allowed)
-    clocks = dict(complaint.clocks)
-    update: dict[str, object] = {}
-    try:
-        if request.type in CLOCK_EVENTS:
-            if complaint.paused_reason is not None and request.type in ("resolve", "confirm", "reopen"):
-                clocks = {name: clock_rules.resume(c, at, calendars) for name, c in clocks.items()}
-                update["paused_reason"] = None
-            clocks = {name: clock_rules.apply_event(c, request.type, at, calendars) for name, c in clocks.items()}
-        elif request.type == "pause":
-            assert request.reason is not None
-            clocks = {name: clock_rules.pause(c, request.reason, at) for name, c in clocks.items()}
-            update["paused_reason"] = request.reason
-        elif request.type == "resume":
-            clocks = {name: clock_rules.resume(c, at, calendars) for name, c in clocks.items()}
-            update["paused_reason"] = None
-        if request.type == "confirm":
-            clocks = {name: clock_rules.end_all(c, at, calendars) for name, c in clocks.items()}
-    except CalendarNotCovered as exc:  # pragma: no cover - clocks record such errors themselves
-        raise Conflict(str(exc)) from exc
-    status = complaint.status
-    if request.type == "resolve":
-        status = Status.RESOLVED
-        update["resolved_at"] = at
-    elif request.type == "confirm":
-        status = Status.CLOSED
-        update["closed_at"] = at
-    elif request.type == "reopen":
-        status = Status.OPEN
-        update["resolved_at"] = None
-        update["closed_at"] = None
-    elif request.type == "assign":
-        update["assignee"] = request.assignee
-    elif request.type == "satisfaction":
-        update["satisfaction"] = request.score
+    change = STEPS[request.type](complaint, request, at, calendars)
     sequence = complaint.event_count + 1
-    updated = complaint.model_copy(update={**update, "clocks": clocks, "status": status, "event_count": sequence})
-    details = {
-        key: str(value)
-        for key, value in {
-            "note": request.note,
-            "assignee": request.assignee,
-            "reason": request.reason,
-            "score": request.score,
-        }.items()
-        if value is not None
-    }
-    details.update(clock_outcomes(complaint, updated))
+    updated = complaint.model_copy(update={**change.fields, "clocks": change.clocks, "event_count": sequence})
     event = AuditEvent(
         sequence=sequence,
         type=request.type,
@@ -206,7 +267,7 @@ def apply_event(
         recorded_at=now,
         by=request.by,
         status_before=complaint.status,
-        status_after=status,
-        details=details,
+        status_after=updated.status,
+        details=_details(request) | clock_outcomes(complaint, updated),
     )
     return updated, event

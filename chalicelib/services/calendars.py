@@ -12,13 +12,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from chalicelib import keys
-from chalicelib.adapters.dynamo import ComplaintRepository, UnreadableComplaint
-from chalicelib.adapters.markers import Markers
 from chalicelib.domain.confirmation import confirm_provisional
-from chalicelib.domain.model import Status
 from chalicelib.domain.operator import describe_failure, horizon_notice
 from chalicelib.domain.policy import PolicySet
+from chalicelib.domain.vocabulary import Status
+from chalicelib.ports import ComplaintStore, Markers, UnreadableComplaint
 from chalicelib.services.operator import OperatorAlerts
 
 log = logging.getLogger(__name__)
@@ -41,19 +39,11 @@ class CalendarReport:
 class CalendarWatch:
     """One scheduled run over the policy's calendars."""
 
-    def __init__(
-        self,
-        repository: ComplaintRepository,
-        markers: Markers,
-        operator: OperatorAlerts,
-        policies: PolicySet,
-        due_shards: int,
-    ) -> None:
-        self._repository = repository
+    def __init__(self, store: ComplaintStore, markers: Markers, operator: OperatorAlerts, policies: PolicySet) -> None:
+        self._store = store
         self._markers = markers
         self._operator = operator
         self._policies = policies
-        self._shards = due_shards
 
     def horizon(self, today: date) -> dict[str, tuple[date, int]]:
         """Per calendar with a holiday schedule: its last confirmed day and the days left until it."""
@@ -96,37 +86,30 @@ class CalendarWatch:
         return report
 
     def _recompute(self, now: datetime, report: CalendarReport) -> None:
-        for status in (Status.OPEN, Status.RESOLVED):
-            start = None
-            while True:
-                page, start = self._repository.page(status.value, "0", "~", 100, start)
-                for complaint in page:
-                    report.checked += 1
-                    try:
-                        if self._confirm(complaint.id, now):
-                            report.recomputed += 1
-                    except UnreadableComplaint as exc:
-                        log.error("complaint %s not recomputed: %s", exc.complaint_id, exc.reason)
-                    except Exception as exc:  # noqa: BLE001 - one complaint never stops the others
-                        report.failed += 1
-                        log.error("complaint %s not recomputed: %s", complaint.id, describe_failure(exc))
-                if start is None:
-                    break
+        for complaint, _ in self._store.browse((Status.OPEN, Status.RESOLVED), None, None):
+            report.checked += 1
+            try:
+                if self._confirm(complaint.id, now):
+                    report.recomputed += 1
+            except UnreadableComplaint as exc:
+                log.error("complaint %s not recomputed: %s", exc.complaint_id, exc.reason)
+            except Exception as exc:  # noqa: BLE001 - one complaint never stops the others
+                report.failed += 1
+                log.error("complaint %s not recomputed: %s", complaint.id, describe_failure(exc))
         if report.recomputed:
             log.warning("provisional deadlines recomputed for %d complaints", report.recomputed)
 
     def _confirm(self, complaint_id: str, now: datetime) -> bool:
         """Recompute one complaint, re-reading it when a staff change or the scanner wrote it meanwhile."""
         for _ in range(ATTEMPTS):
-            complaint = self._repository.get(complaint_id)
+            complaint = self._store.get(complaint_id)
             if complaint is None:
                 return False
             changed = confirm_provisional(complaint, self._policies.calendars, self._policies.display, now)
             if changed is None:
                 return False
             updated, event = changed
-            due = keys.due_entry(updated.id, updated.next_due(), self._shards)
-            if self._repository.record(complaint, updated, event, due, None):
+            if self._store.save(complaint, updated, event):
                 log.info("complaint %s: provisional deadlines recomputed", complaint_id)
                 return True
         raise RuntimeError("the complaint kept changing while it was recomputed")

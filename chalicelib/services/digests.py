@@ -10,12 +10,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from chalicelib.adapters.claims import Claims
-from chalicelib.adapters.digest_store import DigestStore
-from chalicelib.adapters.ses import SesMailer
-from chalicelib.domain.digest import digest_entries, hourly_slots, render
+from chalicelib.domain.digest import digest_entries, hourly_slots
+from chalicelib.domain.digest_render import MAX_ENTRIES, render
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.policy import PolicySet
+from chalicelib.ports import Claims, Mailer, NoticeLog
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +52,7 @@ class Window:
 class DigestService:
     """One scheduled invocation of the digest emails."""
 
-    def __init__(
-        self, store: DigestStore, claims: Claims, mailer: SesMailer, policies: PolicySet, base_url: str
-    ) -> None:
+    def __init__(self, store: NoticeLog, claims: Claims, mailer: Mailer, policies: PolicySet, base_url: str) -> None:
         self._store = store
         self._claims = claims
         self._mailer = mailer
@@ -81,7 +78,9 @@ class DigestService:
         """Send the digests due at `now` and those still owed from earlier windows, each at most once."""
         window = self.window(now)
         report = DigestReport(window="" if window is None else window.key)
-        recipients = {audience: people for audience, people in self._policies.file.digests.recipients.items() if people}
+        recipients = {
+            audience.value: people for audience, people in self._policies.file.digests.recipients.items() if people
+        }
         owed = [
             (facts["scope"], Window.from_facts(facts["name"], facts))
             for facts in self._claims.owed()
@@ -100,7 +99,7 @@ class DigestService:
         self, audience: str, recipients: list[str], window: Window, now: datetime, report: DigestReport, owed: bool
     ) -> None:
         notices = self._store.notices_for(audience, window.start, window.end)
-        complaints = self._store.complaints({n.complaint_id for n in notices}) if notices else {}
+        complaints = self._store.complaints(sorted({n.complaint_id for n in notices})) if notices else {}
         entries = digest_entries(notices, complaints, now, self._policies, self._base_url)
         if not entries:
             report.empty.append(audience)
@@ -110,13 +109,14 @@ class DigestService:
         if not self._claims.claim(audience, window.key, now, retry=window.facts()):
             report.skipped.append(audience)
             return
-        digest = render(audience, window.title, entries, (window.start, window.end))
+        email = render(audience, window.title, entries, (window.start, window.end))
         try:
-            message_id = self._mailer.send(recipients, digest, f"{window.key}.{audience}")
+            message_id = self._mailer.send(recipients, email, f"{window.key}.{audience}")
         except Unavailable:
             self._claims.release(audience, window.key)
             report.failed.append(audience)
             log.warning("digest %s for %s not sent; the next run retries it", window.key, audience)
             return
-        self._claims.done(audience, window.key, now, {"message_id": message_id, "entries": len(digest.entries)})
-        report.sent[audience] = len(digest.entries)
+        listed = min(len(entries), MAX_ENTRIES)
+        self._claims.done(audience, window.key, now, {"message_id": message_id, "entries": listed})
+        report.sent[audience] = listed

@@ -6,9 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from chalicelib.adapters.claims import Claims
-from chalicelib.adapters.sns import OpsNotifier
 from chalicelib.domain.operator import OperatorNotice
+from chalicelib.ports import Claims, OpsNotifier
 
 log = logging.getLogger(__name__)
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.claims import Claims
-from chalicelib.adapters.report_store import ReportStore
-from chalicelib.adapters.ses import SesMailer
-from chalicelib.domain.digest import Digest
 from chalicelib.domain.errors import FieldError, InvalidFields, Unavailable
+from chalicelib.domain.messages import Email
+from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.operator import describe_failure
 from chalicelib.domain.policy import PolicySet
-from chalicelib.domain.report import build_report, rebuild, to_csv, to_html
+from chalicelib.domain.report import build_report, rebuild
+from chalicelib.domain.report_render import to_csv, to_html
+from chalicelib.domain.vocabulary import Status
+from chalicelib.ports import Claims, ComplaintStore, Mailer, ReportStore
 
 log = logging.getLogger(__name__)
 RETRY_DAYS = 7
@@ -39,8 +42,11 @@ def previous_month(now: datetime, policies: PolicySet) -> str:
 class ReportService:
     """Serves, rebuilds and emails monthly reports."""
 
-    def __init__(self, store: ReportStore, claims: Claims, mailer: SesMailer, policies: PolicySet) -> None:
+    def __init__(
+        self, store: ReportStore, complaints: ComplaintStore, claims: Claims, mailer: Mailer, policies: PolicySet
+    ) -> None:
         self._store = store
+        self._complaints = complaints
         self._claims = claims
         self._mailer = mailer
         self._policies = policies
@@ -60,9 +66,20 @@ class ReportService:
     def recompute(self, month: str) -> dict[str, Any]:
         """Rebuild the month's counters from the audit trails of the complaints received in it."""
         start, end = month_bounds(month, self._policies)
-        rows = rebuild(self._store.complaints_received(start, end))
+        rows = rebuild(self._received(start, end))
         self._store.replace(month, rows)
         return build_report(month, rows)
+
+    def _received(self, start: datetime, end: datetime) -> Iterator[tuple[Complaint, list[AuditEvent]]]:
+        """Every complaint received in [start, end), with its audit trail; one whose trail cannot be read is left
+        out (and logged)."""
+        for complaint, _ in self._complaints.browse(tuple(Status), start, end):
+            if complaint.received_at >= end:
+                continue
+            try:
+                yield complaint, self._complaints.trail(complaint.id)
+            except ValueError as exc:
+                log.error("complaint %s left out of the rebuild: %s", complaint.id, describe_failure(exc))
 
     def send_monthly(self, now: datetime) -> str | None:
         """Email last month's report to management, once, in the first week of the month (a day that failed
@@ -78,10 +95,10 @@ class ReportService:
         total = report["total"]
         subject = f"[complaint SLA] Service-quality report {month}: {total['received']} complaints"
         text = f"Service-quality report for {month}. The table is in the HTML part; the CSV is attached.\n"
-        digest = Digest(subject=subject, text=text, html=to_html(report), entries=())
+        email = Email(subject=subject, text=text, html=to_html(report))
         attachment = (f"service-quality-{month}.csv", to_csv(report).encode("utf-8"))
         try:
-            message_id = self._mailer.send(recipients, digest, window, attachments=[attachment])
+            message_id = self._mailer.send(recipients, email, window, attachments=[attachment])
         except Unavailable:
             self._claims.release("management", window)
             raise

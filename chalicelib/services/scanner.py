@@ -14,12 +14,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from chalicelib import keys
-from chalicelib.adapters.due_index import DueComplaint, DueIndex, DueNotice, DueUnreadable
-from chalicelib.adapters.sns import SnsNotifier
-from chalicelib.domain.notices import Notice, owed_notices
+from chalicelib.domain.notices import Notice, notice_events, owed_notices
 from chalicelib.domain.operator import Quarantine, describe_failure, quarantine_notice, quarantined
 from chalicelib.domain.policy import PolicySet
+from chalicelib.ports import DueComplaint, DueIndex, DueNotice, DueUnreadable, Notifier, Outgoing
 from chalicelib.services.operator import OperatorAlerts
 
 log = logging.getLogger(__name__)
@@ -54,7 +52,7 @@ class Scanner:
     def __init__(
         self,
         index: DueIndex,
-        notifier: SnsNotifier,
+        notifier: Notifier,
         operator: OperatorAlerts,
         policies: PolicySet,
         base_url: str,
@@ -73,29 +71,26 @@ class Scanner:
         started = time.perf_counter()
         reserve = min(reserve, time_left() / 5)
         report = ScanReport()
-        lease_until = keys.due_value(now + self._lease)
-        outbox: list[tuple[Notice, int]] = []
+        lease_until = now + self._lease
+        outbox: list[Outgoing] = []
         oldest_due: datetime | None = None
-        for shard in self._index.shards:
-            for due in self._index.due(shard, now):
-                if time_left() < reserve:
-                    report.stopped_early = True
-                    break
-                oldest_due = due.due_at if oldest_due is None else min(oldest_due, due.due_at)
-                if isinstance(due, DueNotice):
-                    report.pending_notices += 1
-                    age = (now - datetime.fromisoformat(due.notice.detected_at)).total_seconds()
-                    report.oldest_pending_seconds = max(report.oldest_pending_seconds, age)
-                    if self._index.lease(due, lease_until):
-                        report.retried += 1
-                        outbox.append((due.notice, due.attempts + 1))
-                else:
-                    outbox.extend((notice, 1) for notice in self._evaluate(due, now, lease_until, report))
-                if len(outbox) >= FLUSH_AT:
-                    self._deliver(outbox, now, report)
-                    outbox = []
-            if report.stopped_early:
+        for due in self._index.due(now):
+            if time_left() < reserve:
+                report.stopped_early = True
                 break
+            oldest_due = due.due_at if oldest_due is None else min(oldest_due, due.due_at)
+            if isinstance(due, DueNotice):
+                report.pending_notices += 1
+                age = (now - due.notice.detected).total_seconds()
+                report.oldest_pending_seconds = max(report.oldest_pending_seconds, age)
+                if self._index.lease(due, lease_until):
+                    report.retried += 1
+                    outbox.append((due.notice, due.attempts + 1))
+            else:
+                outbox.extend((notice, 1) for notice in self._evaluate(due, now, lease_until, report))
+            if len(outbox) >= FLUSH_AT:
+                self._deliver(outbox, now, report)
+                outbox = []
         self._deliver(outbox, now, report)
         if oldest_due is not None:
             report.lag_seconds = max(0.0, (now - oldest_due).total_seconds())
@@ -103,7 +98,7 @@ class Scanner:
         return report
 
     def _evaluate(
-        self, due: DueComplaint | DueUnreadable, now: datetime, lease_until: str, report: ScanReport
+        self, due: DueComplaint | DueUnreadable, now: datetime, lease_until: datetime, report: ScanReport
     ) -> list[Notice]:
         report.complaints += 1
         if isinstance(due, DueUnreadable):
@@ -112,17 +107,18 @@ class Scanner:
         complaint = due.complaint
         try:
             updated, notices = owed_notices(complaint, now, self._policies, self._base_url)
-            entry = keys.due_entry(updated.id, updated.next_due(), len(self._index.shards))
-            unchanged = keys.due_entry(complaint.id, complaint.next_due(), len(self._index.shards))
+            unchanged = not notices and updated.next_due() == complaint.next_due()
         except Exception as exc:  # noqa: BLE001 - one complaint that cannot be evaluated never stops the others
             self._quarantine(due, complaint.id, complaint.quarantine, describe_failure(exc), now, report)
             return []
         if complaint.quarantine is not None:
             log.warning("complaint %s evaluates again; released from quarantine", complaint.id)
             updated = updated.model_copy(update={"quarantine": None})
-        elif not notices and entry == unchanged:
+        elif unchanged:
             return []
-        if not self._index.claim(due, updated, entry, notices, lease_until):
+        events = notice_events(updated, notices)
+        updated = updated.model_copy(update={"event_count": updated.event_count + len(events)})
+        if not self._index.claim(due, updated, notices, events, lease_until):
             report.lost_races += 1
             return []
         report.claimed += 1
@@ -153,15 +149,15 @@ class Scanner:
         )
         self._operator.tell(quarantine_notice(complaint_id, quarantine, self._base_url), now)
 
-    def _deliver(self, outbox: list[tuple[Notice, int]], now: datetime, report: ScanReport) -> None:
+    def _deliver(self, outbox: list[Outgoing], now: datetime, report: ScanReport) -> None:
         if not outbox:
             return
-        delivered, failed = self._notifier.publish([notice for notice, _ in outbox])
-        report.delivered += len(delivered)
-        report.failed += len(failed)
+        outcome = self._notifier.publish([notice for notice, _ in outbox])
+        report.delivered += len(outcome.delivered)
+        report.failed += len(outcome.failed)
         self._index.settle(
-            [(n, attempts) for n, attempts in outbox if n.notice_id in delivered],
-            [(n, attempts) for n, attempts in outbox if n.notice_id not in delivered],
-            keys.due_value(now),
-            keys.due_value(now + timedelta(seconds=1)),
+            [(notice, attempts) for notice, attempts in outbox if notice.notice_id in outcome.delivered],
+            [(notice, attempts) for notice, attempts in outbox if notice.notice_id not in outcome.delivered],
+            now,
+            now + timedelta(seconds=1),
         )

@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib import wiring
 from chalicelib.settings import DEFAULT_POLICY_FILE
-from tests.conftest import STAFF
+from tests.conftest import STAFF, World
 
 MINUTE = 60
 HOUR = 3600
@@ -58,20 +57,15 @@ def get(api: Any, complaint_id: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def clock_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+def clock_at(world: World) -> Callable[[datetime], None]:
     """Set the app's current time."""
-
-    def set_now(moment: datetime) -> None:
-        monkeypatch.setattr(wiring, "utc_now", lambda: moment)
-
-    return set_now
+    return world.at
 
 
-def use_policy(monkeypatch: pytest.MonkeyPatch, path: Path, text: str) -> None:
-    """Point SLA_POLICY_FILE at a new policy file and let the app load it (the aws fixture's env stays)."""
+def use_policy(world: World, path: Path, text: str) -> None:
+    """Point the app at a new policy file (what SLA_POLICY_FILE does); what is stored stays."""
     path.write_text(text, encoding="utf-8")
-    monkeypatch.setenv("SLA_POLICY_FILE", str(path))
-    wiring.reset()
+    world.reconfigure(sla_policy_file=path)
 
 
 @pytest.mark.parametrize("category", ["service", "staff", "product_quality"])
@@ -130,7 +124,7 @@ def test_worked_examples_over_the_api(
 
 
 def test_changing_the_policy_file_does_not_move_the_deadlines_of_open_complaints(
-    api: Any, clock_at: Callable[[datetime], None], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    world: World, api: Any, clock_at: Callable[[datetime], None], tmp_path: Path
 ) -> None:
     clock_at(FRIDAY_17_00)
     old = post(api, complaint(priority="urgent", category="product_quality"))
@@ -142,7 +136,7 @@ def test_changing_the_policy_file_does_not_move_the_deadlines_of_open_complaints
         .replace("first_response: {target: 30m}", "first_response: {target: 10m}")
         .replace("{target: 3h, calendar: office", "{target: 1h, calendar: office")
     )
-    use_policy(monkeypatch, tmp_path / "policy.yaml", changed)
+    use_policy(world, tmp_path / "policy.yaml", changed)
 
     clock_at(FRIDAY_17_00 + timedelta(minutes=5))
     shown = get(api, old["id"])
@@ -161,12 +155,12 @@ def test_changing_the_policy_file_does_not_move_the_deadlines_of_open_complaints
 
 
 def test_a_policy_file_that_drops_a_calendar_still_shows_the_old_deadlines(
-    api: Any, clock_at: Callable[[datetime], None], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    world: World, api: Any, clock_at: Callable[[datetime], None], tmp_path: Path
 ) -> None:
     clock_at(FRIDAY_17_00)
     old = post(api, complaint(category="product_quality"))
     renamed = DEFAULT_POLICY_FILE.read_text(encoding="utf-8").replace("office", "headquarters")
-    use_policy(monkeypatch, tmp_path / "renamed.yaml", renamed)
+    use_policy(world, tmp_path / "renamed.yaml", renamed)
     shown = get(api, old["id"])
     assert shown["clocks"]["site_visit"]["deadline"] == "2026-11-23T11:00:00+08:00"
     assert "'office'" in shown["clocks"]["site_visit"]["error"]

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,11 +19,9 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from chalicelib import wiring
 from chalicelib.domain.intake import Submission
-from chalicelib.openapi import ProblemDetails
-from infra.definitions import LocalResources
-from tests.conftest import STAFF
+from chalicelib.views import ProblemDetails
+from tests.conftest import STAFF, World
 from tests.integration.helpers import invoke, received, subscribe
 from tests.privacy import customer_details
 
@@ -275,12 +274,25 @@ def problem_of(response: Any, status: int) -> dict[str, Any]:
     return problem
 
 
-def stored() -> list[dict[str, Any]]:
-    client = wiring.client("dynamodb")
-    items: list[dict[str, Any]] = []
-    for page in client.get_paginator("scan").paginate(TableName="ComplaintsTable"):
-        items.extend(page["Items"])
-    return items
+_WORLD: list[World] = []
+
+
+@pytest.fixture(autouse=True)
+def _current_world(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The world the test's app runs on (the twins, or moto for the notices test), for `stored()`."""
+    name = "aws_world" if "aws_world" in request.fixturenames else "world"
+    _WORLD.append(request.getfixturevalue(name))
+    yield
+    _WORLD.clear()
+
+
+def stored() -> Any:
+    """Everything stored now."""
+    return _WORLD[0].stored()
+
+
+def nothing_stored() -> bool:
+    return _WORLD[0].is_empty()
 
 
 def send(api: Any, path: str, case: Hostile, extra: dict[str, str] | None = None) -> Any:
@@ -293,7 +305,7 @@ def test_hostile_intake_is_a_problem_and_stores_nothing(api: Any, case: Hostile)
     problem = problem_of(send(api, "/complaints", case), case.status)
     if case.names is not None:
         assert case.names in {error["field"] for error in problem["errors"]}
-    assert stored() == []
+    assert nothing_stored()
 
 
 # Every field of a submission, and values of each JSON type that is not a string. Null is only wrong where the
@@ -321,7 +333,7 @@ def test_a_wrong_type_for_any_intake_field_is_a_field_error(api: Any, name: str,
     response = api.http.post("/complaints", headers={"Content-Type": JSON}, body=js({**VALID, name: value}))
     problem = problem_of(response, 422)
     assert name in {error["field"] for error in problem["errors"]}
-    assert stored() == []
+    assert nothing_stored()
 
 
 @pytest.mark.parametrize(
@@ -338,7 +350,7 @@ def test_a_wrong_type_in_the_nested_customer_is_a_field_error(api: Any, name: st
     customer = {"name": "赵六", "email": "zhao.liu@example.com", name: value}
     body = {"customer": customer, "category": "service", "subject": "s"}
     problem_of(api.http.post("/complaints", headers={"Content-Type": JSON}, body=js(body)), 422)
-    assert stored() == []
+    assert nothing_stored()
 
 
 # ---- POST /complaints/{id}/events (staff) -----------------------------------------------------------------------
@@ -507,8 +519,8 @@ def test_markup_in_text_is_stored_and_returned_exactly(api: Any, content_type: s
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def _scan(api: Any, at: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wiring, "utc_now", lambda: at)
+def _scan(api: Any, at: datetime) -> None:
+    _WORLD[0].at(at)
     invoke(api, "scan_due")
 
 
@@ -519,10 +531,11 @@ def _post(api: Any, body: bytes, content_type: str = JSON) -> str:
     return created
 
 
-def test_notices_carry_none_of_the_customers_details(
-    api: Any, aws: LocalResources, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    everything = subscribe(aws.topics["AlertsTopic"], "privacy-everything")
+def test_notices_carry_none_of_the_customers_details(aws_api: Any, aws_world: World) -> None:
+    """On moto: what really goes to SNS (message, subject, attributes), every level on the way."""
+    api = aws_api
+    assert aws_world.resources is not None
+    everything = subscribe(aws_world.resources.topics["AlertsTopic"], "privacy-everything")
     received_at = (NOW - timedelta(minutes=25)).isoformat()
     # The customer's details in every shape the intake takes, and repeated in the free text they wrote.
     in_text = {"description": "请回电 13912345678 或发邮件 zhao.liu@example.com，赵六"}
@@ -547,7 +560,7 @@ def test_notices_carry_none_of_the_customers_details(
     api.http.post(f"/complaints/{ids[0]}/events", headers={"Content-Type": JSON, **STAFF}, body=js(assign))
     envelopes: list[dict[str, Any]] = []
     for minutes in (0, 30, 60, 24 * 60, 5 * 24 * 60):  # warning, minor, major, escalation on the way
-        _scan(api, NOW + timedelta(minutes=minutes), monkeypatch)
+        _scan(api, NOW + timedelta(minutes=minutes))
         envelopes.extend(received(everything))
     levels = {json.loads(envelope["Message"])["level"] for envelope in envelopes}
     assert {"warning", "minor", "major", "escalation"} <= levels

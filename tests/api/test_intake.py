@@ -1,4 +1,5 @@
-"""The intake webhook over chalice.test.Client against moto: what a POST becomes, and what is refused."""
+"""The intake webhook over chalice.test.Client (on the twins; the one-request figure on moto): what a POST becomes,
+and what is refused."""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import boto3
 import pytest
 
 from infra.request_counter import DynamoRequests
-from tests.conftest import STAFF
+from tests.conftest import STAFF, World
 
 VALID: dict[str, Any] = {
     "customer_name": "张三",
@@ -31,10 +31,6 @@ def post_json(api: Any, body: Any, headers: dict[str, str] | None = None) -> Any
         headers={"Content-Type": "application/json", **(headers or {})},
         body=json.dumps(body, ensure_ascii=False).encode("utf-8") if not isinstance(body, bytes) else body,
     )
-
-
-def stored_items() -> list[dict[str, Any]]:
-    return boto3.client("dynamodb", region_name="us-east-1").scan(TableName="ComplaintsTable")["Items"]
 
 
 def test_json_post_creates_a_complaint_with_location(api: Any) -> None:
@@ -86,8 +82,8 @@ def test_nested_customer_object_is_accepted(api: Any) -> None:
     assert shown["customer"] == {"name": "王五", "email": None, "phone": "+86 138 0013 8000"}
 
 
-def test_writing_a_new_complaint_is_one_dynamodb_request(api: Any, dynamodb_requests: DynamoRequests) -> None:
-    response = post_json(api, {**VALID, "external_id": "sub-1"}, {"Idempotency-Key": "k-1", "webhook-id": "msg_1"})
+def test_writing_a_new_complaint_is_one_dynamodb_request(aws_api: Any, dynamodb_requests: DynamoRequests) -> None:
+    response = post_json(aws_api, {**VALID, "external_id": "sub-1"}, {"Idempotency-Key": "k-1", "webhook-id": "msg_1"})
     assert response.status_code == 201
     assert dynamodb_requests.calls == {"TransactWriteItems": 1}
 
@@ -101,7 +97,7 @@ def test_writing_a_new_complaint_is_one_dynamodb_request(api: Any, dynamodb_requ
     ],
 )
 def test_duplicate_delivery_returns_the_same_complaint(
-    api: Any, headers: dict[str, str], extra: dict[str, str]
+    world: World, api: Any, headers: dict[str, str], extra: dict[str, str]
 ) -> None:
     first = post_json(api, {**VALID, **extra}, headers)
     second = post_json(api, {**VALID, **extra}, headers)
@@ -109,11 +105,10 @@ def test_duplicate_delivery_returns_the_same_complaint(
     assert second.status_code == 200
     assert json.loads(first.body)["id"] == json.loads(second.body)["id"]
     assert second.headers["Location"] == first.headers["Location"]
-    complaints = [item for item in stored_items() if item["kind"]["S"] == "complaint"]
-    assert len(complaints) == 1
+    assert world.complaint_count() == 1
 
 
-def test_concurrent_duplicates_make_one_complaint(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_concurrent_duplicates_make_one_complaint(api: Any, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "environ", os.environ)  # chalice.test.Client swaps os.environ per request
     statuses: list[int] = []
     ids: set[str] = set()
@@ -134,7 +129,7 @@ def test_concurrent_duplicates_make_one_complaint(api: Any, monkeypatch: pytest.
     assert statuses.count(201) == 1
     assert set(statuses) <= {200, 201}
     assert len(ids) == 1
-    assert len([i for i in stored_items() if i["kind"]["S"] == "complaint"]) == 1
+    assert world.complaint_count() == 1
 
 
 def test_reused_idempotency_key_with_other_content_is_a_conflict(api: Any) -> None:
@@ -185,13 +180,15 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
         ("application/json", b'{"pad": "' + b"x" * 70_000 + b'"}', 413),
     ],
 )
-def test_bad_bodies_get_a_problem_and_store_nothing(api: Any, content_type: str, body: bytes, status: int) -> None:
+def test_bad_bodies_get_a_problem_and_store_nothing(
+    api: Any, world: World, content_type: str, body: bytes, status: int
+) -> None:
     response = api.http.post("/complaints", headers={"Content-Type": content_type}, body=body)
     _problem(response, status)
-    assert stored_items() == []
+    assert world.is_empty()
 
 
-def test_field_errors_list_every_bad_field(api: Any) -> None:
+def test_field_errors_list_every_bad_field(api: Any, world: World) -> None:
     payload = {
         "customer_name": "",
         "category": "weather",
@@ -204,7 +201,7 @@ def test_field_errors_list_every_bad_field(api: Any) -> None:
     fields = {error["field"] for error in problem["errors"]}
     assert fields == {"customer_name", "category", "priority", "subject", "received_at", "customer_email"}
     assert "customer_name" in problem["detail"]
-    assert stored_items() == []
+    assert world.is_empty()
 
 
 def test_missing_contact_is_a_field_error(api: Any) -> None:

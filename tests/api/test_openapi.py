@@ -4,27 +4,17 @@ returns (each is provoked here); every response body matches its documented sche
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 import app as application
-from chalicelib import wiring
-from chalicelib.openapi import ComplaintPage, ComplaintView, ProblemDetails, StaffComplaintView
-from tests.conftest import STAFF
+from chalicelib.views import ComplaintPage, ComplaintView, ProblemDetails, StaffComplaintView
+from tests.conftest import STAFF, World
 from tests.integration.helpers import URGENT
 
 JSON = {"Content-Type": "application/json"}
-
-
-class _Throttled:
-    status_code = 400
-    headers: dict[str, str] = {}  # noqa: RUF012
-
-
-def _throttle(**_: Any) -> Any:
-    return _Throttled(), {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}
 
 
 def _new(api: Any) -> str:
@@ -39,13 +29,24 @@ def _event(api: Any, complaint_id: str, body: Any, headers: dict[str, str] | Non
 
 
 def _throttled(api: Any, call: Callable[[str], Any]) -> Any:
+    """`call` while the store keeps failing (the twin set unavailable, as the adapter is under throttling)."""
     complaint_id = _new(api)
-    events = wiring.client("dynamodb").meta.events
-    events.register("before-call.dynamodb", _throttle)
+    memory = _WORLD[0].memory
+    assert memory is not None
+    memory.unavailable = True
     try:
         return call(complaint_id)
     finally:
-        events.unregister("before-call.dynamodb", _throttle)
+        memory.unavailable = False
+
+
+def _unreadable(api: Any) -> Any:
+    """A complaint whose stored record was damaged (written by an older version, or edited by hand)."""
+    complaint_id = _new(api)
+    memory = _WORLD[0].memory
+    assert memory is not None
+    memory.damage(complaint_id, priority="whatever")
+    return api.http.get(f"/complaints/{complaint_id}", headers=STAFF)
 
 
 def _repeat(api: Any) -> Any:
@@ -121,6 +122,7 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ("/complaints", "get", "503"): lambda api: _throttled(api, lambda _: api.http.get("/complaints", headers=STAFF)),
     ("/complaints/{complaint_id}", "get", "200"): lambda api: api.http.get(f"/complaints/{_new(api)}", headers=STAFF),
     ("/complaints/{complaint_id}", "get", "401"): lambda api: api.http.get(f"/complaints/{_new(api)}"),
+    ("/complaints/{complaint_id}", "get", "500"): _unreadable,
     ("/complaints/{complaint_id}", "get", "404"): lambda api: api.http.get("/complaints/" + "a" * 32, headers=STAFF),
     ("/complaints/{complaint_id}", "get", "503"): lambda api: _throttled(
         api, lambda cid: api.http.get(f"/complaints/{cid}", headers=STAFF)
@@ -186,12 +188,17 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
 }
 
 
+_WORLD: list[World] = []
+
+
 @pytest.fixture(autouse=True)
-def relay_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+def relay_secret(world: World) -> Iterator[None]:
     from tests.api.test_sources import NEW_SECRET
 
-    monkeypatch.setenv("WEBHOOK_SECRETS", json.dumps({"relay": [NEW_SECRET]}))
-    wiring.reset()
+    world.reconfigure(webhook_secrets={"relay": [NEW_SECRET]})
+    _WORLD.append(world)
+    yield
+    _WORLD.remove(world)
 
 
 def documented(api: Any) -> dict[str, Any]:

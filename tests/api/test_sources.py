@@ -8,12 +8,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from chalicelib import wiring
-from tests.conftest import STAFF
+from tests.conftest import STAFF, World
 
 NEW_SECRET = "whsec_" + base64.b64encode(b"new-secret-of-32-bytes-for-hmac!").decode()
 OLD_SECRET = "whsec_" + base64.b64encode(b"old-secret-of-32-bytes-for-hmac!").decode()
@@ -55,12 +53,13 @@ TALLY: dict[str, Any] = {
 }
 
 
+SECRETS = {"relay": [NEW_SECRET, OLD_SECRET], "typeform": [NEW_SECRET], "tally": [NEW_SECRET]}
+
+
 @pytest.fixture(autouse=True)
-def secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    configured = {"relay": [NEW_SECRET, OLD_SECRET], "typeform": [NEW_SECRET], "tally": [NEW_SECRET]}
-    monkeypatch.setenv("WEBHOOK_SECRETS", json.dumps(configured))
-    monkeypatch.setattr(wiring, "utc_now", lambda: datetime(2026, 11, 22, 3, 30, tzinfo=UTC))
-    wiring.reset()
+def secrets(world: World) -> None:
+    world.reconfigure(webhook_secrets=SECRETS)
+    world.at(datetime(2026, 11, 22, 3, 30, tzinfo=UTC))
 
 
 def signed(
@@ -78,20 +77,15 @@ def signed(
     return body.encode(), headers
 
 
-def stored_complaints() -> list[dict[str, Any]]:
-    items = boto3.client("dynamodb", region_name="us-east-1").scan(TableName="ComplaintsTable")["Items"]
-    return [item for item in items if item["kind"]["S"] == "complaint"]
-
-
 def deliver(api: Any, source: str, body: bytes, headers: dict[str, str]) -> Any:
     return api.http.post(f"/webhooks/{source}", headers=headers, body=body)
 
 
-def test_a_correctly_signed_webhook_is_accepted(api: Any) -> None:
+def test_a_correctly_signed_webhook_is_accepted(world: World, api: Any) -> None:
     body, headers = signed(RELAYED)
     response = deliver(api, "relay", body, headers)
     assert response.status_code == 201, response.body
-    assert len(stored_complaints()) == 1
+    assert world.complaint_count() == 1
 
 
 def test_a_secret_being_rotated_out_still_verifies(api: Any) -> None:
@@ -137,30 +131,29 @@ def _tampered(kind: str) -> tuple[bytes, dict[str, str]]:
         ("no webhook-timestamp", "missing header(s): webhook-timestamp"),
     ],
 )
-def test_every_tampered_delivery_is_refused_with_its_reason(api: Any, kind: str, reason: str) -> None:
+def test_every_tampered_delivery_is_refused_with_its_reason(world: World, api: Any, kind: str, reason: str) -> None:
     body, headers = _tampered(kind)
     response = deliver(api, "relay", body, headers)
     assert response.status_code == 401, response.body
     assert response.headers["Content-Type"] == "application/problem+json"
     assert reason in json.loads(response.body)["detail"]
-    assert stored_complaints() == []
+    assert world.complaint_count() == 0
 
 
-def test_a_source_without_a_configured_secret_refuses_everything(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WEBHOOK_SECRETS", "{}")
-    wiring.reset()
+def test_a_source_without_a_configured_secret_refuses_everything(world: World, api: Any) -> None:
+    world.reconfigure(webhook_secrets={})
     body, headers = signed(RELAYED)
     assert deliver(api, "relay", body, headers).status_code == 401
-    assert stored_complaints() == []
+    assert world.complaint_count() == 0
 
 
-def test_a_replayed_webhook_id_is_the_same_complaint(api: Any) -> None:
+def test_a_replayed_webhook_id_is_the_same_complaint(world: World, api: Any) -> None:
     body, headers = signed(RELAYED, message_id="msg_replay")
     first = deliver(api, "relay", body, headers)
     again = deliver(api, "relay", *signed(RELAYED, message_id="msg_replay"))
     assert (first.status_code, again.status_code) == (201, 200)
     assert json.loads(first.body)["id"] == json.loads(again.body)["id"]
-    assert len(stored_complaints()) == 1
+    assert world.complaint_count() == 1
 
 
 def test_a_typeform_shaped_payload_is_mapped(api: Any) -> None:
@@ -195,10 +188,10 @@ def test_a_mapped_payload_missing_a_field_names_it(api: Any) -> None:
     assert [e["field"] for e in json.loads(response.body)["errors"]] == ["subject"]
 
 
-def test_an_unknown_source_is_404(api: Any) -> None:
+def test_an_unknown_source_is_404(world: World, api: Any) -> None:
     response = deliver(api, "nobody", *signed(RELAYED))
     assert response.status_code == 404
-    assert stored_complaints() == []
+    assert world.complaint_count() == 0
 
 
 FORM = {
@@ -234,7 +227,7 @@ def test_preflight_allows_only_listed_origins(api: Any) -> None:
     assert refused.status_code == 403
 
 
-def test_a_filled_honeypot_is_refused_and_nothing_stored(api: Any) -> None:
+def test_a_filled_honeypot_is_refused_and_nothing_stored(world: World, api: Any) -> None:
     response = api.http.post(
         "/complaints",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -242,7 +235,7 @@ def test_a_filled_honeypot_is_refused_and_nothing_stored(api: Any) -> None:
     )
     assert response.status_code == 400
     assert "automated" in json.loads(response.body)["detail"]
-    assert stored_complaints() == []
+    assert world.complaint_count() == 0
     empty = api.http.post(
         "/complaints",
         headers={"Content-Type": "application/x-www-form-urlencoded"},

@@ -1,5 +1,6 @@
-"""Staff workflow over chalice.test.Client: events move status and clocks, the audit trail records each,
-the state machine refuses what makes no sense, tokens are required, and the listing is index-served."""
+"""Staff workflow over chalice.test.Client (on the twins; the listing on moto, to show it is index-served): events
+move status and clocks, the audit trail records each, the state machine refuses what makes no sense, tokens are
+required."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib import wiring
-from chalicelib.openapi import AuditTrail, ComplaintPage, ProblemDetails, StaffComplaintView
+from chalicelib.views import AuditTrail, ComplaintPage, ProblemDetails, StaffComplaintView
 from infra.request_counter import DynamoRequests
-from tests.conftest import STAFF
+from tests.conftest import STAFF, World
 from tests.integration.helpers import post
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -52,8 +52,8 @@ def problem(response: Any, status: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def complaint_id(api: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr(wiring, "utc_now", lambda: NOW)
+def complaint_id(world: World, api: Any) -> str:
+    world.at(NOW)
     return post(api, NOW - timedelta(minutes=10))
 
 
@@ -181,15 +181,13 @@ def test_bad_events_name_every_bad_field(api: Any, complaint_id: str, body: dict
     assert len(trail(api, complaint_id)) == 1
 
 
-def test_pause_extends_resolution_and_resume_restarts_it(
-    api: Any, complaint_id: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pause_extends_resolution_and_resume_restarts_it(world: World, api: Any, complaint_id: str) -> None:
     before = ok(event(api, complaint_id, {"type": "pause", "by": "x", "reason": "waiting_on_customer"}))
     assert before["paused_reason"] == "waiting_on_customer"
     assert before["clocks"]["resolution"]["state"] == "paused"
     assert before["clocks"]["first_response"]["state"] == "running"  # acknowledging never pauses
     problem(event(api, complaint_id, {"type": "pause", "by": "x", "reason": "waiting_on_customer"}), 409)
-    monkeypatch.setattr(wiring, "utc_now", lambda: NOW + timedelta(minutes=30))
+    world.at(NOW + timedelta(minutes=30))
     after = ok(event(api, complaint_id, {"type": "resume", "by": "x"}))
     assert after["clocks"]["resolution"]["paused_seconds"] == 30 * 60
     old = datetime.fromisoformat(before["clocks"]["resolution"]["deadline"])
@@ -223,10 +221,10 @@ def test_events_need_json(api: Any, complaint_id: str) -> None:
     problem(event(api, "f" * 32, {"type": "note", "by": "x"}), 404)
 
 
-def test_notices_are_appended_to_the_audit_trail(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wiring, "utc_now", lambda: NOW)
+def test_notices_are_appended_to_the_audit_trail(world: World, api: Any) -> None:
+    world.at(NOW)
     complaint_id = post(api, NOW - timedelta(minutes=45))
-    wiring.scanner().run(NOW, lambda: 60.0)
+    world.services.scanner.run(NOW, lambda: 60.0)
     notices = [e for e in trail(api, complaint_id) if e["type"] == "notice"]
     assert sorted(e["details"]["audience"] for e in notices) == ["on_call", "regional_manager"]
     assert all(e["by"] == "scanner" and e["details"]["level"] == "minor" for e in notices)
@@ -235,9 +233,10 @@ def test_notices_are_appended_to_the_audit_trail(api: Any, monkeypatch: pytest.M
 
 
 def test_listing_filters_and_pages_through_an_index(
-    api: Any, monkeypatch: pytest.MonkeyPatch, dynamodb_requests: DynamoRequests
+    aws_world: World, aws_api: Any, dynamodb_requests: DynamoRequests
 ) -> None:
-    monkeypatch.setattr(wiring, "utc_now", lambda: NOW)
+    world, api = aws_world, aws_api
+    world.at(NOW)
     urgent = [post(api, NOW - timedelta(minutes=minutes)) for minutes in (1, 2, 3, 40, 70)]
     general = post(api, NOW - timedelta(minutes=5), priority="general", category="staff")
     ok(event(api, urgent[0], {"type": "resolve", "by": "x"}))

@@ -8,10 +8,10 @@ from typing import Any
 
 import boto3
 
-from chalicelib import keys, wiring
 from chalicelib.adapters.dynamo import complaint_values, to_item
 from chalicelib.domain.intake import validate_submission
-from chalicelib.services.intake import build_complaint
+from chalicelib.domain.opening import build_complaint
+from tests.conftest import World
 
 SUBMISSION: dict[str, Any] = {
     "customer_name": "测试客户",
@@ -22,16 +22,17 @@ SUBMISSION: dict[str, Any] = {
 }
 
 
-def seed(now: datetime, open_count: int, due_count: int, due_minutes_ago: float = 25) -> list[str]:
-    """Store `open_count` open complaints, `due_count` of them received `due_minutes_ago` (so due now)."""
-    policies = wiring.policies()
-    shards = wiring.settings().due_shards
+def seed(world: World, now: datetime, open_count: int, due_count: int, due_minutes_ago: float = 25) -> list[str]:
+    """Store `open_count` open complaints, `due_count` of them received `due_minutes_ago` (so due now), straight
+    into moto's table as intake would store them."""
+    policies = world.services.policies
+    shards = world.services.settings.due_shards
     templates = {}
     for due, received in ((True, now - timedelta(minutes=due_minutes_ago)), (False, now - timedelta(seconds=5))):
         submission = validate_submission({**SUBMISSION, "received_at": received.isoformat()}, now)
         templates[due] = build_complaint(submission, policies, "template", now, "seed")
     client = boto3.client("dynamodb", region_name="us-east-1")
-    table = wiring.settings().table_name
+    table = world.services.settings.table_name
     due_ids: list[str] = []
     batch: list[dict[str, Any]] = []
     for number in range(open_count):
@@ -39,9 +40,7 @@ def seed(now: datetime, open_count: int, due_count: int, due_minutes_ago: float 
         complaint = templates[is_due].model_copy(update={"id": uuid.uuid4().hex})
         if is_due:
             due_ids.append(complaint.id)
-        entry = keys.due_entry(complaint.id, complaint.next_due(), shards)
-        shard, next_due = entry if entry else (None, None)
-        batch.append({"PutRequest": {"Item": to_item(complaint_values(complaint, shard, next_due))}})
+        batch.append({"PutRequest": {"Item": to_item(complaint_values(complaint, shards))}})
         if len(batch) == 25 or number == open_count - 1:
             client.batch_write_item(RequestItems={table: batch})  # type: ignore[dict-item]
             batch = []

@@ -13,8 +13,8 @@ import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from chalicelib import wiring
 from infra.definitions import LocalResources
+from tests.conftest import World
 from tests.integration.helpers import invoke, post
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -30,10 +30,6 @@ def parsed(message: Any) -> email.message.EmailMessage:
     return email.message_from_string(message.raw_data, policy=email.policy.default)
 
 
-def at(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
-    monkeypatch.setattr(wiring, "utc_now", lambda: moment)
-
-
 def text_and_html(message: email.message.EmailMessage) -> tuple[str, str]:
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
@@ -43,9 +39,9 @@ def text_and_html(message: email.message.EmailMessage) -> tuple[str, str]:
 
 
 @pytest.fixture
-def breaches(api: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def breaches(world: World, api: Any) -> list[str]:
     """Three urgent complaints at 10:40: first response warning, minor and major breach."""
-    at(monkeypatch, NOW)
+    world.at(NOW)
     ids = [
         post(api, NOW - timedelta(minutes=25), subject="warning <b>case</b>"),
         post(api, NOW - timedelta(minutes=45), subject="minor case", customer_name="张三"),
@@ -56,9 +52,9 @@ def breaches(api: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_hourly_digest_goes_to_each_audience_with_news(
-    api: Any, aws: LocalResources, breaches: list[str], monkeypatch: pytest.MonkeyPatch
+    world: World, api: Any, aws: LocalResources, breaches: list[str]
 ) -> None:
-    at(monkeypatch, NOW.replace(hour=11, minute=0, second=5))
+    world.at(NOW.replace(hour=11, minute=0, second=5))
     invoke(api, "send_digests")
     emails = {parsed(m)["To"]: parsed(m) for m in sent_emails()}
     # warnings go to assignee (no email) and on call; minor breaches to on call and the regional manager
@@ -81,47 +77,45 @@ def test_hourly_digest_goes_to_each_audience_with_news(
 
 
 def test_a_retried_invocation_sends_no_digest_twice(
-    api: Any, aws: LocalResources, breaches: list[str], monkeypatch: pytest.MonkeyPatch
+    world: World, api: Any, aws: LocalResources, breaches: list[str]
 ) -> None:
-    at(monkeypatch, NOW.replace(hour=11, minute=0, second=5))
+    world.at(NOW.replace(hour=11, minute=0, second=5))
     invoke(api, "send_digests")
     first = len(sent_emails())
-    at(monkeypatch, NOW.replace(hour=11, minute=0, second=40))
+    world.at(NOW.replace(hour=11, minute=0, second=40))
     invoke(api, "send_digests")
     invoke(api, "send_digests")
     assert len(sent_emails()) == first == 2
 
 
-def test_no_email_when_there_is_nothing_to_report(
-    api: Any, aws: LocalResources, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    at(monkeypatch, NOW)
+def test_no_email_when_there_is_nothing_to_report(world: World, api: Any, aws: LocalResources) -> None:
+    world.at(NOW)
     post(api, NOW - timedelta(minutes=1))  # nothing is due yet
     invoke(api, "scan_due")
-    at(monkeypatch, NOW.replace(hour=11, minute=0))
+    world.at(NOW.replace(hour=11, minute=0))
     invoke(api, "send_digests")
     assert sent_emails() == []
 
 
 def test_no_hourly_digest_outside_office_hours_and_the_lunch_hour_rolls_into_the_next(
-    api: Any, aws: LocalResources, monkeypatch: pytest.MonkeyPatch
+    world: World, api: Any, aws: LocalResources
 ) -> None:
     lunch = NOW.replace(hour=12, minute=40)
-    at(monkeypatch, lunch)
+    world.at(lunch)
     post(api, lunch - timedelta(minutes=45))
     invoke(api, "scan_due")
-    at(monkeypatch, NOW.replace(hour=13, minute=0))  # 12:00-13:00 is the lunch break: no digest
+    world.at(NOW.replace(hour=13, minute=0))  # 12:00-13:00 is the lunch break: no digest
     invoke(api, "send_digests")
     assert sent_emails() == []
-    at(monkeypatch, NOW.replace(hour=14, minute=0))  # 13:30-14:00 was open: covers 12:00-14:00
+    world.at(NOW.replace(hour=14, minute=0))  # 13:30-14:00 was open: covers 12:00-14:00
     invoke(api, "send_digests")
     assert {parsed(m)["To"] for m in sent_emails()} == {"on-call@example.com", "regional.manager@example.com"}
 
 
 def test_the_daily_summary_covers_the_last_day(
-    api: Any, aws: LocalResources, breaches: list[str], monkeypatch: pytest.MonkeyPatch
+    world: World, api: Any, aws: LocalResources, breaches: list[str]
 ) -> None:
-    at(monkeypatch, (NOW + timedelta(days=1)).replace(hour=9, minute=0))
+    world.at((NOW + timedelta(days=1)).replace(hour=9, minute=0))
     invoke(api, "send_digests")
     subjects = sorted(str(parsed(m)["Subject"]).strip() for m in sent_emails())
     # a day on, every first response noticed yesterday stands at major: reported as breached, not as a warning
@@ -132,10 +126,10 @@ def test_the_daily_summary_covers_the_last_day(
 
 
 def test_a_failed_send_is_retried_by_the_next_invocation(
-    api: Any, aws: LocalResources, breaches: list[str], monkeypatch: pytest.MonkeyPatch
+    world: World, api: Any, aws: LocalResources, breaches: list[str]
 ) -> None:
-    at(monkeypatch, NOW.replace(hour=11, minute=0))
-    events = wiring.client("ses").meta.events
+    world.at(NOW.replace(hour=11, minute=0))
+    events = world.aws.ses.meta.events
 
     class Failure:
         status_code = 500

@@ -24,8 +24,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
 
-from chalicelib import wiring
 from infra.definitions import LocalResources
+from tests.conftest import World
 
 SUBMISSION: dict[str, Any] = {
     "customer_name": "张三",
@@ -160,9 +160,9 @@ def assert_retry_later(response: Any) -> None:
 
 @pytest.mark.parametrize("kind", sorted(FAULTS))
 def test_a_failing_write_is_503_with_retry_after_stores_nothing_and_the_retry_succeeds(
-    api: Any, aws: LocalResources, kind: str
+    world: World, api: Any, aws: LocalResources, kind: str
 ) -> None:
-    events = wiring.client("dynamodb").meta.events
+    events = world.aws.dynamodb.meta.events
     fault = Fault(kind)
     events.register("before-call.dynamodb.TransactWriteItems", fault)
     try:
@@ -183,8 +183,10 @@ def test_a_failing_write_is_503_with_retry_after_stores_nothing_and_the_retry_su
 
 
 @pytest.mark.parametrize("kind", sorted(FAULTS))
-def test_a_write_failing_once_is_retried_inside_the_request(api: Any, aws: LocalResources, kind: str) -> None:
-    events = wiring.client("dynamodb").meta.events
+def test_a_write_failing_once_is_retried_inside_the_request(
+    world: World, api: Any, aws: LocalResources, kind: str
+) -> None:
+    events = world.aws.dynamodb.meta.events
     fault = Fault(kind, times=1)
     events.register("before-call.dynamodb.TransactWriteItems", fault)
     try:
@@ -197,8 +199,10 @@ def test_a_write_failing_once_is_retried_inside_the_request(api: Any, aws: Local
 
 
 @pytest.mark.usefixtures("no_backoff")
-def test_an_unreachable_store_is_retried_by_botocore_and_the_repository_then_503(api: Any, aws: LocalResources) -> None:
-    events = wiring.client("dynamodb").meta.events
+def test_an_unreachable_store_is_retried_by_botocore_and_the_repository_then_503(
+    world: World, api: Any, aws: LocalResources
+) -> None:
+    events = world.aws.dynamodb.meta.events
     fault = Unreachable()
     events.register_first("before-send.dynamodb.TransactWriteItems", fault)
     try:
@@ -215,9 +219,9 @@ def test_an_unreachable_store_is_retried_by_botocore_and_the_repository_then_503
 
 @pytest.mark.usefixtures("no_backoff")
 def test_a_committed_write_whose_answers_were_lost_is_one_complaint_returned_to_the_sender(
-    api: Any, aws: LocalResources
+    world: World, api: Any, aws: LocalResources
 ) -> None:
-    events = wiring.client("dynamodb").meta.events
+    events = world.aws.dynamodb.meta.events
     lost = LostAnswers(times=4)  # every botocore attempt of the repository's first call
     events.register_first("before-send.dynamodb.TransactWriteItems", lost)
     try:
@@ -230,8 +234,8 @@ def test_a_committed_write_whose_answers_were_lost_is_one_complaint_returned_to_
 
 
 @pytest.mark.usefixtures("no_backoff")
-def test_a_keyless_committed_write_whose_answers_were_lost_is_201(api: Any, aws: LocalResources) -> None:
-    events = wiring.client("dynamodb").meta.events
+def test_a_keyless_committed_write_whose_answers_were_lost_is_201(world: World, api: Any, aws: LocalResources) -> None:
+    events = world.aws.dynamodb.meta.events
     lost = LostAnswers(times=4)
     events.register_first("before-send.dynamodb.TransactWriteItems", lost)
     keyless = {key: value for key, value in SUBMISSION.items() if key != "external_id"}
@@ -245,11 +249,11 @@ def test_a_keyless_committed_write_whose_answers_were_lost_is_201(api: Any, aws:
 
 @pytest.mark.parametrize("kind", sorted(FAULTS))
 def test_a_repeat_delivery_that_cannot_read_its_complaint_is_503_and_changes_nothing(
-    api: Any, aws: LocalResources, kind: str
+    world: World, api: Any, aws: LocalResources, kind: str
 ) -> None:
     first = post(api)
     assert first.status_code == 201
-    events = wiring.client("dynamodb").meta.events
+    events = world.aws.dynamodb.meta.events
     fault = Fault(kind)
     events.register("before-call.dynamodb.GetItem", fault)
     try:
@@ -262,14 +266,13 @@ def test_a_repeat_delivery_that_cannot_read_its_complaint_is_503_and_changes_not
 
 
 def test_a_hundred_deliveries_of_one_webhook_make_exactly_one_complaint(
-    api: Any, aws: LocalResources, monkeypatch: pytest.MonkeyPatch
+    world: World, api: Any, aws: LocalResources, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # chalice.test.Client swaps os.environ for a copy around every request; from threads the swaps interleave,
     # so put the real mapping back afterwards.
     monkeypatch.setattr(os, "environ", os.environ)
     headers = {"Content-Type": "application/json", "webhook-id": "msg_delivered_100_times"}
     payload = {key: value for key, value in SUBMISSION.items() if key != "external_id"}
-    wiring.intake()  # a warm container: settings, clients and policies built (as after the first request)
     results: list[tuple[int, str | None]] = []
     lock = threading.Lock()
     start = threading.Barrier(10)

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import pytest
 
-from chalicelib import wiring
 from infra.definitions import LocalResources
 from infra.local_stack import LocalStack
+from tests.conftest import World
 from tests.integration.helpers import invoke, minutes_ago, notices, post, subscribe
 
 POLICIES = Path(__file__).resolve().parents[2] / "infra" / "filter-policies"
@@ -26,9 +25,7 @@ def scan(api: Any) -> None:
     invoke(api, "scan_due")
 
 
-def test_example_filter_policies_select_what_they_promise(
-    api: Any, aws: LocalResources, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_example_filter_policies_select_what_they_promise(world: World, api: Any, aws: LocalResources) -> None:
     queues = {
         path.stem: subscribe(aws.topics["AlertsTopic"], path.stem, json.loads(path.read_text()))
         for path in sorted(POLICIES.glob("*.json"))
@@ -40,7 +37,7 @@ def test_example_filter_policies_select_what_they_promise(
         "product-quality-management",
         "urgent-first-response",
     }
-    monkeypatch.setattr(wiring, "utc_now", lambda: NOW)
+    world.at(NOW)
     post(api, minutes_ago(NOW, 25))  # warning
     post(api, minutes_ago(NOW, 45), category="product_quality")  # minor, product quality
     post(api, minutes_ago(NOW, 70), priority="important")  # nothing yet (2 h first response)

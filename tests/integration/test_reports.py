@@ -16,19 +16,14 @@ import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from chalicelib import wiring
-from chalicelib.domain.report import CSV_COLUMNS
-from tests.conftest import STAFF
+from chalicelib.domain.report_render import CSV_COLUMNS
+from tests.conftest import STAFF, World
 from tests.integration.helpers import invoke
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PRIORITIES = ("urgent", "important", "general")
 CATEGORIES = ("service", "staff", "product_quality")
 CHANNELS = ("web_form", "phone", "email")
-
-
-def at(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
-    monkeypatch.setattr(wiring, "utc_now", lambda: moment)
 
 
 def act(api: Any, complaint_id: str, body: dict[str, Any]) -> None:
@@ -40,13 +35,13 @@ def act(api: Any, complaint_id: str, body: dict[str, Any]) -> None:
     assert response.status_code == 200, response.body
 
 
-def simulate_october(api: Any, monkeypatch: pytest.MonkeyPatch) -> int:
+def simulate_october(world: World, api: Any) -> int:
     """Complaints every other day of October 2026, handled quickly or late, some surveyed; returns how many."""
     count = 0
     for day in range(1, 31, 2):
         for number in range(3):
             received = datetime(2026, 10, day, 9 + number * 3, 15, tzinfo=SHANGHAI)
-            at(monkeypatch, received)
+            world.at(received)
             payload = {
                 "customer_name": f"客户{count}",
                 "customer_email": "unhappy@example.com" if count % 7 == 0 else f"c{count}@example.com",
@@ -62,10 +57,10 @@ def simulate_october(api: Any, monkeypatch: pytest.MonkeyPatch) -> int:
             complaint_id = json.loads(response.body)["id"]
             count += 1
             late = count % 4 == 0
-            at(monkeypatch, received + timedelta(minutes=80 if late else 10))
+            world.at(received + timedelta(minutes=80 if late else 10))
             invoke(api, "scan_due")
             act(api, complaint_id, {"type": "respond", "by": "agent"})
-            at(monkeypatch, received + timedelta(hours=30 if late else 1))
+            world.at(received + timedelta(hours=30 if late else 1))
             invoke(api, "scan_due")
             act(api, complaint_id, {"type": "resolve", "by": "agent"})
             if count % 3:
@@ -79,9 +74,11 @@ def report(api: Any, query: str, headers: dict[str, str] | None = None) -> Any:
     return api.http.get(f"/reports/monthly?{query}", headers={**STAFF, **(headers or {})})
 
 
-def test_a_month_of_complaints_reports_the_same_everywhere(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    received = simulate_october(api, monkeypatch)
-    at(monkeypatch, datetime(2026, 11, 1, 9, 0, 5, tzinfo=SHANGHAI))
+def test_a_month_of_complaints_reports_the_same_everywhere(
+    world: World, api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received = simulate_october(world, api)
+    world.at(datetime(2026, 11, 1, 9, 0, 5, tzinfo=SHANGHAI))
     live = json.loads(report(api, "month=2026-10").body)
     assert live["total"]["received"] == received
     assert sum(line["received"] for line in live["category"].values()) == received
@@ -120,14 +117,14 @@ def test_a_month_of_complaints_reports_the_same_everywhere(api: Any, monkeypatch
     assert "<svg" in html
     assert f"<td>{received}</td>" in html
 
-    rebuilt = wiring.reports().recompute("2026-10")
+    rebuilt = world.services.reports.recompute("2026-10")
     assert rebuilt == live
     assert json.loads(report(api, "month=2026-10").body) == live
 
 
 @pytest.mark.parametrize("month", ["2026-13", "26-10", "2026-1", "", "2099-01", "2026-10' OR 1=1"])
-def test_malformed_or_future_months_are_refused(api: Any, monkeypatch: pytest.MonkeyPatch, month: str) -> None:
-    at(monkeypatch, datetime(2026, 11, 22, 12, 0, tzinfo=SHANGHAI))
+def test_malformed_or_future_months_are_refused(world: World, api: Any, month: str) -> None:
+    world.at(datetime(2026, 11, 22, 12, 0, tzinfo=SHANGHAI))
     response = report(api, f"month={month}")
     assert response.status_code == 422
     assert json.loads(response.body)["errors"][0]["field"] == "month"

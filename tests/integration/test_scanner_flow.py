@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from chalicelib import wiring
 from infra.definitions import LocalResources
+from tests.conftest import World
 from tests.integration.helpers import invoke, minutes_ago, notices, post, received, subscribe
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def scan(api: Any, at: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wiring, "utc_now", lambda: at)
+def scan(world: World, api: Any, at: datetime) -> None:
+    world.at(at)
     invoke(api, "scan_due")
 
 
@@ -35,35 +35,41 @@ def everything(aws: LocalResources) -> str:
     ],
 )
 def test_an_urgent_complaint_gets_one_notice_per_audience_at_its_level(
-    api: Any, everything: str, monkeypatch: pytest.MonkeyPatch, minutes: int, level: str, audiences: set[str]
+    world: World,
+    api: Any,
+    everything: str,
+    monkeypatch: pytest.MonkeyPatch,
+    minutes: int,
+    level: str,
+    audiences: set[str],
 ) -> None:
     complaint_id = post(api, minutes_ago(NOW, minutes))
-    scan(api, NOW, monkeypatch)
+    scan(world, api, NOW)
     got = notices(everything)
     assert {(n["clock"], n["level"]) for n in got} == {("first_response", level)}
     assert sorted(n["audience"] for n in got) == sorted(audiences)
     assert all(n["complaint_id"] == complaint_id for n in got)
-    scan(api, NOW + timedelta(seconds=30), monkeypatch)
-    scan(api, NOW + timedelta(seconds=60), monkeypatch)
+    scan(world, api, NOW + timedelta(seconds=30))
+    scan(world, api, NOW + timedelta(seconds=60))
     assert notices(everything) == []
 
 
 def test_a_filtered_subscription_receives_exactly_its_notices(
-    api: Any, aws: LocalResources, monkeypatch: pytest.MonkeyPatch
+    world: World, api: Any, aws: LocalResources, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     on_call = subscribe(aws.topics["AlertsTopic"], "on-call", {"audience": ["on_call"]})
     majors = subscribe(aws.topics["AlertsTopic"], "majors", {"level": ["major"], "clock": ["first_response"]})
     post(api, minutes_ago(NOW, 25))
     post(api, minutes_ago(NOW, 45))
     post(api, minutes_ago(NOW, 70))
-    scan(api, NOW, monkeypatch)
+    scan(world, api, NOW)
     assert sorted(n["level"] for n in notices(on_call)) == ["minor", "warning"]
     assert [(n["level"], n["audience"]) for n in notices(majors)] == [("major", "marketing_director")]
 
 
-def test_notice_format_and_envelope(api: Any, everything: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notice_format_and_envelope(world: World, api: Any, everything: str, monkeypatch: pytest.MonkeyPatch) -> None:
     complaint_id = post(api, minutes_ago(NOW, 45))
-    scan(api, NOW, monkeypatch)
+    scan(world, api, NOW)
     envelopes = received(everything)
     assert len(envelopes) == 2
     envelope = envelopes[0]
@@ -90,13 +96,13 @@ def test_notice_format_and_envelope(api: Any, everything: str, monkeypatch: pyte
 
 
 def test_levels_are_notified_as_they_are_reached_and_never_again(
-    api: Any, everything: str, monkeypatch: pytest.MonkeyPatch
+    world: World, api: Any, everything: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     post(api, NOW)
     seen: list[str] = []
     minutes = [0, 10, 22, 23, 24, 29, 31, 32, 45, 59, 61, 62, 90, 24 * 60, 4 * 24 * 60, 4 * 24 * 60 + 1]
     for minute in minutes:
-        scan(api, NOW + timedelta(minutes=minute), monkeypatch)
+        scan(world, api, NOW + timedelta(minutes=minute))
         seen.extend(f"{n['clock']}:{n['level']}:{n['audience']}" for n in notices(everything))
     first_response = [s for s in seen if s.startswith("first_response")]
     assert first_response == [
@@ -111,9 +117,9 @@ def test_levels_are_notified_as_they_are_reached_and_never_again(
 
 
 def test_product_quality_breaches_also_reach_the_management_rep_and_general_manager(
-    api: Any, everything: str, monkeypatch: pytest.MonkeyPatch
+    world: World, api: Any, everything: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     post(api, minutes_ago(NOW, 45), category="product_quality")
-    scan(api, NOW, monkeypatch)
+    scan(world, api, NOW)
     minor = {n["audience"] for n in notices(everything) if n["clock"] == "first_response"}
     assert minor == {"on_call", "regional_manager", "management_rep", "general_manager"}

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ReadTimeoutError
 
-from chalicelib import wiring
+from chalicelib.services.operator import OperatorAlerts
 from chalicelib.services.scanner import Scanner
 from infra.definitions import LocalResources
 from infra.request_counter import DynamoRequests
+from tests.conftest import World
 from tests.integration.helpers import notices, subscribe
 from tests.integration.seeding import seed
 
@@ -23,10 +24,17 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 PLENTY = 600.0
 
 
-def fresh_scanner() -> Scanner:
-    """A scanner built the way the app builds one (its own instance, the container's clients)."""
-    wiring.scanner.cache_clear()
-    return wiring.scanner()
+def fresh_scanner(world: World) -> Scanner:
+    """A scanner of its own, as another Lambda invocation would have, on the same clients."""
+    services = world.services
+    operator = OperatorAlerts(services.adapters.claims, services.adapters.ops)
+    return Scanner(
+        services.adapters.due,
+        services.adapters.notifier,
+        operator,
+        services.policies,
+        services.settings.public_base_url,
+    )
 
 
 @pytest.fixture
@@ -40,12 +48,12 @@ def ids_of(url: str) -> Counter[str]:
 
 @pytest.mark.parametrize("open_count", [2_000, 20_000])
 def test_scan_cost_follows_what_is_due_not_what_is_stored(
-    aws: LocalResources, alerts: str, dynamodb_requests: DynamoRequests, open_count: int
+    world: World, aws: LocalResources, alerts: str, dynamodb_requests: DynamoRequests, open_count: int
 ) -> None:
-    seed(NOW, open_count=open_count, due_count=100)
+    seed(world, NOW, open_count=open_count, due_count=100)
     dynamodb_requests.reset()
-    report = fresh_scanner().run(NOW, lambda: PLENTY)
-    shards = wiring.settings().due_shards
+    report = fresh_scanner(world).run(NOW, lambda: PLENTY)
+    shards = world.services.settings.due_shards
     assert report.claimed == 100
     assert report.notices == 200  # a warning goes to the assignee and on call
     assert dynamodb_requests.items_read <= 110
@@ -56,9 +64,9 @@ def test_scan_cost_follows_what_is_due_not_what_is_stored(
     assert sum(ids_of(alerts).values()) == 200
 
 
-def test_four_overlapping_runs_send_each_notice_exactly_once(aws: LocalResources, alerts: str) -> None:
-    seed(NOW, open_count=300, due_count=100)
-    scanners = [fresh_scanner() for _ in range(4)]
+def test_four_overlapping_runs_send_each_notice_exactly_once(world: World, aws: LocalResources, alerts: str) -> None:
+    seed(world, NOW, open_count=300, due_count=100)
+    scanners = [fresh_scanner(world) for _ in range(4)]
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []
 
@@ -78,14 +86,14 @@ def test_four_overlapping_runs_send_each_notice_exactly_once(aws: LocalResources
     sent = ids_of(alerts)
     assert len(sent) == 200
     assert set(sent.values()) == {1}
-    assert fresh_scanner().run(NOW + timedelta(minutes=1), lambda: PLENTY).notices == 0
+    assert fresh_scanner(world).run(NOW + timedelta(minutes=1), lambda: PLENTY).notices == 0
     assert ids_of(alerts) == Counter()
 
 
-def test_the_same_tick_delivered_twice_sends_nothing_twice(aws: LocalResources, alerts: str) -> None:
-    seed(NOW, open_count=20, due_count=10)
-    first = fresh_scanner().run(NOW, lambda: PLENTY)
-    second = fresh_scanner().run(NOW, lambda: PLENTY)
+def test_the_same_tick_delivered_twice_sends_nothing_twice(world: World, aws: LocalResources, alerts: str) -> None:
+    seed(world, NOW, open_count=20, due_count=10)
+    first = fresh_scanner(world).run(NOW, lambda: PLENTY)
+    second = fresh_scanner(world).run(NOW, lambda: PLENTY)
     assert (first.notices, second.notices) == (20, 0)
     assert set(ids_of(alerts).values()) == {1}
 
@@ -108,29 +116,29 @@ def _sns_fails(kind: str) -> Any:
 
 @pytest.mark.parametrize("kind", ["throttled", "5xx", "timeout"])
 def test_failed_publishes_stay_pending_and_the_next_run_delivers_them(
-    aws: LocalResources, alerts: str, kind: str
+    world: World, aws: LocalResources, alerts: str, kind: str
 ) -> None:
-    seed(NOW, open_count=30, due_count=30)
-    events = wiring.client("sns").meta.events
+    seed(world, NOW, open_count=30, due_count=30)
+    events = world.aws.sns.meta.events
     handler = _sns_fails(kind)
     events.register("before-call.sns.PublishBatch", handler)
-    failed = fresh_scanner().run(NOW, lambda: PLENTY)
+    failed = fresh_scanner(world).run(NOW, lambda: PLENTY)
     events.unregister("before-call.sns.PublishBatch", handler)
     assert failed.notices == 60
     assert failed.delivered == 0
     assert ids_of(alerts) == Counter()
-    retried = fresh_scanner().run(NOW + timedelta(minutes=1), lambda: PLENTY)
+    retried = fresh_scanner(world).run(NOW + timedelta(minutes=1), lambda: PLENTY)
     assert retried.retried == 60
     assert retried.delivered == 60
     sent = ids_of(alerts)
     assert len(sent) == 60
     assert set(sent.values()) == {1}
-    assert fresh_scanner().run(NOW + timedelta(minutes=2), lambda: PLENTY).delivered == 0
+    assert fresh_scanner(world).run(NOW + timedelta(minutes=2), lambda: PLENTY).delivered == 0
 
 
-def test_entries_sns_refuses_in_a_batch_are_retried_alone(aws: LocalResources, alerts: str) -> None:
-    seed(NOW, open_count=10, due_count=10)
-    events = wiring.client("sns").meta.events
+def test_entries_sns_refuses_in_a_batch_are_retried_alone(world: World, aws: LocalResources, alerts: str) -> None:
+    seed(world, NOW, open_count=10, due_count=10)
+    events = world.aws.sns.meta.events
     dropped: list[dict[str, Any]] = []
 
     def drop_odd_entries(params: dict[str, Any], **_: Any) -> None:
@@ -146,11 +154,11 @@ def test_entries_sns_refuses_in_a_batch_are_retried_alone(aws: LocalResources, a
 
     events.register("before-parameter-build.sns.PublishBatch", drop_odd_entries)
     events.register("after-call.sns.PublishBatch", report_dropped)
-    first = fresh_scanner().run(NOW, lambda: PLENTY)
+    first = fresh_scanner(world).run(NOW, lambda: PLENTY)
     events.unregister("before-parameter-build.sns.PublishBatch", drop_odd_entries)
     events.unregister("after-call.sns.PublishBatch", report_dropped)
     assert (first.delivered, first.failed) == (10, 10)
-    second = fresh_scanner().run(NOW + timedelta(minutes=1), lambda: PLENTY)
+    second = fresh_scanner(world).run(NOW + timedelta(minutes=1), lambda: PLENTY)
     assert second.delivered == 10
     sent = ids_of(alerts)
     assert len(sent) == 20
@@ -158,34 +166,34 @@ def test_entries_sns_refuses_in_a_batch_are_retried_alone(aws: LocalResources, a
 
 
 def test_a_run_killed_mid_batch_is_completed_by_a_later_one_without_duplicates(
-    aws: LocalResources, alerts: str
+    world: World, aws: LocalResources, alerts: str
 ) -> None:
-    seed(NOW, open_count=80, due_count=80, due_minutes_ago=40)  # minor now and still minor 6 minutes on
-    events = wiring.client("sns").meta.events
+    seed(world, NOW, open_count=80, due_count=80, due_minutes_ago=40)  # minor now and still minor 6 minutes on
+    events = world.aws.sns.meta.events
 
     def killed(**_: Any) -> Any:
         raise SystemExit("the Lambda was killed")
 
     events.register("before-call.sns.PublishBatch", killed)
     with pytest.raises(SystemExit):
-        fresh_scanner().run(NOW, lambda: PLENTY)
+        fresh_scanner(world).run(NOW, lambda: PLENTY)
     events.unregister("before-call.sns.PublishBatch", killed)
     assert ids_of(alerts) == Counter()
     # the next tick handles what the killed run never reached; the claimed notices wait for their lease
-    fresh_scanner().run(NOW + timedelta(minutes=1), lambda: PLENTY)
-    fresh_scanner().run(NOW + timedelta(minutes=6), lambda: PLENTY)
+    fresh_scanner(world).run(NOW + timedelta(minutes=1), lambda: PLENTY)
+    fresh_scanner(world).run(NOW + timedelta(minutes=6), lambda: PLENTY)
     sent = ids_of(alerts)
     assert len(sent) == 160
     assert set(sent.values()) == {1}
 
 
-def test_a_run_out_of_time_stops_cleanly_and_the_next_finishes(aws: LocalResources, alerts: str) -> None:
-    seed(NOW, open_count=40, due_count=40)
+def test_a_run_out_of_time_stops_cleanly_and_the_next_finishes(world: World, aws: LocalResources, alerts: str) -> None:
+    seed(world, NOW, open_count=40, due_count=40)
     budget = iter([60.0] + [60.0] * 15 + [1.0] * 1000)
-    first = fresh_scanner().run(NOW, lambda: next(budget))
+    first = fresh_scanner(world).run(NOW, lambda: next(budget))
     assert first.stopped_early
     assert 0 < first.claimed < 40
-    second = fresh_scanner().run(NOW + timedelta(minutes=1), lambda: PLENTY)
+    second = fresh_scanner(world).run(NOW + timedelta(minutes=1), lambda: PLENTY)
     assert first.claimed + second.claimed == 40
     sent = ids_of(alerts)
     assert len(sent) == 80

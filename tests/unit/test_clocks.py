@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.domain import clocks as clock_rules
-from chalicelib.domain.clocks import Clock, ClockState, Escalation, Grade, Level
+from chalicelib.domain.clocks import Clock, Escalation
 from chalicelib.domain.intake import validate_submission
+from chalicelib.domain.opening import build_complaint
 from chalicelib.domain.policy import parse_policy
-from chalicelib.services.intake import build_complaint
+from chalicelib.domain.vocabulary import ClockState, Grade, Level
 from chalicelib.settings import DEFAULT_POLICY_FILE
 from chalicelib.views import complaint_view
 
@@ -175,15 +176,15 @@ def test_end_event_stops_the_cycle_without_judging_it() -> None:
     assert clock_rules.apply_event(ended, "resolve", start + timedelta(hours=6), CALENDARS) == ended
 
 
-def test_end_all_stops_a_running_clock_and_leaves_a_finished_one() -> None:
+def test_stop_unjudged_stops_a_running_clock_and_leaves_a_finished_one() -> None:
     start = sh(2026, 11, 20, 17)
     running = received(two_hour_clock(), start)
-    stopped = clock_rules.end_all(running, start + timedelta(minutes=10), CALENDARS)
+    stopped = clock_rules.stop_unjudged(running, start + timedelta(minutes=10), CALENDARS)
     assert cycle_of(stopped).state is ClockState.STOPPED
     assert cycle_of(stopped).ended_at == start + timedelta(minutes=10)
     met = clock_rules.apply_event(running, "resolve", start + timedelta(minutes=5), CALENDARS)
-    assert clock_rules.end_all(met, start + timedelta(minutes=10), CALENDARS) == met
-    assert clock_rules.end_all(two_hour_clock(), start, CALENDARS) == two_hour_clock()
+    assert clock_rules.stop_unjudged(met, start + timedelta(minutes=10), CALENDARS) == met
+    assert clock_rules.stop_unjudged(two_hour_clock(), start, CALENDARS) == two_hour_clock()
 
 
 def test_naive_times_are_refused() -> None:
@@ -477,7 +478,9 @@ def test_worked_examples_give_site_visit_deadlines_through_build_complaint(
     cycle = cycle_of(complaint.clocks["site_visit"])
     assert cycle.started_at == received_at
     assert cycle.deadline == due
-    shown = complaint_view(complaint, received_at, POLICIES, staff=True)["clocks"]["site_visit"]
+    shown = complaint_view(complaint, received_at, POLICIES, staff=True).model_dump(mode="json", exclude_unset=True)[
+        "clocks"
+    ]["site_visit"]
     assert shown["deadline"] == due.isoformat()
     assert shown["target"] == "3h"
     assert shown["remaining_seconds"] == 3 * HOUR
@@ -512,7 +515,9 @@ def test_a_deadline_in_an_unconfirmed_year_is_provisional_on_the_statutory_holid
     assert site_visit.provisional
     assert site_visit.provisional_years == (2027,)
     assert clock_rules.current_level(complaint.clocks["site_visit"], sh(2027, 1, 4, 12)) is Level.MINOR
-    shown = complaint_view(complaint, sh(2026, 12, 31, 17, 35), POLICIES, staff=False)["clocks"]["site_visit"]
+    shown = complaint_view(complaint, sh(2026, 12, 31, 17, 35), POLICIES, staff=False).model_dump(
+        mode="json", exclude_unset=True
+    )["clocks"]["site_visit"]
     assert shown["deadline"] == "2027-01-04T11:30:00+08:00"
     assert shown["provisional"] is True
     assert "error" not in shown
@@ -521,7 +526,9 @@ def test_a_deadline_in_an_unconfirmed_year_is_provisional_on_the_statutory_holid
 
 def test_a_confirmed_deadline_is_not_provisional() -> None:
     complaint = product_quality_complaint(sh(2026, 11, 20, 17))
-    shown = complaint_view(complaint, sh(2026, 11, 20, 17), POLICIES, staff=False)["clocks"]["site_visit"]
+    shown = complaint_view(complaint, sh(2026, 11, 20, 17), POLICIES, staff=False).model_dump(
+        mode="json", exclude_unset=True
+    )["clocks"]["site_visit"]
     assert shown["provisional"] is False
 
 

@@ -7,15 +7,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib import wiring
-from chalicelib.domain.digest import digest_entries, mask_email, mask_name, mask_phone, render
+from chalicelib.domain.digest import digest_entries
+from chalicelib.domain.digest_render import render
 from chalicelib.domain.intake import validate_submission
+from chalicelib.domain.masking import mask_email, mask_name, mask_phone
 from chalicelib.domain.model import Complaint
 from chalicelib.domain.notices import Notice, owed_notices
-from chalicelib.services.intake import build_complaint
+from chalicelib.domain.opening import build_complaint
+from chalicelib.domain.policy import parse_policy
+from chalicelib.settings import DEFAULT_POLICY_FILE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 17, 10, 40, tzinfo=SHANGHAI)
+POLICIES = parse_policy(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"), "default.yaml")
 
 
 @pytest.mark.parametrize(
@@ -42,11 +46,11 @@ def _complaint(minutes_ago: int, subject: str = "s", complaint_id: str = "c") ->
         "subject": subject,
         "received_at": (NOW - timedelta(minutes=minutes_ago)).isoformat(),
     }
-    return build_complaint(validate_submission(data, NOW), wiring.policies(), complaint_id, NOW, "test")
+    return build_complaint(validate_submission(data, NOW), POLICIES, complaint_id, NOW, "test")
 
 
 def test_breaches_come_first_by_severity_then_warnings_by_deadline() -> None:
-    policies = wiring.policies()
+    policies = POLICIES
     complaints = {}
     notices: list[Notice] = []
     for complaint_id, minutes in (("warn-late", 28), ("warn-early", 24), ("minor", 40), ("major", 70)):
@@ -64,7 +68,7 @@ def test_breaches_come_first_by_severity_then_warnings_by_deadline() -> None:
 
 
 def test_a_clock_no_longer_running_is_left_out() -> None:
-    policies = wiring.policies()
+    policies = POLICIES
     complaint = _complaint(40)
     updated, owed = owed_notices(complaint, NOW, policies, "")
     stopped = updated.model_copy(

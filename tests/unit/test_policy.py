@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.domain.calendar import AlwaysOpen, BusinessCalendar
-from chalicelib.domain.clocks import Level
 from chalicelib.domain.policy import PolicyError, PolicySet, parse_policy
+from chalicelib.domain.vocabulary import Level
 from chalicelib.settings import DEFAULT_POLICY_FILE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -318,7 +318,7 @@ INVALID = {
     "unknown event": (
         _mutate("starts_on: [resolve]", "starts_on: [resolved]"),
         "clocks.follow_up.starts_on.0",
-        "Input should be 'received'",
+        "must be received, respond, progress_update, site_visit, resolve, confirm or reopen",
     ),
     "unknown pause reason": (
         _mutate("pauses_on: [force_majeure]", "pauses_on: [act_of_god]"),

@@ -1,8 +1,14 @@
-"""Keys: the one module that knows how items are laid out in the single DynamoDB table.
+"""Keys: the one module that knows how items are laid out in the single DynamoDB table (only the DynamoDB
+adapters import it).
 
-Complaint  pk=C#<id>  sk=C          the complaint itself (GSI attributes added when relevant)
-Event      pk=C#<id>  sk=E#<seq>    the audit trail, in order
-Idempotency pk=K#<scope>#<value> sk=K  maps a delivery key to the complaint it created
+Complaint   pk=C#<id>              sk=C                    the complaint (GSI attributes added when relevant)
+Event       pk=C#<id>              sk=E#<seq>              the audit trail, in order
+Notice      pk=C#<id>              sk=N#<clock>#<cycle>#<level>#<audience>   one notice, pending or sent
+Idempotency pk=K#<scope>#<sha256>  sk=K                    maps a delivery key to the complaint it created
+Report row  pk=R#<month>           sk=<row>#<shard>        a shard of a month's counters
+Claim       pk=D#<scope>           sk=<name>               a side effect claimed once (digest, report, notice)
+Retry       pk=D#retry             sk=<scope>#<name>       a claimed side effect not yet done
+Marker      pk=M#<name>            sk=M                    a value the scheduled jobs keep
 """
 
 from __future__ import annotations
@@ -52,35 +58,33 @@ def due_shard(complaint_id: str, shards: int) -> str:
     return f"S{int.from_bytes(digest[:4], 'big') % shards}"
 
 
-def due_entry(complaint_id: str, moment: datetime | None, shards: int) -> tuple[str, str] | None:
-    """A due-index entry (shard, next_due) for something pending at `moment`; None when nothing is."""
-    return None if moment is None else (due_shard(complaint_id, shards), due_value(moment))
+def due_entry(complaint_id: str, moment: datetime | None, shards: int) -> dict[str, str | None]:
+    """The due-index attributes of an item pending at `moment` (both None when nothing is pending)."""
+    if moment is None:
+        return {DUE_SHARD_ATTR: None, NEXT_DUE_ATTR: None}
+    return {DUE_SHARD_ATTR: due_shard(complaint_id, shards), NEXT_DUE_ATTR: sortable_time(moment)}
 
 
 def list_received(received_at: datetime, complaint_id: str) -> str:
     """The listing index's sort key: receipt time (UTC, fixed width), then id, so the order is total."""
-    return f"{due_value(received_at)}#{complaint_id}"
+    return f"{sortable_time(received_at)}#{complaint_id}"
 
 
-def due_value(moment: datetime) -> str:
-    """A due-index sort key: UTC, fixed width, so that string order is time order."""
-    return moment.astimezone(UTC).strftime(_DUE_FORMAT)
+def sortable_time(moment: datetime) -> str:
+    """An instant as a sort key (due index, listing, notice and claim times): UTC, fixed width, so that string
+    order is time order."""
+    return moment.astimezone(UTC).strftime(_SORTABLE)
 
 
-def due_instant(value: str) -> datetime:
-    """The instant a due-index sort key stands for (the inverse of `due_value`)."""
-    return datetime.strptime(value, _DUE_FORMAT).replace(tzinfo=UTC)
+def time_of(value: str) -> datetime:
+    """The instant a sort key stands for (the inverse of `sortable_time`)."""
+    return datetime.strptime(value, _SORTABLE).replace(tzinfo=UTC)
 
 
-_DUE_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_SORTABLE = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 NOTICE_PREFIX = "N#"
-
-
-def notice_id(complaint_id: str, clock: str, cycle: int, level: str, audience: str) -> str:
-    """The stable id of one notice: one per (complaint, clock, cycle, level, audience)."""
-    return f"{complaint_id}.{clock}.{cycle}.{level}.{audience}"
 
 
 def notice_key(complaint_id: str, clock: str, cycle: int, level: str, audience: str) -> dict[str, str]:
@@ -89,6 +93,11 @@ def notice_key(complaint_id: str, clock: str, cycle: int, level: str, audience: 
         TABLE_PK: complaint_pk(complaint_id),
         TABLE_SK: f"{NOTICE_PREFIX}{clock}#{cycle}#{level}#{audience}",
     }
+
+
+def shards(count: int) -> list[str]:
+    """Every shard of the due index."""
+    return [f"S{number}" for number in range(count)]
 
 
 REPORT_SHARDS = 8

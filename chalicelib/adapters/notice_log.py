@@ -1,18 +1,19 @@
-"""Digest store: notices an audience received in a window (the by_audience index) and their complaints
-(BatchGetItem; an item that cannot be read is left out and logged, never stops the others). Takes a boto3
-client."""
+"""The notice log on DynamoDB: notices an audience received in a window (the by_audience index) and their
+complaints (BatchGetItem; an item that cannot be read is left out and logged, never stops the others). Takes a
+boto3 client (the `NoticeLog` port)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import keys
-from chalicelib.adapters.dynamo import UnreadableComplaint, call_with_retries, complaint_from, from_item, to_item
+from chalicelib.adapters import keys
+from chalicelib.adapters.dynamo import call_with_retries, complaint_from, from_item, to_item
 from chalicelib.domain.model import Complaint
 from chalicelib.domain.notices import Notice
+from chalicelib.ports import UnreadableComplaint
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -21,7 +22,7 @@ BATCH_GET_LIMIT = 100
 log = logging.getLogger(__name__)
 
 
-class DigestStore:
+class DynamoNoticeLog:
     """Reads what a digest reports."""
 
     def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:
@@ -36,7 +37,7 @@ class DigestStore:
             "IndexName": keys.AUDIENCE_INDEX,
             "KeyConditionExpression": "audience = :audience AND detected_key BETWEEN :since AND :until",
             "ExpressionAttributeValues": to_item(
-                {":audience": audience, ":since": keys.due_value(since), ":until": keys.due_value(until)}
+                {":audience": audience, ":since": keys.sortable_time(since), ":until": keys.sortable_time(until)}
             ),
         }
         found: list[Notice] = []
@@ -44,13 +45,13 @@ class DigestStore:
             page = call_with_retries(self._client.query, self._attempts, **kwargs)
             for item in page.get("Items", []):
                 values = from_item(item)
-                if values[keys.DETECTED_KEY_ATTR] < keys.due_value(until):
+                if values[keys.DETECTED_KEY_ATTR] < keys.sortable_time(until):
                     found.append(Notice.model_validate(values))
             if "LastEvaluatedKey" not in page:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def complaints(self, ids: Iterable[str]) -> dict[str, Complaint]:
+    def complaints(self, ids: Sequence[str]) -> dict[str, Complaint]:
         """The complaints with these ids (BatchGetItem, 100 a request, unprocessed keys retried)."""
         wanted = sorted(set(ids))
         found: dict[str, Complaint] = {}

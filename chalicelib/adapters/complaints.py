@@ -1,0 +1,211 @@
+"""The complaint store on DynamoDB: complaints, their audit trails and delivery keys in the single table. A new
+complaint is one transaction (complaint, first event, delivery keys, report counters); a change is one
+transaction conditional on the version read. Listing reads the `by_status` index with opaque cursors.
+Takes a boto3 DynamoDB client (the `ComplaintStore` port)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters import keys
+from chalicelib.adapters.dynamo import (
+    NEW,
+    Transaction,
+    add_counters,
+    call_with_retries,
+    commit,
+    complaint_from,
+    complaint_values,
+    event_values,
+    from_item,
+    is_condition_failure,
+    to_item,
+)
+from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.vocabulary import Status
+from chalicelib.ports import Binding, DeliveryKey, DuplicateDelivery, InvalidCursor, UnreadableComplaint
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+log = logging.getLogger(__name__)
+PAGE = 100
+
+
+def binding_values(key: DeliveryKey, complaint_id: str) -> dict[str, Any]:
+    """The item that binds a delivery key to its complaint."""
+    return keys.idempotency_key(key.scope, key.value) | {
+        "complaint_id": complaint_id,
+        "fingerprint": key.fingerprint,
+        "kind": "idempotency",
+    }
+
+
+class DynamoComplaintStore:
+    """Reads and writes complaints."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str, shards: int, zone: ZoneInfo, attempts: int = 3) -> None:
+        self._client = client
+        self._table = table_name
+        self._shards = shards
+        self._zone = zone
+        self._attempts = attempts
+
+    def create(self, complaint: Complaint, event: AuditEvent, keys_: Sequence[DeliveryKey]) -> None:
+        transaction = Transaction(self._table)
+        transaction.put(complaint_values(complaint, self._shards), NEW)
+        for key in keys_:
+            transaction.put(binding_values(key, complaint.id), NEW, label=key)
+        transaction.put(event_values(complaint.id, event))
+        add_counters(transaction, complaint, [event], self._zone)
+        self._commit(transaction, first_is_new=True)
+
+    def save(self, before: Complaint, after: Complaint, event: AuditEvent, key: DeliveryKey | None = None) -> bool:
+        transaction = Transaction(self._table)
+        stored = after.model_copy(update={"version": before.version + 1})
+        transaction.put(complaint_values(stored, self._shards), "version = :seen", label="version", seen=before.version)
+        transaction.put(event_values(after.id, event), NEW)
+        if key is not None:
+            transaction.put(binding_values(key, after.id), NEW, label=key)
+        add_counters(transaction, after, [event], self._zone)
+        try:
+            self._commit(transaction)
+        except _Cancelled:
+            return False
+        return True
+
+    def _commit(self, transaction: Transaction, first_is_new: bool = False) -> None:
+        try:
+            commit(self._client, transaction, self._attempts, first_is_new)
+        except ClientError as exc:
+            if not is_condition_failure(exc):
+                raise
+            failed = transaction.failed(exc)
+            for label in failed:
+                if isinstance(label, DeliveryKey):
+                    raise DuplicateDelivery(label) from None
+            raise _Cancelled from None
+
+    def get(self, complaint_id: str) -> Complaint | None:
+        item = self._get(keys.complaint_key(complaint_id))
+        return None if item is None else complaint_from(item)
+
+    def bound(self, key: DeliveryKey) -> Binding | None:
+        item = self._get(keys.idempotency_key(key.scope, key.value))
+        if item is None:
+            return None
+        return Binding(str(item["complaint_id"]), str(item.get("fingerprint", "")))
+
+    def trail(self, complaint_id: str) -> list[AuditEvent]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": to_item(
+                {":pk": keys.complaint_pk(complaint_id), ":prefix": keys.EVENT_PREFIX}
+            ),
+            "ConsistentRead": True,
+        }
+        found: list[AuditEvent] = []
+        while True:
+            page = call_with_retries(self._client.query, self._attempts, **kwargs)
+            found.extend(AuditEvent.model_validate(from_item(item)) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def browse(
+        self,
+        statuses: Sequence[Status],
+        received_from: datetime | None,
+        received_to: datetime | None,
+        cursor: str | None = None,
+    ) -> Iterator[tuple[Complaint, str]]:
+        since = "0" if received_from is None else keys.sortable_time(received_from)
+        until = "~" if received_to is None else keys.sortable_time(received_to) + "~"
+        position, start = (0, None) if cursor is None else decode_cursor(cursor, len(statuses))
+        for index in range(position, len(statuses)):
+            status = statuses[index]
+            exclusive = start if index == position else None
+            while True:
+                page, exclusive = self._page(status, since, until, exclusive)
+                for complaint in page:
+                    yield complaint, encode_cursor(index, complaint)
+                if exclusive is None:
+                    break
+
+    def _page(
+        self, status: Status, since: str, until: str, start: dict[str, Any] | None
+    ) -> tuple[list[Complaint], dict[str, Any] | None]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": keys.LIST_INDEX,
+            "KeyConditionExpression": "list_status = :status AND list_received BETWEEN :since AND :until",
+            "ExpressionAttributeValues": to_item({":status": status.value, ":since": since, ":until": until}),
+            "ScanIndexForward": False,
+            "Limit": PAGE,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = to_item(
+                keys.complaint_key(start["id"])
+                | {keys.LIST_STATUS_ATTR: status.value, keys.LIST_RECEIVED_ATTR: start["received"]}
+            )
+        response = call_with_retries(self._client.query, self._attempts, **kwargs)
+        found = []
+        for item in response.get("Items", []):
+            try:
+                found.append(complaint_from(from_item(item)))
+            except UnreadableComplaint as exc:
+                log.error("complaint %s left out of a listing: %s", exc.complaint_id, exc.reason)
+        last = response.get("LastEvaluatedKey")
+        if last is None:
+            return found, None
+        plain = from_item(last)
+        return found, {"id": str(plain[keys.TABLE_PK]).removeprefix("C#"), "received": plain[keys.LIST_RECEIVED_ATTR]}
+
+    def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
+        response = call_with_retries(
+            self._client.get_item, self._attempts, TableName=self._table, Key=to_item(key), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return None if item is None else from_item(item)
+
+
+class _Cancelled(Exception):
+    """The version condition failed: the complaint changed since it was read."""
+
+
+def encode_cursor(index: int, complaint: Complaint) -> str:
+    """The opaque cursor that resumes a listing after `complaint`, the n-th status's."""
+    key = {"i": index, "id": complaint.id, "r": keys.list_received(complaint.received_at, complaint.id)}
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, statuses: int) -> tuple[int, dict[str, Any]]:
+    """Where a cursor resumes: the status's position and the listing key after which; `InvalidCursor` if it is
+    not one `encode_cursor` made."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        index, complaint_id, received = raw["i"], raw["id"], raw["r"]
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
+        raise InvalidCursor(cursor) from None
+    valid = (
+        isinstance(index, int)
+        and not isinstance(index, bool)
+        and 0 <= index < statuses
+        and isinstance(complaint_id, str)
+        and len(complaint_id) == 32
+        and isinstance(received, str)
+        and received.endswith(f"#{complaint_id}")
+    )
+    if not valid:
+        raise InvalidCursor(cursor)
+    return index, {"id": complaint_id, "received": received}

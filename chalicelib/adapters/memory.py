@@ -1,0 +1,471 @@
+"""In-memory twins of every port: the same behaviour as the DynamoDB, SNS and SES adapters (the contract suites
+in tests/contract/ run against both), kept in one `MemoryTable` behind a lock, so that the service-level and API
+tests run in milliseconds. Records are kept as the JSON the models dump, and parsed on every read, so a damaged
+record is as unreadable here as in DynamoDB (`MemoryTable.damage`)."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from chalicelib.adapters import keys
+from chalicelib.adapters.complaints import decode_cursor, encode_cursor
+from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.messages import Email
+from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.notices import Notice
+from chalicelib.domain.operator import OperatorNotice, Quarantine, describe_failure
+from chalicelib.domain.report import contributions, customer_row, month_of, row_keys
+from chalicelib.domain.vocabulary import Status
+from chalicelib.ports import (
+    Binding,
+    Delivery,
+    DeliveryKey,
+    DueComplaint,
+    DueItem,
+    DueNotice,
+    DueUnreadable,
+    DuplicateDelivery,
+    InvalidCursor,
+    Outgoing,
+    ReportRows,
+    UnreadableComplaint,
+)
+
+
+@dataclass
+class _Record:
+    """A stored complaint: the JSON its model dumps, and when the due index brings it back."""
+
+    raw: dict[str, Any]
+    next_due: datetime | None
+
+
+@dataclass
+class _NoticeRecord:
+    notice: dict[str, Any]
+    attempts: int
+    pending_until: datetime | None
+    sent_at: datetime | None = None
+
+
+@dataclass
+class MemoryTable:
+    """Everything the twins store, with one lock (each twin method is atomic, as each DynamoDB request is)."""
+
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    complaints: dict[str, _Record] = field(default_factory=dict)
+    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    bindings: dict[tuple[str, str], Binding] = field(default_factory=dict)
+    notices: dict[str, _NoticeRecord] = field(default_factory=dict)
+    reports: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    claims: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    retries: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    markers: dict[str, str] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    unavailable: bool = False
+
+    @contextmanager
+    def access(self) -> Iterator[None]:
+        """One atomic request; `Unavailable` while the table is set `unavailable` (as the DynamoDB adapters raise
+        when DynamoDB keeps throttling or failing)."""
+        if self.unavailable:
+            raise Unavailable("The complaint store is busy. Please retry.", retry_after=2)
+        with self.lock:
+            yield
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything stored, as plain data (tests compare it before and after a refused request)."""
+        with self.lock:
+            return copy.deepcopy(
+                {
+                    "complaints": {i: r.raw for i, r in self.complaints.items()},
+                    "events": self.events,
+                    "bindings": self.bindings,
+                    "notices": {i: r.notice for i, r in self.notices.items()},
+                    "reports": self.reports,
+                    "claims": self.claims,
+                    "retries": self.retries,
+                    "markers": self.markers,
+                }
+            )
+
+    def damage(self, complaint_id: str, **attributes: Any) -> None:
+        """Overwrite attributes of a stored complaint, as an older version or a bad manual edit might."""
+        with self.lock:
+            self.complaints[complaint_id].raw.update(attributes)
+
+    # ----- shared by the twins -----
+
+    def read(self, complaint_id: str) -> Complaint:
+        record = self.complaints[complaint_id]
+        try:
+            return Complaint.model_validate(record.raw)
+        except ValidationError as exc:
+            raise UnreadableComplaint(complaint_id, describe_failure(exc)) from None
+
+    def write(self, complaint: Complaint) -> None:
+        due = complaint.quarantine.retry_at if complaint.quarantine is not None else complaint.next_due()
+        self.complaints[complaint.id] = _Record(complaint.model_dump(mode="json"), due)
+
+    def append(self, complaint: Complaint, events: Sequence[AuditEvent]) -> None:
+        self.events.setdefault(complaint.id, []).extend(event.model_dump(mode="json") for event in events)
+        for event in events:
+            counts = contributions(event)
+            if not counts:
+                continue
+            month = self.reports.setdefault(month_of(complaint.received_at, self.zone), {})
+            rows = row_keys(complaint) + ([customer_row(complaint)] if "surveys" in counts else [])
+            for row in rows:
+                totals = month.setdefault(row, {})
+                for name, value in counts.items():
+                    totals[name] = totals.get(name, 0) + value
+
+    def version(self, complaint_id: str) -> int | None:
+        record = self.complaints.get(complaint_id)
+        return None if record is None else int(record.raw.get("version", 0))
+
+
+class MemoryComplaintStore:
+    """The `ComplaintStore` port in memory."""
+
+    def __init__(self, table: MemoryTable) -> None:
+        self._table = table
+
+    def create(self, complaint: Complaint, event: AuditEvent, keys_: Sequence[DeliveryKey]) -> None:
+        with self._table.access():
+            for key in keys_:
+                if (key.scope, key.value) in self._table.bindings:
+                    raise DuplicateDelivery(key)
+            if complaint.id in self._table.complaints:
+                raise ValueError(f"complaint {complaint.id} exists")
+            self._table.write(complaint)
+            for key in keys_:
+                self._table.bindings[(key.scope, key.value)] = Binding(complaint.id, key.fingerprint)
+            self._table.append(complaint, [event])
+
+    def get(self, complaint_id: str) -> Complaint | None:
+        with self._table.access():
+            return self._table.read(complaint_id) if complaint_id in self._table.complaints else None
+
+    def bound(self, key: DeliveryKey) -> Binding | None:
+        with self._table.access():
+            return self._table.bindings.get((key.scope, key.value))
+
+    def save(self, before: Complaint, after: Complaint, event: AuditEvent, key: DeliveryKey | None = None) -> bool:
+        with self._table.access():
+            if self._table.version(after.id) != before.version:
+                return False
+            if key is not None and (key.scope, key.value) in self._table.bindings:
+                raise DuplicateDelivery(key)
+            self._table.write(after.model_copy(update={"version": before.version + 1}))
+            if key is not None:
+                self._table.bindings[(key.scope, key.value)] = Binding(after.id, key.fingerprint)
+            self._table.append(after, [event])
+            return True
+
+    def trail(self, complaint_id: str) -> list[AuditEvent]:
+        with self._table.access():
+            return [AuditEvent.model_validate(raw) for raw in self._table.events.get(complaint_id, [])]
+
+    def browse(
+        self,
+        statuses: Sequence[Status],
+        received_from: datetime | None,
+        received_to: datetime | None,
+        cursor: str | None = None,
+    ) -> Iterator[tuple[Complaint, str]]:
+        position, after = (0, None) if cursor is None else decode_cursor(cursor, len(statuses))
+        with self._table.access():
+            readable = []
+            for complaint_id in list(self._table.complaints):
+                try:
+                    readable.append(self._table.read(complaint_id))
+                except UnreadableComplaint:
+                    continue
+        for index in range(position, len(statuses)):
+            chosen = [
+                c
+                for c in readable
+                if c.status is statuses[index]
+                and (received_from is None or c.received_at >= received_from)
+                and (received_to is None or c.received_at <= received_to)
+            ]
+            chosen.sort(key=lambda c: keys.list_received(c.received_at, c.id), reverse=True)
+            for complaint in chosen:
+                position_key = keys.list_received(complaint.received_at, complaint.id)
+                if index == position and after is not None and position_key >= after["received"]:
+                    continue
+                yield complaint, encode_cursor(index, complaint)
+
+
+class MemoryDueIndex:
+    """The `DueIndex` port in memory."""
+
+    def __init__(self, table: MemoryTable) -> None:
+        self._table = table
+
+    def due(self, now: datetime) -> Iterator[DueItem]:
+        with self._table.access():
+            found: list[DueItem] = []
+            for complaint_id, record in self._table.complaints.items():
+                if record.next_due is None or record.next_due > now:
+                    continue
+                try:
+                    complaint = self._table.read(complaint_id)
+                except UnreadableComplaint as exc:
+                    raw_quarantine = record.raw.get("quarantine")
+                    try:
+                        previous = Quarantine.model_validate(raw_quarantine) if raw_quarantine else None
+                    except ValidationError:
+                        previous = None
+                    token = keys.sortable_time(record.next_due)
+                    found.append(DueUnreadable(complaint_id, exc.reason, previous, record.next_due, token))
+                    continue
+                found.append(DueComplaint(complaint, complaint.version, record.next_due))
+            for notice in self._table.notices.values():
+                if notice.pending_until is not None and notice.pending_until <= now:
+                    token = keys.sortable_time(notice.pending_until)
+                    found.append(
+                        DueNotice(Notice.model_validate(notice.notice), notice.attempts, notice.pending_until, token)
+                    )
+        found.sort(key=lambda item: item.due_at)
+        yield from found
+
+    def claim(
+        self,
+        seen: DueComplaint,
+        updated: Complaint,
+        notices: Sequence[Notice],
+        events: Sequence[AuditEvent],
+        lease_until: datetime,
+    ) -> bool:
+        with self._table.access():
+            if self._table.version(updated.id) != seen.version:
+                return False
+            if any(notice.notice_id in self._table.notices for notice in notices):
+                return False
+            self._table.write(updated.model_copy(update={"version": seen.version + 1}))
+            for notice in notices:
+                self._table.notices[notice.notice_id] = _NoticeRecord(notice.model_dump(mode="json"), 1, lease_until)
+            self._table.append(updated, events)
+            return True
+
+    def lease(self, pending: DueNotice, until: datetime) -> bool:
+        with self._table.access():
+            record = self._table.notices.get(pending.notice.notice_id)
+            if record is None or record.pending_until is None:
+                return False
+            if keys.sortable_time(record.pending_until) != pending.token:
+                return False
+            record.pending_until = until
+            record.attempts += 1
+            return True
+
+    def settle(
+        self, delivered: Sequence[Outgoing], failed: Sequence[Outgoing], now: datetime, retry_at: datetime
+    ) -> None:
+        with self._table.access():
+            for notice, attempts in delivered:
+                self._table.notices[notice.notice_id] = _NoticeRecord(
+                    notice.model_dump(mode="json"), attempts, None, now
+                )
+            for notice, attempts in failed:
+                self._table.notices[notice.notice_id] = _NoticeRecord(
+                    notice.model_dump(mode="json"), attempts, retry_at
+                )
+
+    def quarantine(self, seen: DueComplaint | DueUnreadable, quarantine: Quarantine) -> bool:
+        with self._table.access():
+            if isinstance(seen, DueComplaint):
+                if self._table.version(seen.complaint.id) != seen.version:
+                    return False
+                held = seen.complaint.model_copy(update={"quarantine": quarantine, "version": seen.version + 1})
+                self._table.write(held)
+                return True
+            record = self._table.complaints.get(seen.complaint_id)
+            if record is None or record.next_due is None or keys.sortable_time(record.next_due) != seen.token:
+                return False
+            record.raw["quarantine"] = quarantine.model_dump(mode="json")
+            record.raw["version"] = int(record.raw.get("version", 0)) + 1
+            record.next_due = quarantine.retry_at
+            return True
+
+
+class MemoryNoticeLog:
+    """The `NoticeLog` port in memory."""
+
+    def __init__(self, table: MemoryTable) -> None:
+        self._table = table
+
+    def notices_for(self, audience: str, since: datetime, until: datetime) -> list[Notice]:
+        with self._table.access():
+            notices = [Notice.model_validate(record.notice) for record in self._table.notices.values()]
+        found = [n for n in notices if n.audience == audience and since <= n.detected < until]
+        return sorted(found, key=lambda n: n.detected)
+
+    def complaints(self, ids: Sequence[str]) -> dict[str, Complaint]:
+        found = {}
+        with self._table.access():
+            for complaint_id in ids:
+                if complaint_id not in self._table.complaints:
+                    continue
+                try:
+                    found[complaint_id] = self._table.read(complaint_id)
+                except UnreadableComplaint:
+                    continue
+        return found
+
+
+class MemoryReportStore:
+    """The `ReportStore` port in memory."""
+
+    def __init__(self, table: MemoryTable) -> None:
+        self._table = table
+
+    def rows(self, month: str) -> dict[str, dict[str, int]]:
+        with self._table.access():
+            return copy.deepcopy(self._table.reports.get(month, {}))
+
+    def replace(self, month: str, rows: ReportRows) -> None:
+        with self._table.access():
+            self._table.reports[month] = {row: dict(counters) for row, counters in rows.items()}
+
+
+class MemoryClaims:
+    """The `Claims` port in memory."""
+
+    def __init__(self, table: MemoryTable) -> None:
+        self._table = table
+
+    def claim(
+        self,
+        scope: str,
+        name: str,
+        now: datetime,
+        lease: timedelta = timedelta(minutes=5),
+        retry: Mapping[str, str] | None = None,
+    ) -> bool:
+        with self._table.access():
+            held = self._table.claims.get((scope, name))
+            if held is not None and not (held["status"] == "claimed" and held["claimed_at"] < now - lease):
+                return False
+            self._table.claims[(scope, name)] = {"status": "claimed", "claimed_at": now}
+            if retry is not None:
+                self._table.retries[(scope, name)] = {"scope": scope, "name": name, **retry}
+            return True
+
+    def done(self, scope: str, name: str, now: datetime, facts: Mapping[str, object] | None = None) -> None:
+        with self._table.access():
+            self._table.claims[(scope, name)] = {"status": "sent", "sent_at": now, **(facts or {})}
+            self._table.retries.pop((scope, name), None)
+
+    def release(self, scope: str, name: str) -> None:
+        with self._table.access():
+            held = self._table.claims.get((scope, name))
+            if held is not None and held["status"] == "claimed":
+                del self._table.claims[(scope, name)]
+
+    def forget(self, scope: str, name: str) -> None:
+        with self._table.access():
+            self._table.retries.pop((scope, name), None)
+
+    def owed(self) -> list[dict[str, str]]:
+        with self._table.access():
+            return [dict(facts) for facts in self._table.retries.values()]
+
+
+class MemoryMarkers:
+    """The `Markers` port in memory."""
+
+    def __init__(self, table: MemoryTable) -> None:
+        self._table = table
+
+    def get(self, name: str) -> str | None:
+        with self._table.access():
+            return self._table.markers.get(name)
+
+    def put(self, name: str, value: str) -> None:
+        with self._table.access():
+            self._table.markers[name] = value
+
+
+@dataclass
+class MemoryNotifier:
+    """The `Notifier` port in memory: keeps what it published; `failing` makes every publish fail."""
+
+    published: list[Notice] = field(default_factory=list)
+    failing: bool = False
+
+    def publish(self, notices: Sequence[Notice]) -> Delivery:
+        if self.failing:
+            return Delivery(frozenset(), frozenset(n.notice_id for n in notices))
+        self.published.extend(notices)
+        return Delivery(frozenset(n.notice_id for n in notices), frozenset())
+
+
+@dataclass
+class MemoryOpsNotifier:
+    """The `OpsNotifier` port in memory."""
+
+    published: list[OperatorNotice] = field(default_factory=list)
+    failing: bool = False
+
+    def publish(self, notice: OperatorNotice) -> bool:
+        if self.failing:
+            return False
+        self.published.append(notice)
+        return True
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    """An email the memory mailer took."""
+
+    recipients: tuple[str, ...]
+    email: Email
+    reference: str
+    attachments: tuple[tuple[str, bytes], ...]
+    message_id: str
+
+
+@dataclass
+class MemoryMailer:
+    """The `Mailer` port in memory: keeps what it sent; `failing` makes every send fail."""
+
+    sent: list[SentEmail] = field(default_factory=list)
+    failing: bool = False
+
+    def send(
+        self, recipients: Sequence[str], email: Email, reference: str, attachments: Sequence[tuple[str, bytes]] = ()
+    ) -> str:
+        if self.failing:
+            raise Unavailable("The mail service did not take the email.")
+        message_id = uuid.uuid4().hex
+        self.sent.append(SentEmail(tuple(recipients), email, reference, tuple(attachments), message_id))
+        return message_id
+
+
+__all__ = [
+    "InvalidCursor",
+    "MemoryClaims",
+    "MemoryComplaintStore",
+    "MemoryDueIndex",
+    "MemoryMailer",
+    "MemoryMarkers",
+    "MemoryNoticeLog",
+    "MemoryNotifier",
+    "MemoryOpsNotifier",
+    "MemoryReportStore",
+    "MemoryTable",
+    "SentEmail",
+]

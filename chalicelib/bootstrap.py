@@ -1,0 +1,237 @@
+"""Bootstrap: settings + a clock + the adapters -> the app's services, built from its arguments alone. The app
+builds them once per Lambda container (`services()`); the local stack and the tests build their own (in-memory
+twins, moto, a shifted or fixed clock) and `install` them. Clients are made here, once, never per request and
+never at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.auth import StaffAuthenticator
+from chalicelib.domain.policy import PolicySet, parse_policy
+from chalicelib.domain.sources import SourcesFile, parse_sources
+from chalicelib.ports import (
+    Claims,
+    Clock,
+    ComplaintStore,
+    DueIndex,
+    Mailer,
+    Markers,
+    NoticeLog,
+    Notifier,
+    OpsNotifier,
+    ReportStore,
+)
+from chalicelib.services.calendars import CalendarWatch
+from chalicelib.services.digests import DigestService
+from chalicelib.services.intake import IntakeService
+from chalicelib.services.operator import OperatorAlerts
+from chalicelib.services.reports import ReportService
+from chalicelib.services.scanner import Scanner
+from chalicelib.services.workflow import WorkflowService
+from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.memory import MemoryTable
+
+
+@dataclass(frozen=True)
+class Adapters:
+    """One implementation of every port."""
+
+    complaints: ComplaintStore
+    due: DueIndex
+    notice_log: NoticeLog
+    reports: ReportStore
+    claims: Claims
+    markers: Markers
+    notifier: Notifier
+    ops: OpsNotifier
+    mailer: Mailer
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a handler needs: the configuration it was built from and the use cases."""
+
+    settings: Settings
+    clock: Clock
+    policies: PolicySet
+    sources: SourcesFile
+    authenticator: StaffAuthenticator
+    adapters: Adapters
+    intake: IntakeService
+    workflow: WorkflowService
+    scanner: Scanner
+    digests: DigestService
+    reports: ReportService
+    calendars: CalendarWatch
+
+
+def load_policies(settings: Settings) -> PolicySet:
+    path = settings.sla_policy_file
+    return parse_policy(path.read_text(encoding="utf-8"), str(path))
+
+
+def load_sources(settings: Settings) -> SourcesFile:
+    path = settings.sources_file
+    return parse_sources(path.read_text(encoding="utf-8"), str(path))
+
+
+class LazyClient:
+    """A boto3 client made on first use: a function that only reads the table never builds the SES client."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._make()
+        return getattr(self._client, name)
+
+
+@dataclass(frozen=True)
+class AwsClients:
+    """The boto3 clients the AWS adapters take."""
+
+    dynamodb: Any
+    sns: Any
+    ses: Any
+
+
+def aws_clients(settings: Settings) -> AwsClients:
+    """boto3 clients with short timeouts and bounded retries, for the region and endpoint of `settings`, each
+    made when first used."""
+
+    def maker(service: str) -> Callable[[], Any]:
+        def make() -> Any:
+            import boto3
+            from botocore.config import Config
+
+            config = Config(
+                retries={"mode": "standard", "total_max_attempts": 2},
+                connect_timeout=3,
+                read_timeout=10,
+                tcp_keepalive=True,
+            )
+            return boto3.session.Session().client(
+                service,  # type: ignore[call-overload]
+                region_name=settings.aws_region,
+                endpoint_url=settings.aws_endpoint_url,
+                config=config,
+            )
+
+        return make
+
+    return AwsClients(LazyClient(maker("dynamodb")), LazyClient(maker("sns")), LazyClient(maker("ses")))
+
+
+def aws_adapters(settings: Settings, policies: PolicySet, clients: AwsClients | None = None) -> Adapters:
+    """The DynamoDB, SNS and SES adapters (on `clients`, made from `settings` when not given)."""
+    from chalicelib.adapters.claims import DynamoClaims
+    from chalicelib.adapters.complaints import DynamoComplaintStore
+    from chalicelib.adapters.due_index import DynamoDueIndex
+    from chalicelib.adapters.markers import DynamoMarkers
+    from chalicelib.adapters.notice_log import DynamoNoticeLog
+    from chalicelib.adapters.report_store import DynamoReportStore
+    from chalicelib.adapters.ses import SesMailer
+    from chalicelib.adapters.sns import SnsNotifier, SnsOpsNotifier
+
+    clients = clients or aws_clients(settings)
+    table, shards, zone = settings.table_name, settings.due_shards, policies.display.tz
+    return Adapters(
+        complaints=DynamoComplaintStore(clients.dynamodb, table, shards, zone),
+        due=DynamoDueIndex(clients.dynamodb, table, shards, zone),
+        notice_log=DynamoNoticeLog(clients.dynamodb, table),
+        reports=DynamoReportStore(clients.dynamodb, table),
+        claims=DynamoClaims(clients.dynamodb, table),
+        markers=DynamoMarkers(clients.dynamodb, table),
+        notifier=SnsNotifier(clients.sns, settings.alerts_topic_arn),
+        ops=SnsOpsNotifier(clients.sns, settings.ops_topic_arn),
+        mailer=SesMailer(clients.ses, settings.digest_sender, settings.ses_configuration_set or None),
+    )
+
+
+def memory_adapters(policies: PolicySet, table: MemoryTable | None = None) -> Adapters:
+    """The in-memory twins, over one shared table (a new one unless given)."""
+    from chalicelib.adapters.memory import (
+        MemoryClaims,
+        MemoryComplaintStore,
+        MemoryDueIndex,
+        MemoryMailer,
+        MemoryMarkers,
+        MemoryNoticeLog,
+        MemoryNotifier,
+        MemoryOpsNotifier,
+        MemoryReportStore,
+        MemoryTable,
+    )
+
+    table = table if table is not None else MemoryTable(zone=policies.display.tz)
+    return Adapters(
+        complaints=MemoryComplaintStore(table),
+        due=MemoryDueIndex(table),
+        notice_log=MemoryNoticeLog(table),
+        reports=MemoryReportStore(table),
+        claims=MemoryClaims(table),
+        markers=MemoryMarkers(table),
+        notifier=MemoryNotifier(),
+        ops=MemoryOpsNotifier(),
+        mailer=MemoryMailer(),
+    )
+
+
+def bootstrap(
+    settings: Settings,
+    clock: Clock,
+    adapters: Adapters | None = None,
+    policies: PolicySet | None = None,
+) -> Services:
+    """The app's services from its arguments: the policy and sources files `settings` names (or `policies`), and
+    the AWS adapters unless `adapters` are given."""
+    policies = policies or load_policies(settings)
+    adapters = adapters or aws_adapters(settings, policies)
+    operator = OperatorAlerts(adapters.claims, adapters.ops)
+    base_url = settings.public_base_url
+    return Services(
+        settings=settings,
+        clock=clock,
+        policies=policies,
+        sources=load_sources(settings),
+        authenticator=StaffAuthenticator(settings.staff_hashes()),
+        adapters=adapters,
+        intake=IntakeService(adapters.complaints, policies),
+        workflow=WorkflowService(adapters.complaints, policies),
+        scanner=Scanner(adapters.due, adapters.notifier, operator, policies, base_url),
+        digests=DigestService(adapters.notice_log, adapters.claims, adapters.mailer, policies, base_url),
+        reports=ReportService(adapters.reports, adapters.complaints, adapters.claims, adapters.mailer, policies),
+        calendars=CalendarWatch(adapters.complaints, adapters.markers, operator, policies),
+    )
+
+
+_installed: Services | None = None
+
+
+def services() -> Services:
+    """The services of this container: built on first use from the environment and the system clock (once per
+    Lambda container), unless some were installed."""
+    global _installed
+    if _installed is None:
+        from chalicelib.clock import SystemClock
+
+        _installed = bootstrap(Settings.from_environ(), SystemClock())
+    return _installed
+
+
+def install(built: Services | None) -> None:
+    """Use `built` from now on (the local stack, tests); None forgets them, so the next use builds afresh."""
+    global _installed
+    _installed = built

@@ -1,0 +1,294 @@
+"""Ports: what the services need from the world, in the domain's own terms. Each is a Protocol with two
+implementations that one contract suite (tests/contract/) holds to the same behaviour: a DynamoDB/SNS/SES adapter
+(chalicelib/adapters/) and an in-memory twin (chalicelib/adapters/memory.py). Services import only this module.
+
+Storage terms (keys, indexes, transactions, cursors' contents) never cross a port: a cursor is an opaque string,
+a due item carries an opaque `token` the adapter reads back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from chalicelib.domain.messages import Email
+from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.notices import Notice
+from chalicelib.domain.operator import OperatorNotice, Quarantine
+from chalicelib.domain.vocabulary import Status
+
+# ----- delivery keys (idempotency) -----
+
+
+@dataclass(frozen=True)
+class DeliveryKey:
+    """A key that must lead to one complaint (or one staff event): its scope, its value and the fingerprint of
+    the content it first came with."""
+
+    scope: str
+    value: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a delivery key is bound to: the complaint and the fingerprint of the first delivery."""
+
+    complaint_id: str
+    fingerprint: str
+
+
+class DuplicateDelivery(Exception):
+    """A key of this delivery is already bound (another delivery of the same thing got there first)."""
+
+    def __init__(self, key: DeliveryKey) -> None:
+        super().__init__(key.scope)
+        self.key = key
+
+
+class UnreadableComplaint(ValueError):
+    """A stored complaint that does not parse into the model; `reason` says where, never quoting a value."""
+
+    def __init__(self, complaint_id: str, reason: str) -> None:
+        super().__init__(reason)
+        self.complaint_id = complaint_id
+        self.reason = reason
+
+
+class InvalidCursor(ValueError):
+    """A listing cursor this store did not give out."""
+
+
+# ----- the complaint store -----
+
+
+class ComplaintStore(Protocol):
+    """Complaints, their audit trails and delivery keys; each write is atomic, report counters included."""
+
+    def create(self, complaint: Complaint, event: AuditEvent, keys: Sequence[DeliveryKey]) -> None:
+        """Store a new complaint, its first event and its delivery keys at once; `DuplicateDelivery` naming the
+        key when one is already bound (nothing is stored)."""
+        ...
+
+    def get(self, complaint_id: str) -> Complaint | None:
+        """A complaint read consistently, or None; `UnreadableComplaint` when its record does not parse."""
+        ...
+
+    def bound(self, key: DeliveryKey) -> Binding | None:
+        """What a delivery key is bound to, if anything."""
+        ...
+
+    def save(self, before: Complaint, after: Complaint, event: AuditEvent, key: DeliveryKey | None = None) -> bool:
+        """Store `after` (if the stored complaint is still at `before.version`), its audit event and the request's
+        delivery key, at once; False when the complaint changed meanwhile (nothing written). `DuplicateDelivery`
+        when the key is already bound."""
+        ...
+
+    def trail(self, complaint_id: str) -> list[AuditEvent]:
+        """The audit trail, oldest first."""
+        ...
+
+    def browse(
+        self,
+        statuses: Sequence[Status],
+        received_from: datetime | None,
+        received_to: datetime | None,
+        cursor: str | None = None,
+    ) -> Iterator[tuple[Complaint, str]]:
+        """Complaints of these statuses (in that order) received in [from, to], newest first within a status, each
+        with the cursor that resumes after it; `InvalidCursor` for a cursor not given out here. An unreadable
+        complaint is left out (and logged)."""
+        ...
+
+
+# ----- the due index -----
+
+
+@dataclass(frozen=True)
+class DueComplaint:
+    """A complaint whose next threshold has come, with the version it had when read."""
+
+    complaint: Complaint
+    version: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class DueNotice:
+    """A notice claimed earlier but not delivered (a failed publish, or a lease that ran out)."""
+
+    notice: Notice
+    attempts: int
+    due_at: datetime
+    token: str
+
+
+@dataclass(frozen=True)
+class DueUnreadable:
+    """A due item that does not parse: its id, why, and its quarantine so far (if that much could be read)."""
+
+    complaint_id: str
+    reason: str
+    quarantine: Quarantine | None
+    due_at: datetime
+    token: str
+
+
+DueItem = DueComplaint | DueNotice | DueUnreadable
+Outgoing = tuple[Notice, int]
+"""A notice being delivered, with the number of the attempt."""
+
+
+class DueIndex(Protocol):
+    """What is due, and the conditional writes that make each notice happen once."""
+
+    def due(self, now: datetime) -> Iterator[DueItem]:
+        """Everything due at `now`: cost follows what is due, not what is stored."""
+        ...
+
+    def claim(
+        self,
+        seen: DueComplaint,
+        updated: Complaint,
+        notices: Sequence[Notice],
+        events: Sequence[AuditEvent],
+        lease_until: datetime,
+    ) -> bool:
+        """Store the complaint with its notified levels, and its new notices as pending until `lease_until`, with
+        their audit events, at once; False (nothing written) when another run or a staff change came first."""
+        ...
+
+    def lease(self, pending: DueNotice, until: datetime) -> bool:
+        """Take a stranded notice for this run; False when another run took it."""
+        ...
+
+    def settle(
+        self, delivered: Sequence[Outgoing], failed: Sequence[Outgoing], now: datetime, retry_at: datetime
+    ) -> None:
+        """Mark delivered notices sent; put failed ones back, due at `retry_at`."""
+        ...
+
+    def quarantine(self, seen: DueComplaint | DueUnreadable, quarantine: Quarantine) -> bool:
+        """Record why a complaint cannot be evaluated and hold it until `quarantine.retry_at`; False when it
+        changed meanwhile."""
+        ...
+
+
+# ----- what the digests and reports read -----
+
+
+class NoticeLog(Protocol):
+    """The notices an audience received, and the complaints they are about."""
+
+    def notices_for(self, audience: str, since: datetime, until: datetime) -> list[Notice]:
+        """Notices for `audience` detected in [since, until), oldest first."""
+        ...
+
+    def complaints(self, ids: Sequence[str]) -> dict[str, Complaint]:
+        """The readable complaints among `ids`."""
+        ...
+
+
+ReportRows = Mapping[str, Mapping[str, int]]
+
+
+class ReportStore(Protocol):
+    """A month's report counters (kept by the complaint store's writes)."""
+
+    def rows(self, month: str) -> dict[str, dict[str, int]]:
+        """Row name -> counters of a month."""
+        ...
+
+    def replace(self, month: str, rows: ReportRows) -> None:
+        """Replace a month's rows (a rebuild)."""
+        ...
+
+
+# ----- doing things once -----
+
+
+class Claims(Protocol):
+    """Side effects that must happen once: claim -> do -> done, or release for a retry."""
+
+    def claim(
+        self,
+        scope: str,
+        name: str,
+        now: datetime,
+        lease: timedelta = timedelta(minutes=5),
+        retry: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Take (scope, name) for this run (a claim older than its lease may be taken again); with `retry`, keep
+        those facts on the retry list until `done`."""
+        ...
+
+    def done(self, scope: str, name: str, now: datetime, facts: Mapping[str, object] | None = None) -> None:
+        """It happened: never again, and off the retry list."""
+        ...
+
+    def release(self, scope: str, name: str) -> None:
+        """It failed: the next run may claim it again (it stays on the retry list)."""
+        ...
+
+    def forget(self, scope: str, name: str) -> None:
+        """Off the retry list: it turned out to be owed no longer."""
+        ...
+
+    def owed(self) -> list[dict[str, str]]:
+        """The retry list: scope, name and the facts given with each claim."""
+        ...
+
+
+class Markers(Protocol):
+    """Small named values the scheduled jobs keep between runs."""
+
+    def get(self, name: str) -> str | None: ...
+
+    def put(self, name: str, value: str) -> None: ...
+
+
+# ----- the outside world -----
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a notifier did with a batch: the ids it delivered and those it did not."""
+
+    delivered: frozenset[str]
+    failed: frozenset[str]
+
+
+class Notifier(Protocol):
+    """Breach notices to the alerts topic."""
+
+    def publish(self, notices: Sequence[Notice]) -> Delivery:
+        """Publish every notice; never raises for a failure, it reports it."""
+        ...
+
+
+class OpsNotifier(Protocol):
+    """Operator notices to the ops topic."""
+
+    def publish(self, notice: OperatorNotice) -> bool:
+        """Publish one operator notice; False when it was not taken."""
+        ...
+
+
+class Mailer(Protocol):
+    """Emails through SES."""
+
+    def send(
+        self, recipients: Sequence[str], email: Email, reference: str, attachments: Sequence[tuple[str, bytes]] = ()
+    ) -> str:
+        """Send; returns the message id. `Unavailable` when the mail service fails (nothing was sent)."""
+        ...
+
+
+class Clock(Protocol):
+    """Where `now` comes from."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware."""
+        ...
