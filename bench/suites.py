@@ -129,8 +129,7 @@ def ingest(requests: int = 300, warmup: int = 20) -> Iterator[Row]:
         stack.enter_context(quiet(application.app.log))
         real = stack.enter_context(Client(application.app, stage_name="local", project_dir=str(ROOT)))
         floor = stack.enter_context(Client(bare, stage_name="local", project_dir=str(ROOT)))
-        assert world.clients is not None
-        counter = DynamoRequests(world.clients.dynamodb)
+        counter = DynamoRequests(world.aws.dynamodb)
         for number in range(warmup + requests):
             if number == warmup:
                 counter.reset()
@@ -168,18 +167,21 @@ def _seed(world: World, now: datetime, open_count: int, due_count: int) -> None:
     seed(world, now, open_count=open_count, due_count=due_count)
 
 
+def _scan(open_count: int, due: int) -> tuple[Any, float, DynamoRequests]:
+    """One scanner run over `open_count` complaints of which `due` are due: its report, seconds and requests."""
+    with moto_stack() as world:
+        now = datetime.now(UTC).replace(microsecond=0)
+        _seed(world, now, open_count, due)
+        counter = DynamoRequests(world.aws.dynamodb)
+        started = perf_counter()
+        report = world.services.scanner.run(now, lambda: TIME_BUDGET)
+        return report, perf_counter() - started, counter
+
+
 def scan_cost(open_counts: tuple[int, ...] = (2_000, 20_000), due: int = 100) -> Iterator[Row]:
     """What one scanner run reads and requests with `due` complaints due among `open` stored: one row each."""
     for open_count in open_counts:
-        with moto_stack() as world:
-            now = datetime.now(UTC).replace(microsecond=0)
-            _seed(world, now, open_count, due)
-            scanner = world.services.scanner
-            assert world.clients is not None
-            counter = DynamoRequests(world.clients.dynamodb)
-            started = perf_counter()
-            report = scanner.run(now, lambda: TIME_BUDGET)
-            elapsed = perf_counter() - started
+        report, elapsed, counter = _scan(open_count, due)
         yield {
             "bench": "scan_cost",
             "open": open_count,
@@ -195,13 +197,7 @@ def scan_cost(open_counts: tuple[int, ...] = (2_000, 20_000), due: int = 100) ->
 
 def tick(due: int = 1_000) -> Iterator[Row]:
     """Notices per second through one scanner run with `due` complaints due (none stored but those)."""
-    with moto_stack() as world:
-        now = datetime.now(UTC).replace(microsecond=0)
-        _seed(world, now, due, due)
-        scanner = world.services.scanner
-        started = perf_counter()
-        report = scanner.run(now, lambda: TIME_BUDGET)
-        elapsed = perf_counter() - started
+    report, elapsed, _ = _scan(due, due)
     yield {
         "bench": "tick",
         "due": due,
@@ -221,6 +217,7 @@ READY_ENV = {
     "OPS_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:OpsTopic",
     "PUBLIC_BASE_URL": "https://sla.example.com",
 }
+"""The settings a cold start needs (a deployed function gets them from the template)."""
 
 
 def _run_python(code: str) -> float:

@@ -57,6 +57,14 @@ class UnreadableComplaint(ValueError):
         self.reason = reason
 
 
+Moment = datetime | None
+Listed = Iterator[tuple[Complaint, str]]
+Notices = Sequence[Notice]
+Events = Sequence[AuditEvent]
+Facts = Mapping[str, str]
+LEASE = timedelta(minutes=5)
+
+
 class InvalidCursor(ValueError):
     """A listing cursor this store did not give out."""
 
@@ -90,14 +98,8 @@ class ComplaintStore(Protocol):
         """The audit trail, oldest first."""
         ...
 
-    def browse(
-        self,
-        statuses: Sequence[Status],
-        received_from: datetime | None,
-        received_to: datetime | None,
-        cursor: str | None = None,
-    ) -> Iterator[tuple[Complaint, str]]:
-        """Complaints of these statuses (in that order) received in [from, to], newest first within a status, each
+    def browse(self, statuses: Sequence[Status], since: Moment, until: Moment, cursor: str | None = None) -> Listed:
+        """Complaints of these statuses (in that order) received in [since, until], newest first within a status, each
         with the cursor that resumes after it; `InvalidCursor` for a cursor not given out here. An unreadable
         complaint is left out (and logged)."""
         ...
@@ -145,16 +147,11 @@ class DueIndex(Protocol):
     """What is due, and the conditional writes that make each notice happen once."""
 
     def due(self, now: datetime) -> Iterator[DueItem]:
-        """Everything due at `now`: cost follows what is due, not what is stored."""
+        """Everything due at `now` (in no promised order): cost follows what is due, not what is stored."""
         ...
 
     def claim(
-        self,
-        seen: DueComplaint,
-        updated: Complaint,
-        notices: Sequence[Notice],
-        events: Sequence[AuditEvent],
-        lease_until: datetime,
+        self, seen: DueComplaint, updated: Complaint, notices: Notices, events: Events, lease_until: datetime
     ) -> bool:
         """Store the complaint with its notified levels, and its new notices as pending until `lease_until`, with
         their audit events, at once; False (nothing written) when another run or a staff change came first."""
@@ -164,9 +161,7 @@ class DueIndex(Protocol):
         """Take a stranded notice for this run; False when another run took it."""
         ...
 
-    def settle(
-        self, delivered: Sequence[Outgoing], failed: Sequence[Outgoing], now: datetime, retry_at: datetime
-    ) -> None:
+    def settle(self, sent: Sequence[Outgoing], unsent: Sequence[Outgoing], now: datetime, retry_at: datetime) -> None:
         """Mark delivered notices sent; put failed ones back, due at `retry_at`."""
         ...
 
@@ -212,14 +207,7 @@ class ReportStore(Protocol):
 class Claims(Protocol):
     """Side effects that must happen once: claim -> do -> done, or release for a retry."""
 
-    def claim(
-        self,
-        scope: str,
-        name: str,
-        now: datetime,
-        lease: timedelta = timedelta(minutes=5),
-        retry: Mapping[str, str] | None = None,
-    ) -> bool:
+    def claim(self, scope: str, name: str, now: datetime, lease: timedelta = LEASE, retry: Facts | None = None) -> bool:
         """Take (scope, name) for this run (a claim older than its lease may be taken again); with `retry`, keep
         those facts on the retry list until `done`."""
         ...

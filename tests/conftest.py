@@ -166,15 +166,25 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalResources]:
         yield create_resources(boto3.Session(region_name=REGION))
 
 
-def moto_world(resources: LocalResources, clock: SettableClock) -> World:
-    """The app on moto's resources (inside `mock_aws`), installed for the handlers."""
-    settings = settings_for_tests(
+def moto_settings(resources: LocalResources) -> Settings:
+    """Settings pointing at the resources `create_resources` made in moto."""
+    return settings_for_tests(
         table_name=resources.tables["ComplaintsTable"],
         alerts_topic_arn=resources.topics["AlertsTopic"],
         ops_topic_arn=resources.topics["OpsTopic"],
     )
+
+
+def moto_clients() -> AwsClients:
+    """boto3 clients for moto (inside `mock_aws`), made here so that tests can hook them (faults, counting)."""
     session = boto3.Session(region_name=REGION)
-    clients = AwsClients(session.client("dynamodb"), session.client("sns"), session.client("ses"))
+    return AwsClients(session.client("dynamodb"), session.client("sns"), session.client("ses"))
+
+
+def moto_world(resources: LocalResources, clock: SettableClock) -> World:
+    """The app on moto's resources (inside `mock_aws`), installed for the handlers."""
+    settings = moto_settings(resources)
+    clients = moto_clients()
     policies = load_policies(settings)
     services = bootstrap(settings, clock, aws_adapters(settings, policies, clients), policies)
     install(services)

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import call_with_retries, error_code, from_item, is_condition_failure, to_item
+from chalicelib.ports import LEASE, Facts
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -29,14 +30,7 @@ class DynamoClaims:
         self._table = table_name
         self._attempts = attempts
 
-    def claim(
-        self,
-        scope: str,
-        name: str,
-        now: datetime,
-        lease: timedelta = timedelta(minutes=5),
-        retry: Mapping[str, str] | None = None,
-    ) -> bool:
+    def claim(self, scope: str, name: str, now: datetime, lease: timedelta = LEASE, retry: Facts | None = None) -> bool:
         """Take (scope, name) for this run; False if it was done or another run holds it. With `retry`, a
         marker holding those facts is written with the claim and stays until `done`."""
         stale = keys.sortable_time(now - lease)

@@ -9,8 +9,7 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +31,7 @@ from chalicelib.adapters.dynamo import (
 )
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.vocabulary import Status
-from chalicelib.ports import Binding, DeliveryKey, DuplicateDelivery, InvalidCursor, UnreadableComplaint
+from chalicelib.ports import Binding, DeliveryKey, DuplicateDelivery, InvalidCursor, Listed, Moment, UnreadableComplaint
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -122,21 +121,15 @@ class DynamoComplaintStore:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def browse(
-        self,
-        statuses: Sequence[Status],
-        received_from: datetime | None,
-        received_to: datetime | None,
-        cursor: str | None = None,
-    ) -> Iterator[tuple[Complaint, str]]:
-        since = "0" if received_from is None else keys.sortable_time(received_from)
-        until = "~" if received_to is None else keys.sortable_time(received_to) + "~"
+    def browse(self, statuses: Sequence[Status], since: Moment, until: Moment, cursor: str | None = None) -> Listed:
+        low = "0" if since is None else keys.sortable_time(since)
+        high = "~" if until is None else keys.sortable_time(until) + "~"
         position, start = (0, None) if cursor is None else decode_cursor(cursor, len(statuses))
         for index in range(position, len(statuses)):
             status = statuses[index]
             exclusive = start if index == position else None
             while True:
-                page, exclusive = self._page(status, since, until, exclusive)
+                page, exclusive = self._page(status, low, high, exclusive)
                 for complaint in page:
                     yield complaint, encode_cursor(index, complaint)
                 if exclusive is None:

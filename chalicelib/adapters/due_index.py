@@ -15,24 +15,20 @@ from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import (
-    NEW,
-    Transaction,
-    add_counters,
-    call_with_retries,
-    commit,
-    complaint_from,
-    complaint_values,
-    event_values,
-    from_item,
-    is_condition_failure,
-    to_item,
-)
-from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.adapters import dynamo, keys
+from chalicelib.domain.model import Complaint
 from chalicelib.domain.notices import Notice
 from chalicelib.domain.operator import Quarantine
-from chalicelib.ports import DueComplaint, DueItem, DueNotice, DueUnreadable, Outgoing, UnreadableComplaint
+from chalicelib.ports import (
+    DueComplaint,
+    DueItem,
+    DueNotice,
+    DueUnreadable,
+    Events,
+    Notices,
+    Outgoing,
+    UnreadableComplaint,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -76,37 +72,32 @@ class DynamoDueIndex:
                 "TableName": self._table,
                 "IndexName": keys.DUE_INDEX,
                 "KeyConditionExpression": "due_shard = :shard AND next_due <= :now",
-                "ExpressionAttributeValues": to_item({":shard": shard, ":now": keys.sortable_time(now)}),
+                "ExpressionAttributeValues": dynamo.to_item({":shard": shard, ":now": keys.sortable_time(now)}),
                 "Limit": PAGE,
             }
             while True:
-                page = call_with_retries(self._client.query, self._attempts, **kwargs)
+                page = dynamo.call_with_retries(self._client.query, self._attempts, **kwargs)
                 for item in page.get("Items", []):
-                    yield _read(from_item(item))
+                    yield _read(dynamo.from_item(item))
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def claim(
-        self,
-        seen: DueComplaint,
-        updated: Complaint,
-        notices: Sequence[Notice],
-        events: Sequence[AuditEvent],
-        lease_until: datetime,
+        self, seen: DueComplaint, updated: Complaint, notices: Notices, events: Events, lease_until: datetime
     ) -> bool:
-        transaction = Transaction(self._table)
+        transaction = dynamo.Transaction(self._table)
         stored = updated.model_copy(update={"version": seen.version + 1})
-        transaction.put(complaint_values(stored, self._shards), "version = :seen", seen=seen.version)
+        transaction.put(dynamo.complaint_values(stored, self._shards), "version = :seen", seen=seen.version)
         for notice in notices:
-            transaction.put(notice_values(notice, 1, lease_until, self._shards, lease_until), NEW)
+            transaction.put(notice_values(notice, 1, lease_until, self._shards, lease_until), dynamo.NEW)
         for event in events:
-            transaction.put(event_values(updated.id, event), NEW)
-        add_counters(transaction, updated, events, self._zone)
+            transaction.put(dynamo.event_values(updated.id, event), dynamo.NEW)
+        dynamo.add_counters(transaction, updated, events, self._zone)
         try:
-            commit(self._client, transaction, self._attempts)
+            dynamo.commit(self._client, transaction, self._attempts)
         except ClientError as exc:
-            if is_condition_failure(exc):
+            if dynamo.is_condition_failure(exc):
                 return False
             raise
         return True
@@ -125,16 +116,16 @@ class DynamoDueIndex:
         if isinstance(seen, DueComplaint):
             held = seen.complaint.model_copy(update={"quarantine": quarantine, "version": seen.version + 1})
             try:
-                call_with_retries(
+                dynamo.call_with_retries(
                     self._client.put_item,
                     self._attempts,
                     TableName=self._table,
-                    Item=to_item(complaint_values(held, self._shards)),
+                    Item=dynamo.to_item(dynamo.complaint_values(held, self._shards)),
                     ConditionExpression="version = :seen",
-                    ExpressionAttributeValues=to_item({":seen": seen.version}),
+                    ExpressionAttributeValues=dynamo.to_item({":seen": seen.version}),
                 )
             except ClientError as exc:
-                if is_condition_failure(exc):
+                if dynamo.is_condition_failure(exc):
                     return False
                 raise
             return True
@@ -151,35 +142,33 @@ class DynamoDueIndex:
             },
         )
 
-    def settle(
-        self, delivered: Sequence[Outgoing], failed: Sequence[Outgoing], now: datetime, retry_at: datetime
-    ) -> None:
-        puts = [notice_values(notice, attempts, None, self._shards, now) for notice, attempts in delivered]
-        puts += [notice_values(notice, attempts, retry_at, self._shards, now) for notice, attempts in failed]
+    def settle(self, sent: Sequence[Outgoing], unsent: Sequence[Outgoing], now: datetime, retry_at: datetime) -> None:
+        puts = [notice_values(notice, attempts, None, self._shards, now) for notice, attempts in sent]
+        puts += [notice_values(notice, attempts, retry_at, self._shards, now) for notice, attempts in unsent]
         for start in range(0, len(puts), BATCH_WRITE_LIMIT):
             requests: list[dict[str, Any]] = [
-                {"PutRequest": {"Item": to_item(values)}} for values in puts[start : start + BATCH_WRITE_LIMIT]
+                {"PutRequest": {"Item": dynamo.to_item(values)}} for values in puts[start : start + BATCH_WRITE_LIMIT]
             ]
             pending: dict[str, Any] = {self._table: requests}
             for _ in range(self._attempts + 2):
-                response = call_with_retries(self._client.batch_write_item, self._attempts, RequestItems=pending)
+                response = dynamo.call_with_retries(self._client.batch_write_item, self._attempts, RequestItems=pending)
                 pending = response.get("UnprocessedItems") or {}
                 if not pending:
                     break
 
     def _update(self, key: dict[str, str], expression: str, condition: str, values: dict[str, Any]) -> bool:
         try:
-            call_with_retries(
+            dynamo.call_with_retries(
                 self._client.update_item,
                 self._attempts,
                 TableName=self._table,
-                Key=to_item(key),
+                Key=dynamo.to_item(key),
                 UpdateExpression=expression,
                 ConditionExpression=condition,
-                ExpressionAttributeValues=to_item(values),
+                ExpressionAttributeValues=dynamo.to_item(values),
             )
         except ClientError as exc:
-            if is_condition_failure(exc):
+            if dynamo.is_condition_failure(exc):
                 return False
             raise
         return True
@@ -191,7 +180,7 @@ def _read(values: dict[str, Any]) -> DueItem:
     if values.get("kind") == "notice":
         return DueNotice(Notice.model_validate(values), int(values.get("attempts", 0)), due_at, stored_due)
     try:
-        complaint = complaint_from(values)
+        complaint = dynamo.complaint_from(values)
     except UnreadableComplaint as exc:
         try:
             previous = Quarantine.model_validate(values["quarantine"]) if "quarantine" in values else None

@@ -4,11 +4,11 @@ counters they feed are laid out as items. Storage terms live here and in `keys`,
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -16,11 +16,10 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters import keys
+from chalicelib.adapters.records import complaint_from_record, complaint_record
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.model import AuditEvent, Complaint
-from chalicelib.domain.operator import describe_failure
 from chalicelib.domain.report import contributions, customer_row, month_of, row_keys
-from chalicelib.ports import UnreadableComplaint
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -65,19 +64,25 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def call_with_retries(operation: Any, attempts: int, **kwargs: Any) -> Any:
-    """One request, retried on throttling and 5xx; still failing -> `Unavailable`."""
+class _TryAgain(Exception):
+    """A cancelled transaction DynamoDB says may succeed if sent again (a conflict, throttling)."""
+
+
+def call_with_retries(
+    operation: Any, attempts: int, busy: str = "The complaint store is busy. Please retry.", **kwargs: Any
+) -> Any:
+    """One request, retried on throttling, 5xx and lost connections; still failing -> `Unavailable(busy)`."""
     for attempt in range(attempts):
         try:
             return operation(**kwargs)
         except ClientError as exc:
             if error_code(exc) not in RETRYABLE:
                 raise
-        except BotoCoreError:
+        except (BotoCoreError, _TryAgain):
             pass
         if attempt + 1 < attempts:
             time.sleep(0.05 * 2**attempt)
-    raise Unavailable("The complaint store is busy. Please retry.", retry_after=2)
+    raise Unavailable(busy, retry_after=2)
 
 
 def is_condition_failure(exc: ClientError) -> bool:
@@ -142,47 +147,43 @@ def commit(client: DynamoDBClient, transaction: Transaction, attempts: int, firs
     with `Transaction.failed`. `first_is_new`: item 0 creates an item whose key only we know, so finding it there
     on a retry means an earlier attempt committed."""
     token = uuid.uuid4().hex
-    for attempt in range(attempts):
+    sent = 0
+
+    def once() -> None:
+        nonlocal sent
+        sent += 1
         try:
             client.transact_write_items(TransactItems=transaction.items, ClientRequestToken=token)  # type: ignore[arg-type]
-            return
         except ClientError as exc:
-            code = error_code(exc)
-            if code == "TransactionCanceledException":
-                reasons = exc.response.get("CancellationReasons", [])
-                codes = [reason.get("Code") for reason in reasons]
-                if first_is_new and attempt > 0 and codes and codes[0] == "ConditionalCheckFailed":
-                    return
-                if "ConditionalCheckFailed" in codes or not any(c in RETRYABLE for c in codes):
-                    raise
-            elif code not in RETRYABLE:
+            if error_code(exc) != "TransactionCanceledException":
                 raise
-        except BotoCoreError:
-            pass
-        if attempt + 1 < attempts:
-            time.sleep(0.05 * 2**attempt)
-    raise Unavailable("The complaint store is busy; nothing was stored. Please retry.", retry_after=2)
+            codes = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
+            if first_is_new and sent > 1 and codes and codes[0] == "ConditionalCheckFailed":
+                return
+            if "ConditionalCheckFailed" in codes or not any(code in RETRYABLE for code in codes):
+                raise
+            raise _TryAgain from exc
+
+    call_with_retries(once, attempts, "The complaint store is busy; nothing was stored. Please retry.")
 
 
 # ----- how complaints, events and report counters are stored -----
 
 
 def complaint_values(complaint: Complaint, shards: int) -> dict[str, Any]:
-    """The attributes of a complaint item: the model, its key, its listing attributes and its due-index entry
-    (the complaint's next threshold, absent when nothing is pending)."""
-    values = complaint.model_dump(mode="json")
-    # The clocks are read and written whole, never queried: one compact JSON string keeps items small.
-    values["clocks"] = json.dumps(values["clocks"], separators=(",", ":"), ensure_ascii=False)
+    """The attributes of a complaint item: its record, its key, its listing attributes and its due-index entry
+    (the complaint's next threshold, or its quarantine's retry; absent when nothing is pending)."""
+    values = complaint_record(complaint)
     values.update(keys.complaint_key(complaint.id))
-    values.update(keys.due_entry(complaint.id, _next_due(complaint), shards))
+    values.update(keys.due_entry(complaint.id, next_due(complaint), shards))
     values[keys.LIST_STATUS_ATTR] = complaint.status.value
     values[keys.LIST_RECEIVED_ATTR] = keys.list_received(complaint.received_at, complaint.id)
     values["kind"] = "complaint"
     return values
 
 
-def _next_due(complaint: Complaint) -> Any:
-    """When the due index should bring the complaint back: its next threshold, or its quarantine's retry."""
+def next_due(complaint: Complaint) -> datetime | None:
+    """When the due index should bring the complaint back: its quarantine's retry, or its next threshold."""
     if complaint.quarantine is not None:
         return complaint.quarantine.retry_at
     return complaint.next_due()
@@ -190,12 +191,7 @@ def _next_due(complaint: Complaint) -> Any:
 
 def complaint_from(values: Mapping[str, Any]) -> Complaint:
     """A complaint item's plain values -> the model, or `UnreadableComplaint`."""
-    try:
-        return Complaint.model_validate({**values, "clocks": json.loads(values["clocks"])})
-    except (KeyError, TypeError, ValueError) as exc:
-        complaint_id = str(values.get(keys.TABLE_PK, "")).removeprefix("C#")
-        reason = "the stored complaint has no clocks" if isinstance(exc, KeyError) else describe_failure(exc)
-        raise UnreadableComplaint(complaint_id, reason) from None
+    return complaint_from_record(str(values.get(keys.TABLE_PK, "")).removeprefix("C#"), values)
 
 
 def event_values(complaint_id: str, event: AuditEvent) -> dict[str, Any]:

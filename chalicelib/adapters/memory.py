@@ -1,7 +1,7 @@
 """In-memory twins of every port: the same behaviour as the DynamoDB, SNS and SES adapters (the contract suites
 in tests/contract/ run against both), kept in one `MemoryTable` behind a lock, so that the service-level and API
-tests run in milliseconds. Records are kept as the JSON the models dump, and parsed on every read, so a damaged
-record is as unreadable here as in DynamoDB (`MemoryTable.damage`)."""
+tests run in milliseconds. Complaints are kept as the same records the DynamoDB adapter writes (`records`) and
+parsed on every read, so a damaged record is as unreadable here as there (`MemoryTable.damage`)."""
 
 from __future__ import annotations
 
@@ -19,14 +19,17 @@ from pydantic import ValidationError
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.complaints import decode_cursor, encode_cursor
+from chalicelib.adapters.dynamo import next_due
+from chalicelib.adapters.records import complaint_from_record, complaint_record
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.messages import Email
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.notices import Notice
-from chalicelib.domain.operator import OperatorNotice, Quarantine, describe_failure
+from chalicelib.domain.operator import OperatorNotice, Quarantine
 from chalicelib.domain.report import contributions, customer_row, month_of, row_keys
 from chalicelib.domain.vocabulary import Status
 from chalicelib.ports import (
+    LEASE,
     Binding,
     Delivery,
     DeliveryKey,
@@ -35,7 +38,12 @@ from chalicelib.ports import (
     DueNotice,
     DueUnreadable,
     DuplicateDelivery,
+    Events,
+    Facts,
     InvalidCursor,
+    Listed,
+    Moment,
+    Notices,
     Outgoing,
     ReportRows,
     UnreadableComplaint,
@@ -107,15 +115,10 @@ class MemoryTable:
     # ----- shared by the twins -----
 
     def read(self, complaint_id: str) -> Complaint:
-        record = self.complaints[complaint_id]
-        try:
-            return Complaint.model_validate(record.raw)
-        except ValidationError as exc:
-            raise UnreadableComplaint(complaint_id, describe_failure(exc)) from None
+        return complaint_from_record(complaint_id, self.complaints[complaint_id].raw)
 
     def write(self, complaint: Complaint) -> None:
-        due = complaint.quarantine.retry_at if complaint.quarantine is not None else complaint.next_due()
-        self.complaints[complaint.id] = _Record(complaint.model_dump(mode="json"), due)
+        self.complaints[complaint.id] = _Record(complaint_record(complaint), next_due(complaint))
 
     def append(self, complaint: Complaint, events: Sequence[AuditEvent]) -> None:
         self.events.setdefault(complaint.id, []).extend(event.model_dump(mode="json") for event in events)
@@ -177,13 +180,7 @@ class MemoryComplaintStore:
         with self._table.access():
             return [AuditEvent.model_validate(raw) for raw in self._table.events.get(complaint_id, [])]
 
-    def browse(
-        self,
-        statuses: Sequence[Status],
-        received_from: datetime | None,
-        received_to: datetime | None,
-        cursor: str | None = None,
-    ) -> Iterator[tuple[Complaint, str]]:
+    def browse(self, statuses: Sequence[Status], since: Moment, until: Moment, cursor: str | None = None) -> Listed:
         position, after = (0, None) if cursor is None else decode_cursor(cursor, len(statuses))
         with self._table.access():
             readable = []
@@ -197,8 +194,8 @@ class MemoryComplaintStore:
                 c
                 for c in readable
                 if c.status is statuses[index]
-                and (received_from is None or c.received_at >= received_from)
-                and (received_to is None or c.received_at <= received_to)
+                and (since is None or c.received_at >= since)
+                and (until is None or c.received_at <= until)
             ]
             chosen.sort(key=lambda c: keys.list_received(c.received_at, c.id), reverse=True)
             for complaint in chosen:
@@ -242,12 +239,7 @@ class MemoryDueIndex:
         yield from found
 
     def claim(
-        self,
-        seen: DueComplaint,
-        updated: Complaint,
-        notices: Sequence[Notice],
-        events: Sequence[AuditEvent],
-        lease_until: datetime,
+        self, seen: DueComplaint, updated: Complaint, notices: Notices, events: Events, lease_until: datetime
     ) -> bool:
         with self._table.access():
             if self._table.version(updated.id) != seen.version:
@@ -271,15 +263,13 @@ class MemoryDueIndex:
             record.attempts += 1
             return True
 
-    def settle(
-        self, delivered: Sequence[Outgoing], failed: Sequence[Outgoing], now: datetime, retry_at: datetime
-    ) -> None:
+    def settle(self, sent: Sequence[Outgoing], unsent: Sequence[Outgoing], now: datetime, retry_at: datetime) -> None:
         with self._table.access():
-            for notice, attempts in delivered:
+            for notice, attempts in sent:
                 self._table.notices[notice.notice_id] = _NoticeRecord(
                     notice.model_dump(mode="json"), attempts, None, now
                 )
-            for notice, attempts in failed:
+            for notice, attempts in unsent:
                 self._table.notices[notice.notice_id] = _NoticeRecord(
                     notice.model_dump(mode="json"), attempts, retry_at
                 )
@@ -347,14 +337,7 @@ class MemoryClaims:
     def __init__(self, table: MemoryTable) -> None:
         self._table = table
 
-    def claim(
-        self,
-        scope: str,
-        name: str,
-        now: datetime,
-        lease: timedelta = timedelta(minutes=5),
-        retry: Mapping[str, str] | None = None,
-    ) -> bool:
+    def claim(self, scope: str, name: str, now: datetime, lease: timedelta = LEASE, retry: Facts | None = None) -> bool:
         with self._table.access():
             held = self._table.claims.get((scope, name))
             if held is not None and not (held["status"] == "claimed" and held["claimed_at"] < now - lease):

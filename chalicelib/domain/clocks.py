@@ -84,10 +84,10 @@ def _utc(moment: datetime) -> datetime:
 
 
 _THRESHOLD_NAMES = {
-    "warning_at": "warning",
+    "warning_at": Level.WARNING.value,
     "deadline": "deadline",
     "major_at": "major breach",
-    "escalate_at": "escalation",
+    "escalate_at": Level.ESCALATION.value,
 }
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from chalicelib.domain import clocks as clock_rules
 from chalicelib.domain.calendar import Calendar
 from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.vocabulary import EventType
 
 
 def _shown(moment: datetime | None, zone: Calendar) -> str:
@@ -45,7 +46,7 @@ def confirm_provisional(
     )
     event = AuditEvent(
         sequence=sequence,
-        type="recomputed",
+        type=EventType.RECOMPUTED,
         at=now,
         recorded_at=now,
         by="calendar",

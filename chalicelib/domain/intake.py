@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from chalicelib.domain.errors import FieldError, InvalidFields, field_errors
+from chalicelib.domain.model import Contact, facts_of
 from chalicelib.domain.vocabulary import Category, Channel, Complexity, Priority
 
 MAX_AHEAD = timedelta(minutes=5)
@@ -131,16 +132,11 @@ class Submission(BaseModel):
 
     def facts(self) -> dict[str, str]:
         """The attributes a policy matches on."""
-        return {
-            "priority": self.priority.value,
-            "category": self.category.value,
-            "complexity": self.complexity.value,
-            "channel": self.channel.value,
-            "customer_tier": self.customer_tier,
-        }
+        return facts_of(self)
 
 
-_CONTACT_FIELDS = {"name": "customer_name", "email": "customer_email", "phone": "customer_phone"}
+_CONTACT_FIELDS = {field: f"customer_{field}" for field in Contact.model_fields}
+"""The nested `customer` object's fields and the flat fields they stand for."""
 
 
 def _flatten_contact(data: Mapping[str, Any], errors: list[FieldError]) -> dict[str, Any]:

@@ -10,6 +10,14 @@ from chalicelib.domain.clocks import Clock, next_threshold
 from chalicelib.domain.operator import Quarantine
 from chalicelib.domain.vocabulary import Category, Channel, Complexity, EventType, Priority, Status
 
+FACTS = ("priority", "category", "complexity", "channel", "customer_tier")
+"""The attributes of a complaint (or a submission) that policies match on."""
+
+
+def facts_of(complaint: object) -> dict[str, str]:
+    """The facts of a complaint or a submission, as text."""
+    return {name: str(getattr(complaint, name)) for name in FACTS}
+
 
 class Contact(BaseModel):
     """The customer's contact details: stored, shown to staff, never logged nor put in a notice."""
@@ -65,13 +73,7 @@ class Complaint(BaseModel):
 
     def facts(self) -> dict[str, str]:
         """The attributes policies match on."""
-        return {
-            "priority": self.priority.value,
-            "category": self.category.value,
-            "complexity": self.complexity.value,
-            "channel": self.channel.value,
-            "customer_tier": self.customer_tier,
-        }
+        return facts_of(self)
 
 
 class AuditEvent(BaseModel):

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.operator import describe_failure
-from chalicelib.domain.vocabulary import ClockName, EventType, Level
+from chalicelib.domain.vocabulary import ClockName, ClockState, EventType, Level
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def contributions(event: AuditEvent) -> dict[str, int]:
         if outcome is None:
             continue
         counts[f"{short}_total"] = 1
-        counts[f"{short}_within"] = 1 if outcome == "met" else 0
+        counts[f"{short}_within"] = 1 if outcome == ClockState.MET else 0
         counts[f"{short}_b{_bucket(int(details.get(f'{clock}_seconds', '0'))):02d}"] = 1
     if (
         event.type is EventType.NOTICE

@@ -1,0 +1,141 @@
+"""Contract fixtures: every port's contract runs against both implementations — the in-memory twin and the
+DynamoDB/SNS/SES adapter on moto — through one `Backend`, so the twin can never drift from the adapter."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib.adapters import keys
+from chalicelib.adapters.dynamo import to_item
+from chalicelib.adapters.memory import MemoryMailer, MemoryNotifier, MemoryOpsNotifier, MemoryTable
+from chalicelib.bootstrap import Adapters, aws_adapters, load_policies, memory_adapters
+from chalicelib.domain.policy import PolicySet
+from infra.definitions import create_resources
+from tests.conftest import REGION, moto_clients, moto_settings, settings_for_tests
+
+
+class _Failure:
+    status_code = 500
+    headers: dict[str, str] = {}  # noqa: RUF012
+
+
+@dataclass
+class Backend:
+    """One implementation of every port, and the means to damage a record or make a dependency fail."""
+
+    name: str
+    adapters: Adapters
+    policies: PolicySet
+    damage: Callable[..., None]
+    store_down: Callable[[], AbstractContextManager[None]]
+    topic_down: Callable[[], AbstractContextManager[None]]
+    mail_down: Callable[[], AbstractContextManager[None]]
+
+
+def _memory(policies: PolicySet) -> Backend:
+    table = MemoryTable(zone=policies.display.tz)
+    adapters = memory_adapters(policies, table)
+
+    @contextmanager
+    def store_down() -> Iterator[None]:
+        table.unavailable = True
+        try:
+            yield
+        finally:
+            table.unavailable = False
+
+    def flag(*targets: MemoryNotifier | MemoryOpsNotifier | MemoryMailer) -> Callable[[], AbstractContextManager[None]]:
+        @contextmanager
+        def down() -> Iterator[None]:
+            for target in targets:
+                target.failing = True
+            try:
+                yield
+            finally:
+                for target in targets:
+                    target.failing = False
+
+        return down
+
+    assert isinstance(adapters.notifier, MemoryNotifier)
+    assert isinstance(adapters.ops, MemoryOpsNotifier)
+    assert isinstance(adapters.mailer, MemoryMailer)
+
+    def damage(complaint_id: str, **attributes: Any) -> None:
+        table.damage(complaint_id, **attributes)
+
+    return Backend(
+        "memory",
+        adapters,
+        policies,
+        damage,
+        store_down,
+        flag(adapters.notifier, adapters.ops),
+        flag(adapters.mailer),
+    )
+
+
+def _failing(client: Any, event: str, code: str) -> Callable[[], AbstractContextManager[None]]:
+    @contextmanager
+    def down() -> Iterator[None]:
+        def fail(**_: Any) -> Any:
+            return _Failure(), {"Error": {"Code": code, "Message": "down"}}
+
+        client.meta.events.register(event, fail)
+        try:
+            yield
+        finally:
+            client.meta.events.unregister(event, fail)
+
+    return down
+
+
+def _dynamodb(policies: PolicySet) -> Backend:
+    settings = moto_settings(create_resources(boto3.Session(region_name=REGION)))
+    clients = moto_clients()
+    adapters = aws_adapters(settings, policies, clients)
+
+    def damage(complaint_id: str, **attributes: Any) -> None:
+        stored = {name: json.dumps(value) if isinstance(value, dict) else value for name, value in attributes.items()}
+        names = {f"#a{i}": name for i, name in enumerate(stored)}
+        values = {f":v{i}": value for i, value in enumerate(stored.values())}
+        clients.dynamodb.update_item(
+            TableName=settings.table_name,
+            Key=to_item(keys.complaint_key(complaint_id)),
+            UpdateExpression="SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True)),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_item(values),
+        )
+
+    return Backend(
+        "dynamodb",
+        adapters,
+        policies,
+        damage,
+        _failing(clients.dynamodb, "before-call.dynamodb", "ProvisionedThroughputExceededException"),
+        _failing(clients.sns, "before-call.sns", "InternalError"),
+        _failing(clients.ses, "before-call.ses", "ServiceUnavailable"),
+    )
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Backend]:
+    """The twin, then the adapter on moto."""
+    policies = load_policies(settings_for_tests())
+    if request.param == "memory":
+        yield _memory(policies)
+        return
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr("time.sleep", lambda _: None)  # the adapters' backoff between retries
+    with mock_aws():
+        yield _dynamodb(policies)
