@@ -15,8 +15,13 @@ $(STAMP): pyproject.toml requirements.txt
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The local stack; its data stays in LOCAL_STATE_DIR (default .local-state/) across restarts.
 run: $(STAMP)
 	$(PY) -m infra.local_stack
+
+# Empties LOCAL_STATE_DIR: the next `make run` starts empty (refused while a stack is using it).
+reset: $(STAMP)
+	$(PY) -m infra.local_state reset
 
 # Two workers: the suite is I/O- and emulator-bound; CI machines have two cores.
 test: $(STAMP) lint typecheck cfn-lint
