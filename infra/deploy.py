@@ -26,7 +26,7 @@ import re
 import secrets
 import shutil
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,6 +220,17 @@ def _is_webhook_secret(secret: str) -> bool:
     return 24 <= len(key) <= 64
 
 
+def unreachable_recipients(policy_file: Path | None = None) -> list[str]:
+    """Digest and report recipients of the packaged policy file at reserved domains (the example addresses)."""
+    from chalicelib.domain.policy import parse_policy
+    from chalicelib.settings import DEFAULT_POLICY_FILE
+
+    path = policy_file or DEFAULT_POLICY_FILE
+    digests = parse_policy(path.read_text(encoding="utf-8"), str(path)).file.digests
+    addresses = [a for listed in digests.recipients.values() for a in listed] + list(digests.monthly_report_to)
+    return sorted({a for a in addresses if a.rsplit("@", 1)[1].lower() in RESERVED_DOMAINS})
+
+
 def signed_sources(sources_file: Path | None = None) -> frozenset[str]:
     """The signed sources of the sources file the app is packaged with (the bundled default)."""
     from chalicelib.domain.sources import parse_sources
@@ -311,6 +322,7 @@ def next_steps(
     unconfirmed: list[str],
     production_access: bool | None,
     region: str,
+    unreachable: Sequence[str] = (),
 ) -> str:
     """What `make deploy` prints when the stack is up."""
     api = outputs["EndpointURL"]
@@ -329,10 +341,12 @@ def next_steps(
             f"confirm the SNS subscriptions: AWS emailed {', '.join(unconfirmed)}; nothing reaches an address "
             "until the link in that email is clicked"
         )
-    steps.append(
-        f"SES sends digests from {settings.digest_sender} (verified). Check the recipients in the policy file "
-        "(digests.recipients, digests.monthly_report_to)"
-    )
+    if unreachable:
+        steps.append(
+            f"the packaged policy file sends digests and reports to {', '.join(unreachable)}, where nobody receives "
+            "mail: name your people in chalicelib/policy/default.yaml (digests.recipients, monthly_report_to), "
+            "then deploy again"
+        )
     if production_access is not True:
         steps.append(
             "leave the SES sandbox: while the account is in it, SES delivers only to verified addresses, at most 200 "
@@ -611,7 +625,8 @@ def deploy(
     resources = physical_ids(cloudformation, stack)
     topics = {settings.on_call_email: resources["AlertsTopic"], settings.ops_email: resources["OpsTopic"]}
     unconfirmed = unconfirmed_subscribers(aws.client("sns"), topics)
-    say(next_steps(settings, outputs, unconfirmed, production_access(aws.client("sesv2")), aws.region))
+    access = production_access(aws.client("sesv2"))
+    say(next_steps(settings, outputs, unconfirmed, access, aws.region, unreachable_recipients()))
     return outputs
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from chalicelib.settings import Settings
+from chalicelib.settings import DEFAULT_POLICY_FILE, Settings
 from infra.definitions import template
 from infra.deploy import (
     EXAMPLE,
@@ -25,6 +26,7 @@ from infra.deploy import (
     public_base_url,
     signed_sources,
     stack_parameters,
+    unreachable_recipients,
 )
 
 TOKEN_HASH = hashlib.sha256(b"a staff token").hexdigest()
@@ -219,6 +221,20 @@ def test_next_steps_name_the_urls_the_subscriptions_to_confirm_and_the_sandbox()
     assert "console:  https://sla.corp.cn/console" in text
     assert "confirm the SNS subscriptions: AWS emailed ops@corp.cn;" in text
     assert "leave the SES sandbox" in text
+    assert "where nobody receives mail" not in text
     done = next_steps(settings, outputs, [], True, "us-east-1")
     assert "confirm the SNS subscriptions" not in done
     assert "leave the SES sandbox" not in done
+    warned = next_steps(settings, outputs, [], True, "us-east-1", ["on-call@example.com"])
+    assert "sends digests and reports to on-call@example.com, where nobody receives mail" in warned
+
+
+def test_example_recipients_left_in_the_policy_file_are_found(tmp_path: Path) -> None:
+    text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
+    assert "on-call@example.com" in text
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text.replace("on-call@example.com", "on-call@corp.cn"), encoding="utf-8")
+    found = unreachable_recipients(policy)
+    assert found
+    assert all(address.endswith("@example.com") for address in found)
+    assert "on-call@corp.cn" not in found
