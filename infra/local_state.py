@@ -9,9 +9,10 @@ from infra/resources.yaml, and sent emails are already in outbox/.
 
 How a snapshot stays consistent and cheap: every DynamoDB write moto applies goes through its backend's put_item,
 update_item or delete_item (TransactWriteItems and BatchWriteItem call them too); those three mark their item dirty.
-A snapshot reads only the dirty items, holding the lock every DynamoDB request holds (infra/moto_fixes.py), so it
-sees each request, a transaction included, whole or not at all; it then writes the whole file to a temporary name
-and renames it over the last one, so a kill in mid-write leaves the previous snapshot.
+A snapshot reads and serializes only the dirty items, holding the lock every DynamoDB request holds
+(infra/moto_fixes.py), so it sees each request, a transaction included, whole or not at all; then, outside the lock,
+it joins every item's JSON into the file, written to a temporary name and renamed over the last one, so a kill in
+mid-write leaves the previous snapshot.
 
 Why not moto's own recorder (MOTO_ENABLE_RECORDING and /moto-api/recorder/): it appends every request to a file and
 replays them all on start. That file grows with every request, reads included (each minute's scan, the console's
@@ -87,8 +88,8 @@ class LocalState:
         self.account = account
         self.region = region
         self.say = say
-        self._items: dict[str, dict[str, dict[str, Any]]] = {}  # table -> item key -> attributes
-        self._aside: dict[str, list[dict[str, Any]]] = {}  # items of tables the template no longer has, kept
+        self._items: dict[str, dict[str, str]] = {}  # table -> item key -> the item, as the snapshot's JSON
+        self._aside: dict[str, list[str]] = {}  # items of tables the template no longer has, kept as they were
         self._dirty: set[tuple[str, str]] = set()
         self._lock_file: TextIO | None = None
         self._stopping = threading.Event()
@@ -139,7 +140,7 @@ class LocalState:
         with moto_fixes.LOCK:
             for table_name, items in saved["tables"].items():
                 if table_name not in backend.tables:
-                    self._aside[table_name] = items
+                    self._aside[table_name] = [_json(attributes) for attributes in items]
                     self.say(f"[state] {table_name} is not in infra/resources.yaml: its items stay in the snapshot")
                     continue
                 table = backend.get_table(table_name)
@@ -153,7 +154,7 @@ class LocalState:
                             f"{table.range_key_attr}): the table's layout changed; `make reset` starts empty"
                         ) from None
                     backend.put_item(table_name, attributes)
-                    kept[key] = attributes
+                    kept[key] = _json(attributes)
                     count += 1
         return count
 
@@ -176,11 +177,13 @@ class LocalState:
                 if item is None:
                     kept.pop(key, None)
                 else:
-                    kept[key] = item.to_json()["Attributes"]
+                    kept[key] = _json(item.to_json()["Attributes"])
             tables = {**self._aside, **{name: list(items.values()) for name, items in self._items.items()}}
         if not dirty and self.snapshot.exists():
             return False
-        text = json.dumps({"format": FORMAT, "tables": tables}, ensure_ascii=False, separators=(",", ":"))
+        # Items are serialized once, when they change: the file is their JSON joined, outside the lock.
+        body = ",".join(f"{_json(name)}:[{','.join(items)}]" for name, items in tables.items())
+        text = f'{{"format":{FORMAT},"tables":{{{body}}}}}'
         temporary = self.snapshot.with_name(SNAPSHOT + ".tmp")
         with temporary.open("w", encoding="utf-8") as out:
             out.write(text)
@@ -214,6 +217,10 @@ class LocalState:
         if self._lock_file is not None:
             self._lock_file.close()  # closing the descriptor releases the lock; the kernel does it on a kill too
             self._lock_file = None
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _key_names(table: Any) -> list[str]:
