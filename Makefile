@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 STAGE ?= dev
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck unit package cfn-lint deploy bench fuzz clean report-recompute
+.PHONY: run reset test lint typecheck unit package cfn-lint deploy destroy staff-token verify-sender bench fuzz clean \
+	report-recompute
 
 $(STAMP): pyproject.toml requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,8 +15,13 @@ $(STAMP): pyproject.toml requirements.txt
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The local stack; its data stays in LOCAL_STATE_DIR (default .local-state/) across restarts.
 run: $(STAMP)
 	$(PY) -m infra.local_stack
+
+# Empties LOCAL_STATE_DIR: the next `make run` starts empty (refused while a stack is using it).
+reset: $(STAMP)
+	$(PY) -m infra.local_state reset
 
 # Two workers: the suite is I/O- and emulator-bound; CI machines have two cores.
 test: $(STAMP) lint typecheck cfn-lint
@@ -37,13 +43,24 @@ cfn-lint: $(STAMP)
 	$(MAKE) --no-print-directory package STAGE=prod >/dev/null
 	$(VENV)/bin/cfn-lint build/prod/sam.yaml
 
-# Real AWS only (needs credentials and an S3 bucket for the package): see README "Deploy".
-deploy: package
-	@test -n "$(ARTIFACT_BUCKET)" || (echo "set ARTIFACT_BUCKET=<an S3 bucket for the Lambda package>" && exit 2)
-	aws cloudformation package --template-file build/$(STAGE)/sam.yaml --s3-bucket $(ARTIFACT_BUCKET) \
-	  --output-template-file build/$(STAGE)/packaged.yaml
-	aws cloudformation deploy --template-file build/$(STAGE)/packaged.yaml --stack-name complaint-sla-monitor-$(STAGE) \
-	  --capabilities CAPABILITY_IAM --parameter-overrides Stage=$(STAGE)
+# Real AWS (credentials of the account to deploy to): settings in deploy/$(STAGE).env (see deploy/example.env and
+# README "Deploy"). The settings are checked first: nothing is packaged or sent while one is missing or wrong.
+DEPLOY_SETTINGS ?= deploy/$(STAGE).env
+DEPLOY := $(PY) -m infra.deploy
+deploy: $(STAMP)
+	$(DEPLOY) check --stage $(STAGE) --settings $(DEPLOY_SETTINGS)
+	$(MAKE) --no-print-directory package STAGE=$(STAGE)
+	$(DEPLOY) deploy --stage $(STAGE) --settings $(DEPLOY_SETTINGS) --template build/$(STAGE)/sam.yaml
+
+# Deletes the stack; the table and the app's secret stay unless DELETE_DATA=yes.
+destroy: $(STAMP)
+	$(DEPLOY) destroy --stage $(STAGE) --settings $(DEPLOY_SETTINGS) $(if $(filter yes,$(DELETE_DATA)),--delete-data)
+
+staff-token: $(STAMP)
+	$(DEPLOY) staff-token
+
+verify-sender: $(STAMP)
+	$(DEPLOY) verify-sender --stage $(STAGE) --settings $(DEPLOY_SETTINGS)
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -1,12 +1,14 @@
 """The local stack (`make run`): moto's server as the AWS emulator, the table/topics/queues of
 infra/resources.yaml created in it, the Chalice app served over HTTP against it, its scheduled functions
 invoked every SCAN_INTERVAL seconds, and every SNS notice and SES email printed as it happens (emails also
-written to outbox/ as .eml files). State lives in the emulator's memory: it is gone when the stack stops.
+written to outbox/ as .eml files). The table's items are kept in LOCAL_STATE_DIR across restarts
+(infra/local_state.py; `make reset` empties it).
 
 Environment: AWS_EMULATOR_PORT (5000), PORT (8000), SCAN_INTERVAL (60 s), STAFF_TOKENS (a development token
 is made and printed when unset), SLA_POLICY_FILE (the default policy when unset), OUTBOX_DIR (outbox/),
 LOCAL_CLOCK_START (an ISO 8601 instant with offset: the app's clock starts there and runs forward in real time,
-to rehearse a date such as the year end; only the local stack reads it, the deployed app uses real time).
+to rehearse a date such as the year end; only the local stack reads it, the deployed app uses real time),
+LOCAL_STATE_DIR (.local-state/), LOCAL_STATE_INTERVAL (2 s between snapshots).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chalicelib.ports import Clock
+
+from infra.local_state import LocalState, StateError
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -48,6 +52,7 @@ class LocalStack:
         self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.clock_start = environ.get("LOCAL_CLOCK_START", "").strip() or None
+        self.state = LocalState.from_environ(environ, ROOT)
 
     def start(self) -> None:
         from chalicelib.clock import ShiftedClock, SystemClock, parse_start
@@ -74,6 +79,10 @@ class LocalStack:
 
         self.session = boto3.Session(region_name=REGION)
         self.resources = create_resources(self.session, self.endpoint, REGION)
+        try:
+            self.restored = self.state.open()
+        except StateError as exc:
+            raise StartError(str(exc)) from None
         os.environ.update(self.resources.environment())
         self.console_queues = self._subscribe_console_queues()
         self._start_api()
@@ -150,7 +159,9 @@ class LocalStack:
         )
         _say("complaint-sla-monitor local stack")
         _say(f"  API:           {api}")
-        _say(f"  AWS emulator:  {self.endpoint}  (moto; state is in memory and is lost when this stops)")
+        _say(f"  AWS emulator:  {self.endpoint}  (moto)")
+        restored = f"{self.restored} items restored; kept across restarts, `make reset` empties it"
+        _say(f"  data:          {self.state.directory}  ({restored})")
         _say(f"  table:         {self.resources.tables['ComplaintsTable']}")
         _say(f"  alerts topic:  {self.resources.topics['AlertsTopic']}")
         _say(f"  schedules:     every {self.interval:g} s (SCAN_INTERVAL)")
@@ -242,6 +253,7 @@ class LocalStack:
         server = getattr(self, "server", None)
         if server is not None:
             server.shutdown()
+        self.state.close()
         emulator = getattr(self, "emulator", None)
         if emulator is not None:
             emulator.stop()

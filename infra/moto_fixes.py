@@ -23,6 +23,7 @@ import threading
 from typing import Any
 
 _LOCK = threading.RLock()
+LOCK = _LOCK  # held for each DynamoDB request: hold it to see the tables between requests (infra/local_state.py)
 _applied = False
 
 

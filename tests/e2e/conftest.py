@@ -68,6 +68,7 @@ def start_stack(tmp: Path, scan_interval: str = "3600", extra_env: dict[str, str
         "SCAN_INTERVAL": scan_interval,
         "STAFF_TOKENS": E2E_TOKEN,
         "OUTBOX_DIR": str(tmp / "outbox"),
+        "LOCAL_STATE_DIR": str(tmp / "state"),
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }

@@ -1,12 +1,15 @@
-"""Integration tests run the app on moto: `world` and `api` are the moto-backed ones here."""
+"""Integration tests run the app on moto: `world` and `api` are the moto-backed ones here; and the packaged deploy
+template, built once per session, for the deploy rehearsal."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import World
+from tests.integration.rehearsal import package, shared_dir
 
 
 @pytest.fixture
@@ -17,3 +20,10 @@ def world(aws_world: World) -> World:
 @pytest.fixture
 def api(aws_api: Any) -> Any:
     return aws_api
+
+
+@pytest.fixture(scope="session")
+def packaged_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`make package STAGE=prod`'s build/prod/sam.yaml (with deployment.zip beside it), made in a temporary
+    directory."""
+    return package(shared_dir(tmp_path_factory.getbasetemp()) / "deploy-package")
