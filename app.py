@@ -14,8 +14,16 @@ from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Request, Response
 
 from chalicelib import observability, wiring
 from chalicelib.domain.errors import BodyTooLarge, DomainError, NotFound
-from chalicelib.signatures import verify_signature
-from chalicelib.web import PROBLEM_CONTENT_TYPE, Problem, list_query, parse_form_body, problem_for, server_error
+from chalicelib.signatures import authenticate
+from chalicelib.web import (
+    PROBLEM_CONTENT_TYPE,
+    Problem,
+    list_query,
+    parse_delivery,
+    parse_form_body,
+    problem_for,
+    server_error,
+)
 
 app = Chalice(app_name=observability.SERVICE, configure_logs=False)
 observability.logger()  # app.log and the chalicelib loggers write JSON lines
@@ -144,7 +152,7 @@ def post_webhook(source: str) -> Response:
 
 
 def _intake(source: str) -> Response:
-    from chalicelib.domain.sources import check_honeypot, map_payload
+    from chalicelib.domain.sources import check_honeypot, ignored_event, map_payload
     from chalicelib.services.intake import DeliveryKeys
     from chalicelib.views import complaint_view
 
@@ -155,9 +163,17 @@ def _intake(source: str) -> Response:
     limit = wiring.settings().max_body_bytes
     if len(body) > limit:
         raise BodyTooLarge(f"The body is {len(body)} bytes; the limit is {limit} bytes.")
-    if spec.kind == "signed":
-        verify_signature(wiring.settings().secrets_for(source), body, request.headers)
-    data = parse_form_body(request.headers.get("content-type"), body, limit)
+    query = request.query_params
+    tokens = query.getlist("token") if query is not None and "token" in query else []
+    authenticate(spec.auth, wiring.settings().secrets_for(source), body, request.headers, tokens)
+    multipart = spec.auth != "public"
+    data = parse_delivery(
+        request.headers.get("content-type"), body, limit, multipart=multipart, json_fields=tuple(spec.json_fields)
+    )
+    ignored = ignored_event(data, spec)
+    if ignored is not None:
+        app.log.info("delivery ignored source=%s (not an accepted event)", source)
+        return json_response({"stored": False, "detail": ignored}, 202)
     check_honeypot(data, spec)
     if spec.honeypot is not None:
         data.pop(spec.honeypot, None)
@@ -180,7 +196,7 @@ def _intake(source: str) -> Response:
 def _with_cors(source: str, response: Response) -> Response:
     origin = _request().headers.get("origin")
     spec = wiring.sources().sources[source]
-    if spec.kind == "public_form" and origin is not None and origin in spec.cors_origins:
+    if spec.auth == "public" and origin is not None and origin in spec.cors_origins:
         response.headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
     return response
 

@@ -146,6 +146,15 @@ class ProblemDetails(BaseModel):
     errors: list[FieldProblem] | None = None
 
 
+class IgnoredDelivery(BaseModel):
+    """A delivery whose event the source does not accept (a partial response): answered, nothing stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stored: bool
+    detail: str
+
+
 _MODELS: tuple[type[BaseModel], ...] = (
     Submission,
     EventRequest,
@@ -154,6 +163,7 @@ _MODELS: tuple[type[BaseModel], ...] = (
     ComplaintPage,
     AuditTrail,
     ProblemDetails,
+    IgnoredDelivery,
 )
 _PROBLEM_STATUS = {
     400: "Malformed body, or a rejected (automated) submission",
@@ -290,17 +300,28 @@ def document() -> dict[str, Any]:
                         },
                         {"name": "webhook-timestamp", "in": "header", "required": False, "schema": {"type": "string"}},
                         {"name": "webhook-signature", "in": "header", "required": False, "schema": {"type": "string"}},
+                        {"name": "Typeform-Signature", "in": "header", "required": False, "schema": {"type": "string"}},
+                        {"name": "Tally-Signature", "in": "header", "required": False, "schema": {"type": "string"}},
+                        {
+                            "name": "token",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                            "description": "the secret of a source with `auth: token` (services that cannot sign)",
+                        },
                     ],
                     "requestBody": {
                         "required": True,
                         "content": {
                             "application/json": {"schema": {"type": "object"}},
                             "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+                            "multipart/form-data": {"schema": {"type": "object"}},
                         },
                     },
                     "responses": {
                         "201": _json("ComplaintView", "Created; Location names the complaint"),
                         "200": _json("ComplaintView", "A repeat delivery: the complaint the first one created"),
+                        "202": _json("IgnoredDelivery", "An event the source does not accept: nothing was stored"),
                         **_problems(400, 401, 404, 409, 413, 415, 422, 503),
                     },
                 }
