@@ -11,7 +11,7 @@ import pytest
 
 import app as application
 from chalicelib import wiring
-from chalicelib.openapi import ComplaintPage, ComplaintView, ProblemDetails, StaffComplaintView
+from chalicelib.openapi import ComplaintPage, ComplaintView, IgnoredDelivery, ProblemDetails, StaffComplaintView
 from tests.conftest import STAFF
 from tests.integration.helpers import URGENT
 
@@ -99,6 +99,14 @@ def _webhook_unsigned_type(api: Any) -> Any:
     return api.http.post("/webhooks/relay", headers={**headers, "Content-Type": "text/plain"}, body=body)
 
 
+def _partial_typeform(api: Any) -> Any:
+    from tests.fixtures.forms import typeform
+    from tests.fixtures.forms.signing import typeform_headers
+
+    body = typeform.body(typeform.complaint_form(event_type="form_response_partial"))
+    return api.http.post("/webhooks/typeform", headers=typeform_headers(body), body=body)
+
+
 BIG = json.dumps({"type": "note", "by": "x", "note": "x" * 70_000}).encode()
 TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ("/complaints", "post", "201"): lambda api: api.http.post(
@@ -171,6 +179,7 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ),
     ("/webhooks/{source}", "post", "201"): lambda api: _signed(api, URGENT),
     ("/webhooks/{source}", "post", "200"): _webhook_repeat,
+    ("/webhooks/{source}", "post", "202"): _partial_typeform,
     ("/webhooks/{source}", "post", "400"): lambda api: _signed(api, b"{not json"),
     ("/webhooks/{source}", "post", "401"): lambda api: api.http.post(
         "/webhooks/relay", headers=JSON, body=json.dumps(URGENT).encode()
@@ -189,8 +198,9 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
 @pytest.fixture(autouse=True)
 def relay_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.api.test_sources import NEW_SECRET
+    from tests.fixtures.forms.signing import TYPEFORM_SECRET
 
-    monkeypatch.setenv("WEBHOOK_SECRETS", json.dumps({"relay": [NEW_SECRET]}))
+    monkeypatch.setenv("WEBHOOK_SECRETS", json.dumps({"relay": [NEW_SECRET], "typeform": [TYPEFORM_SECRET]}))
     wiring.reset()
 
 
@@ -232,6 +242,8 @@ def test_each_documented_status_is_really_returned(api: Any, case: tuple[str, st
             assert int(response.headers["Retry-After"]) > 0
     elif method == "options":
         pass
+    elif status == "202":
+        IgnoredDelivery.model_validate(body)
     elif path in ("/complaints", "/webhooks/{source}") and method == "post":
         ComplaintView.model_validate(body)
     elif path == "/complaints" and method == "get":
