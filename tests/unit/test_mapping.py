@@ -208,5 +208,6 @@ def test_the_shipped_sources_file_loads_and_guards_every_unsigned_source_against
     assert {"web", "relay", "typeform", "tally", "jotform", "wjx", "google-forms"} <= set(sources)
     assert sources["web"].auth == "public"
     for name in ("typeform", "tally", "jotform", "wjx"):
-        assert sources[name].fields is not None
-        assert "external_id" in sources[name].fields, name
+        fields = sources[name].fields
+        assert fields is not None
+        assert "external_id" in fields, name
