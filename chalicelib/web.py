@@ -254,7 +254,8 @@ def parse_delivery(
             try:
                 data[name] = parse_json(value)
             except MalformedBody as exc:
-                raise MalformedBody(f"The field {name!r} must hold JSON text. {exc.detail}") from exc
+                reason = exc.detail.replace("The body is not valid JSON: ", "").replace("The JSON is ", "it is ")
+                raise MalformedBody(f"The field {name[:60]!r} must hold JSON text: {reason}") from exc
     return data
 
 

@@ -27,6 +27,7 @@ class PathError(ValueError):
     """A path that cannot be read: the message says where it goes wrong."""
 
 
+@lru_cache(maxsize=4096)
 def normal(text: str) -> str:
     """The form two labels are compared in: NFKC (full-width -> half-width), case folded, spaces collapsed."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
@@ -212,11 +213,14 @@ BUILT_IN_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+@lru_cache(maxsize=32)
+def _built_in(target: str) -> dict[str, str]:
+    return {normal(label): value for value, labels in BUILT_IN_VALUES.get(target, {}).items() for label in labels}
+
+
 def values_table(target: str, extra: Mapping[str, str]) -> dict[str, str]:
     """Normalised label -> value for a complaint field: the built-in names, then the source's own `values:`."""
-    table = {normal(label): value for value, labels in BUILT_IN_VALUES.get(target, {}).items() for label in labels}
-    table.update({normal(label): value for label, value in extra.items()})
-    return table
+    return _built_in(target) | {normal(label): value for label, value in extra.items()}
 
 
 def translate(value: Any, table: Mapping[str, str]) -> Any:
