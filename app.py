@@ -20,14 +20,24 @@ from chalicelib.openapi import (
     COMPLAINT_ID,
     IDEMPOTENCY_KEY,
     SOURCE,
+    SOURCE_TOKEN,
+    VENDOR_SIGNATURES,
     WEBHOOK_ID,
     WEBHOOK_SIGNATURE,
     Operation,
     documented,
 )
 from chalicelib.settings import Settings
-from chalicelib.signatures import verify_signature
-from chalicelib.web import PROBLEM_CONTENT_TYPE, Problem, parse_body, problem_for, query_model, server_error
+from chalicelib.signatures import authenticate
+from chalicelib.web import (
+    PROBLEM_CONTENT_TYPE,
+    Problem,
+    parse_body,
+    parse_delivery,
+    problem_for,
+    query_model,
+    server_error,
+)
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
@@ -187,11 +197,14 @@ def preflight_complaint() -> Response:
 @documented(
     Operation(
         summary="Intake webhook of a configured source: Standard Webhooks signed, payload mapped.",
-        responses=INTAKE.responses,
+        responses={
+            **INTAKE.responses,
+            202: (f"{VIEWS}:IgnoredDelivery", "An event the source does not accept: nothing was stored"),
+        },
         problems=(400, 401, 404, 409, 413, 415, 422, 503),
         body={"type": "object"},
-        body_types=FORMS,
-        parameters=(SOURCE, IDEMPOTENCY_KEY, WEBHOOK_ID, *WEBHOOK_SIGNATURE),
+        body_types=(*FORMS, "multipart/form-data"),
+        parameters=(SOURCE, IDEMPOTENCY_KEY, WEBHOOK_ID, *WEBHOOK_SIGNATURE, *VENDOR_SIGNATURES, SOURCE_TOKEN),
     )
 )
 @answers_problems
@@ -203,7 +216,7 @@ def post_webhook(source: str) -> Response:
 
 
 def _intake(source: str) -> Response:
-    from chalicelib.domain.sources import check_honeypot, map_payload
+    from chalicelib.domain.sources import check_honeypot, ignored_event, map_payload
     from chalicelib.services.intake import Delivery
     from chalicelib.views import complaint_view
 
@@ -213,9 +226,20 @@ def _intake(source: str) -> Response:
     limit = running.settings.max_body_bytes
     if len(body) > limit:
         raise BodyTooLarge(f"The body is {len(body)} bytes; the limit is {limit} bytes.")
-    if spec.kind == "signed":
-        verify_signature(running.settings.secrets_for(source), body, _request().headers)
-    data = parse_body(_request().headers.get("content-type"), body, limit)
+    query = _request().query_params
+    tokens = query.getlist("token") if query is not None and "token" in query else []
+    authenticate(spec.auth, running.settings.secrets_for(source), body, _request().headers, tokens)
+    data = parse_delivery(
+        _request().headers.get("content-type"),
+        body,
+        limit,
+        multipart=spec.auth != "public",
+        json_fields=tuple(spec.json_fields),
+    )
+    ignored = ignored_event(data, spec)
+    if ignored is not None:
+        app.log.info("delivery ignored source=%s (not an accepted event)", source)
+        return json_response({"stored": False, "detail": ignored}, 202)
     check_honeypot(data, spec)
     if spec.honeypot is not None:
         data.pop(spec.honeypot, None)
@@ -237,7 +261,7 @@ def _intake(source: str) -> Response:
 def _with_cors(source: str, response: Response) -> Response:
     origin = _request().headers.get("origin")
     spec = services().sources.sources[source]
-    if spec.kind == "public_form" and origin is not None and origin in spec.cors_origins:
+    if spec.auth == "public" and origin is not None and origin in spec.cors_origins:
         response.headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
     return response
 

@@ -178,3 +178,13 @@ WEBHOOK_SIGNATURE = (
     Parameter("webhook-signature", "header", {"type": "string"}),
 )
 SOURCE = Parameter("source", "path", {"type": "string", "maxLength": 40}, required=True)
+VENDOR_SIGNATURES = (
+    Parameter("Typeform-Signature", "header", {"type": "string"}),
+    Parameter("Tally-Signature", "header", {"type": "string"}),
+)
+SOURCE_TOKEN = Parameter(
+    "token",
+    "query",
+    {"type": "string"},
+    description="the secret of a source with `auth: token` (services that cannot sign)",
+)

@@ -124,6 +124,13 @@ class AuditTrail(_View):
     items: list[AuditEventView]
 
 
+class IgnoredDelivery(_View):
+    """A delivery whose event the source does not accept (a partial response): answered, nothing stored."""
+
+    stored: bool
+    detail: str
+
+
 class FieldProblem(_View):
     field: str
     message: str

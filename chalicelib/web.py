@@ -34,6 +34,7 @@ Query = TypeVar("Query", bound=BaseModel)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+MULTIPART_CONTENT_TYPE = "multipart/form-data"
 JSON_CONTENT_TYPE = "application/json"
 MAX_JSON_DEPTH = 32
 MAX_FORM_FIELDS = 100
@@ -219,6 +220,43 @@ def parse_body(content_type: str | None, body: bytes, max_bytes: int) -> dict[st
             raise MalformedBody("The JSON body must be an object.")
         return value
     return parse_form(text)
+
+
+def parse_delivery(
+    content_type: str | None, body: bytes, max_bytes: int, *, multipart: bool = False, json_fields: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """An intake delivery -> a mapping: JSON, a urlencoded form or (`multipart`) multipart/form-data, each as
+    strictly as `parse_form_body`; then each of `json_fields` that holds JSON text (Jotform's `rawRequest`) is
+    decoded in its place."""
+    media_type, _ = _media_type(content_type)
+    if multipart and media_type == MULTIPART_CONTENT_TYPE:
+        from chalicelib.form_data import parse_multipart
+
+        if len(body) > max_bytes:
+            raise BodyTooLarge(f"The body is {len(body)} bytes; the limit is {max_bytes} bytes.")
+        if not body.strip():
+            raise MalformedBody("The body is empty.")
+        message = Message()
+        message["content-type"] = content_type or ""
+        boundary = message.get_param("boundary")
+        data: dict[str, Any] = parse_multipart(body, boundary if isinstance(boundary, str) else None, MAX_FORM_FIELDS)
+    elif multipart and media_type not in (JSON_CONTENT_TYPE, FORM_CONTENT_TYPE):
+        shown = media_type[:60] or "none"
+        raise UnsupportedMediaType(
+            f"Content type {shown!r} is not accepted: send {JSON_CONTENT_TYPE}, {FORM_CONTENT_TYPE} "
+            f"or {MULTIPART_CONTENT_TYPE}."
+        )
+    else:
+        data = parse_body(content_type, body, max_bytes)
+    for name in json_fields:
+        value = data.get(name)
+        if isinstance(value, str):
+            try:
+                data[name] = parse_json(value)
+            except MalformedBody as exc:
+                reason = exc.detail.replace("The body is not valid JSON: ", "").replace("The JSON is ", "it is ")
+                raise MalformedBody(f"The field {name[:60]!r} must hold JSON text: {reason}") from exc
+    return data
 
 
 def parse_form(text: str) -> dict[str, str]:

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import yaml
 from botocore.exceptions import ClientError, NoCredentialsError, WaiterError
 
+from chalicelib.signatures import MIN_TOKEN_LENGTH
 from infra import definitions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,9 +107,9 @@ def is_loopback(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def problems(values: Mapping[str, str], signed_sources: frozenset[str] = frozenset()) -> list[str]:
+def problems(values: Mapping[str, str], signed_sources: Mapping[str, str] | None = None) -> list[str]:
     """Everything wrong with a stage's settings, each message starting with the setting's name; [] when it can be
-    deployed. `signed_sources`: the sources WEBHOOK_SECRETS may name."""
+    deployed. `signed_sources`: the sources WEBHOOK_SECRETS may name, each with how it authenticates."""
     unknown = sorted(set(values) - set(REQUIRED) - set(OPTIONAL))
     found = [f"{name} is not a deploy setting (deploy/example.env lists them)" for name in unknown]
 
@@ -120,7 +121,7 @@ def problems(values: Mapping[str, str], signed_sources: frozenset[str] = frozens
     found += _email_problems("ON_CALL_EMAIL", get("ON_CALL_EMAIL"), "without it nobody hears of a breach")
     found += _email_problems("OPS_EMAIL", get("OPS_EMAIL"), "without it nobody hears of an alarm or operator notice")
     found += _token_problems(get("STAFF_TOKEN_HASHES"))
-    found += _webhook_problems(get("WEBHOOK_SECRETS"), signed_sources)
+    found += _webhook_problems(get("WEBHOOK_SECRETS"), signed_sources or {})
     if get("AWS_REGION") and not _REGION.match(get("AWS_REGION")):
         found.append(f"AWS_REGION {get('AWS_REGION')!r} is not a region name like us-east-1")
     if get("STACK_NAME") and not _STACK.match(get("STACK_NAME")):
@@ -185,7 +186,7 @@ def _token_problems(hashes: str) -> list[str]:
     ]
 
 
-def _webhook_problems(raw: str, signed_sources: frozenset[str]) -> list[str]:
+def _webhook_problems(raw: str, signed_sources: Mapping[str, str]) -> list[str]:
     if not raw:
         return []
     try:
@@ -202,11 +203,19 @@ def _webhook_problems(raw: str, signed_sources: frozenset[str]) -> list[str]:
             found.append(
                 f"WEBHOOK_SECRETS names {source!r}, which is not a signed source ({', '.join(sorted(signed_sources))})"
             )
-        found += [
-            f"WEBHOOK_SECRETS {source} secret {number} is not a Standard Webhooks secret (whsec_ + base64, 24-64 bytes)"
-            for number, secret in enumerate(listed, 1)
-            if not _is_webhook_secret(secret)
-        ]
+        if signed_sources.get(source, "standard") == "standard":
+            found += [
+                f"WEBHOOK_SECRETS {source} secret {number} is not a Standard Webhooks secret (whsec_ + base64, 24-64 "
+                "bytes)"
+                for number, secret in enumerate(listed, 1)
+                if not _is_webhook_secret(secret)
+            ]
+        else:  # a vendor's signing secret or a URL token: the app refuses any shorter than MIN_TOKEN_LENGTH
+            found += [
+                f"WEBHOOK_SECRETS {source} secret {number} is shorter than {MIN_TOKEN_LENGTH} characters"
+                for number, secret in enumerate(listed, 1)
+                if len(secret) < MIN_TOKEN_LENGTH
+            ]
     return found
 
 
@@ -231,14 +240,15 @@ def unreachable_recipients(policy_file: Path | None = None) -> list[str]:
     return sorted({a for a in addresses if a.rsplit("@", 1)[1].lower() in RESERVED_DOMAINS})
 
 
-def signed_sources(sources_file: Path | None = None) -> frozenset[str]:
-    """The signed sources of the sources file the app is packaged with (the bundled default)."""
+def signed_sources(sources_file: Path | None = None) -> dict[str, str]:
+    """The sources of the packaged sources file (the bundled default) that need a secret: every one but the public
+    form."""
     from chalicelib.domain.sources import parse_sources
     from chalicelib.settings import DEFAULT_SOURCES_FILE
 
     path = sources_file or DEFAULT_SOURCES_FILE
     parsed = parse_sources(path.read_text(encoding="utf-8"), str(path))
-    return frozenset(name for name, spec in parsed.sources.items() if spec.kind == "signed")
+    return {name: spec.auth for name, spec in parsed.sources.items() if spec.auth != "public"}
 
 
 @dataclass(frozen=True)

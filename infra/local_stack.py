@@ -127,6 +127,7 @@ class LocalStack:
 
         self.app_module = app_module
         self.server = factory.create_local_server(self.app, config, "127.0.0.1", self.port)
+        _redact_tokens_in_request_log(self.server.server)
         self._spawn(self.server.serve_forever)
 
     def _bootstrap(self) -> None:
@@ -258,6 +259,21 @@ class LocalStack:
         if emulator is not None:
             emulator.stop()
         _say("stopped")
+
+
+def _redact_tokens_in_request_log(server: Any) -> None:
+    """The request log line shows each URL; a source's `?token=` secret in it is printed as [redacted]."""
+    import functools
+    import re
+
+    wrapped = server.RequestHandlerClass  # functools.partial(ChaliceRequestHandler, app_object=..., config=...)
+
+    class RedactingHandler(wrapped.func):  # type: ignore[misc,name-defined]
+        def log_message(self, format: str, *args: Any) -> None:
+            line = format % args
+            super().log_message("%s", re.sub(r"([?&]token=)[^&\s\"]*", r"\1[redacted]", line))
+
+    server.RequestHandlerClass = functools.partial(RedactingHandler, *wrapped.args, **wrapped.keywords)
 
 
 class StartError(Exception):

@@ -1,26 +1,71 @@
-"""Intake sources: the sources file -> per source, how it authenticates (a Standard Webhooks signature, or a
-public browser form with a CORS allow-list and a honeypot field) and how its payload maps onto a complaint
-(dotted paths). Pure: the caller reads the file and hands over its text."""
+"""Intake sources: the sources file -> per source, how a delivery is authenticated (`auth`), which events are
+complaints (`accept`), which fields hold JSON text (`json_fields`) and where each complaint field is found in the
+payload (`fields`: a path, a `values:` table, a time zone for naive times). Pure: the caller reads the file and
+hands over its text; paths and answers are read by `chalicelib.domain.mapping`."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.domain.errors import DomainError, Rejected  # noqa: F401 - re-exported
+from chalicelib.domain.errors import DomainError, FieldError, InvalidFields, Rejected  # noqa: F401 - re-exported
 from chalicelib.domain.intake import Submission
+from chalicelib.domain.mapping import PathError, answer_value, parse_path, resolve, translate, values_table
 from chalicelib.domain.yaml_files import load_yaml_model
 
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 TARGET_FIELDS = tuple(Submission.model_fields)
-_SEGMENT = re.compile(r"^(?P<name>[^.\[\]]+)(?:\[(?P<path>[^=\]]+)=(?P<value>[^\]]*)\])?$")
+Auth = Literal["public", "standard", "typeform", "tally", "token"]
+# Schemes whose signature carries no timestamp: a replayed delivery verifies, so the form service's submission id
+# (external_id) must be mapped: a replay is then the complaint the first delivery made, never a second one.
+WITHOUT_TIMESTAMP = frozenset({"typeform", "tally", "token"})
+# Fields a customer must not be able to set by editing a form's URL (hidden fields are URL parameters).
+PROTECTED = frozenset({"priority"})
 
 
 class SourcesError(ValueError):
     """The sources file is invalid: the message names the file, the place inside it and what is wrong."""
+
+
+class FieldSpec(BaseModel):
+    """Where one complaint field is found: a path; labels translated to values; a zone for naive date-times."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str
+    values: dict[str, str] = Field(default_factory=dict)
+    time_zone: str | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        try:
+            parse_path(value)
+        except PathError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("values")
+    @classmethod
+    def _values(cls, value: dict[str, str]) -> dict[str, str]:
+        if any(not label.strip() for label in value):
+            raise ValueError("an empty label")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{value!r} is not an IANA time zone such as Asia/Shanghai") from None
+        return value
 
 
 class SourceSpec(BaseModel):
@@ -28,10 +73,12 @@ class SourceSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Literal["public_form", "signed"]
+    auth: Auth
     cors_origins: list[str] = Field(default_factory=list)
     honeypot: str | None = None
-    mapping: dict[str, str] | None = None
+    accept: dict[str, list[str]] = Field(default_factory=dict)
+    json_fields: list[str] = Field(default_factory=list)
+    fields: dict[str, FieldSpec] | None = None
     defaults: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("cors_origins")
@@ -42,15 +89,59 @@ class SourceSpec(BaseModel):
                 raise ValueError(f"{origin!r} is not an origin like https://www.example.com")
         return value
 
-    @field_validator("mapping", "defaults")
+    @field_validator("accept", mode="before")
     @classmethod
-    def _targets(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        for target, path in (value or {}).items():
+    def _accept(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        accepted = {path: [allowed] if isinstance(allowed, str) else allowed for path, allowed in value.items()}
+        for path, allowed in accepted.items():
+            try:
+                parse_path(str(path))
+            except PathError as exc:
+                raise ValueError(str(exc)) from None
+            if isinstance(allowed, list) and not allowed:
+                raise ValueError(f"{path}: no accepted value")
+        return accepted
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _fields(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        return {target: {"path": spec} if isinstance(spec, str) else spec for target, spec in value.items()}
+
+    @field_validator("fields")
+    @classmethod
+    def _targets(cls, value: dict[str, FieldSpec] | None) -> dict[str, FieldSpec] | None:
+        for target, spec in (value or {}).items():
             if target not in TARGET_FIELDS:
                 raise ValueError(f"{target!r} is not a complaint field ({', '.join(TARGET_FIELDS)})")
-            if not path:
-                raise ValueError(f"{target}: empty")
+            if target in PROTECTED and any("hidden" in segment.names for segment in parse_path(spec.path)):
+                raise ValueError(
+                    f"{target}: a hidden field is a URL parameter the customer can edit; take {target} from "
+                    "something the form computes (Typeform `variables`, a calculated field)"
+                )
         return value
+
+    @field_validator("defaults")
+    @classmethod
+    def _defaults(cls, value: dict[str, str]) -> dict[str, str]:
+        for target in value:
+            if target not in TARGET_FIELDS:
+                raise ValueError(f"{target!r} is not a complaint field ({', '.join(TARGET_FIELDS)})")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SourceSpec:
+        if self.auth != "public" and (self.cors_origins or self.honeypot):
+            raise ValueError("only a public source (auth: public) has cors_origins or a honeypot; servers post here")
+        if self.auth in WITHOUT_TIMESTAMP and self.fields is not None and "external_id" not in self.fields:
+            raise ValueError(
+                f"auth: {self.auth} signs no timestamp, so a replayed delivery verifies: map external_id to the "
+                "form service's submission id, which makes a replay the same complaint"
+            )
+        return self
 
 
 class SourcesFile(BaseModel):
@@ -63,11 +154,9 @@ class SourcesFile(BaseModel):
     @field_validator("sources")
     @classmethod
     def _names(cls, value: dict[str, SourceSpec]) -> dict[str, SourceSpec]:
-        for name, spec in value.items():
+        for name in value:
             if not SOURCE_NAME.match(name):
                 raise ValueError(f"{name!r} is not a source name (lower-case letters, digits, - and _)")
-            if spec.kind == "signed" and (spec.cors_origins or spec.honeypot):
-                raise ValueError(f"{name}: a signed source has no cors_origins or honeypot (servers post to it)")
         if "web" not in value:
             raise ValueError("a `web` source (the public form behind POST /complaints) is required")
         return value
@@ -78,50 +167,61 @@ def parse_sources(text: str, source: str) -> SourcesFile:
     return load_yaml_model(text, source, SourcesFile, SourcesError)
 
 
-def _step(node: Any, segment: str) -> Any:
-    match = _SEGMENT.match(segment)
-    if match is None:
-        return None
-    name = match.group("name")
-    if isinstance(node, list):
-        node = node[int(name)] if name.isdigit() and int(name) < len(node) else None
-    elif isinstance(node, Mapping):
-        node = node.get(name)
-    else:
-        return None
-    selector = match.group("path")
-    if selector is None:
-        return node
-    if not isinstance(node, list):
-        return None
-    for element in node:
-        if str(resolve(element, selector)) == match.group("value"):
-            return element
+def ignored_event(payload: Mapping[str, Any], spec: SourceSpec) -> str | None:
+    """Why a delivery is not a complaint (an event type the source does not accept), or None if it is one."""
+    for path, allowed in spec.accept.items():
+        found = resolve(payload, path)
+        if not isinstance(found, str) or found not in allowed:
+            shown = repr(found[:60]) if isinstance(found, str) else "missing"
+            return f"{path} is {shown}, not {' or '.join(allowed)}: not a complaint, nothing was stored."
     return None
 
 
-def resolve(payload: Any, path: str) -> Any:
-    """The value at a dotted path: `a.b.0.c`, or `answers[field.ref=email].email` to pick a list element."""
-    node = payload
-    for segment in re.findall(r"(?:[^.\[]+(?:\[[^\]]*\])?)", path):
-        node = _step(node, segment)
-        if node is None:
+def _with_zone(value: Any, zone: str) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # validation names the field
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=ZoneInfo(zone)).isoformat()
+    return value
+
+
+def _field(target: str, spec: FieldSpec, payload: Mapping[str, Any], errors: list[FieldError]) -> Any:
+    node = resolve(payload, spec.path)
+    if target in PROTECTED and isinstance(node, Mapping) and node.get("type") == "HIDDEN_FIELDS":
+        errors.append(FieldError(target, "comes from a hidden field, which anyone can set in the form's URL"))
+        return None
+    value = translate(answer_value(node), values_table(target, spec.values))
+    if isinstance(value, list):
+        if len(value) > 1:
+            errors.append(FieldError(target, f"has {len(value)} answers where one is expected"))
             return None
-    return node
+        value = value[0] if value else None
+    if spec.time_zone is not None:
+        value = _with_zone(value, spec.time_zone)
+    return value
 
 
 def map_payload(payload: Mapping[str, Any], spec: SourceSpec) -> dict[str, Any]:
-    """A source's payload -> complaint fields: mapped paths (missing ones left out), then defaults."""
-    if spec.mapping is None:
+    """A source's payload -> complaint fields: mapped fields (missing ones left out), then defaults."""
+    errors: list[FieldError] = []
+    if spec.fields is None:
         mapped = dict(payload)
     else:
         mapped = {}
-        for target, path in spec.mapping.items():
-            value = resolve(payload, path)
+        for target, field in spec.fields.items():
+            value = _field(target, field, payload, errors)
             if value is not None:
                 mapped[target] = value
     for target, value in spec.defaults.items():
         mapped.setdefault(target, value)
+    if spec.auth in WITHOUT_TIMESTAMP and mapped.get("external_id") in (None, ""):
+        errors.append(FieldError("external_id", "is required: this source's submission id guards against replays"))
+    if errors:
+        raise InvalidFields(errors)
     return mapped
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import app as application
-from chalicelib.views import ComplaintPage, ComplaintView, ProblemDetails, StaffComplaintView
+from chalicelib.views import ComplaintPage, ComplaintView, IgnoredDelivery, ProblemDetails, StaffComplaintView
 from tests.conftest import STAFF, World
 from tests.integration.helpers import URGENT
 
@@ -100,6 +100,14 @@ def _webhook_unsigned_type(api: Any) -> Any:
     return api.http.post("/webhooks/relay", headers={**headers, "Content-Type": "text/plain"}, body=body)
 
 
+def _partial_typeform(api: Any) -> Any:
+    from tests.fixtures.forms import typeform
+    from tests.fixtures.forms.signing import typeform_headers
+
+    body = typeform.body(typeform.complaint_form(event_type="form_response_partial"))
+    return api.http.post("/webhooks/typeform", headers=typeform_headers(body), body=body)
+
+
 BIG = json.dumps({"type": "note", "by": "x", "note": "x" * 70_000}).encode()
 TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ("/complaints", "post", "201"): lambda api: api.http.post(
@@ -173,6 +181,7 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ),
     ("/webhooks/{source}", "post", "201"): lambda api: _signed(api, URGENT),
     ("/webhooks/{source}", "post", "200"): _webhook_repeat,
+    ("/webhooks/{source}", "post", "202"): _partial_typeform,
     ("/webhooks/{source}", "post", "400"): lambda api: _signed(api, b"{not json"),
     ("/webhooks/{source}", "post", "401"): lambda api: api.http.post(
         "/webhooks/relay", headers=JSON, body=json.dumps(URGENT).encode()
@@ -194,8 +203,9 @@ _WORLD: list[World] = []
 @pytest.fixture(autouse=True)
 def relay_secret(world: World) -> Iterator[None]:
     from tests.api.test_sources import NEW_SECRET
+    from tests.fixtures.forms.signing import TYPEFORM_SECRET
 
-    world.reconfigure(webhook_secrets={"relay": [NEW_SECRET]})
+    world.reconfigure(webhook_secrets={"relay": [NEW_SECRET], "typeform": [TYPEFORM_SECRET]})
     _WORLD.append(world)
     yield
     _WORLD.remove(world)
@@ -239,6 +249,8 @@ def test_each_documented_status_is_really_returned(api: Any, case: tuple[str, st
             assert int(response.headers["Retry-After"]) > 0
     elif method == "options":
         pass
+    elif status == "202":
+        IgnoredDelivery.model_validate(body)
     elif path in ("/complaints", "/webhooks/{source}") and method == "post":
         ComplaintView.model_validate(body)
     elif path == "/complaints" and method == "get":

@@ -1,5 +1,5 @@
-"""Intake sources: Standard Webhooks signatures (valid, tampered, stale, rotated, replayed), payload mapping for
-Typeform- and Tally-shaped bodies, the public form's CORS allow-list and honeypot."""
+"""Intake sources: Standard Webhooks signatures (valid, tampered, stale, rotated, replayed), the public form's CORS
+allow-list and honeypot. Form services' own deliveries: tests/api/test_form_services.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.conftest import STAFF, World
+from tests.conftest import World
 
 NEW_SECRET = "whsec_" + base64.b64encode(b"new-secret-of-32-bytes-for-hmac!").decode()
 OLD_SECRET = "whsec_" + base64.b64encode(b"old-secret-of-32-bytes-for-hmac!").decode()
@@ -22,38 +22,9 @@ RELAYED: dict[str, Any] = {
     "priority": "important",
     "subject": "员工态度",
 }
-TYPEFORM: dict[str, Any] = {
-    "event_id": "01HX",
-    "event_type": "form_response",
-    "form_response": {
-        "token": "tf-token-1",
-        "submitted_at": "2026-11-22T03:00:00Z",
-        "hidden": {"category": "product_quality", "priority": "urgent"},
-        "answers": [
-            {"type": "text", "text": "王五", "field": {"id": "a1", "ref": "customer_name", "type": "short_text"}},
-            {"type": "email", "email": "wang.wu@example.com", "field": {"id": "a2", "ref": "customer_email"}},
-            {"type": "text", "text": "洗衣机漏水", "field": {"id": "a3", "ref": "subject"}},
-            {"type": "text", "text": "第二次了", "field": {"id": "a4", "ref": "description"}},
-        ],
-    },
-}
-TALLY: dict[str, Any] = {
-    "eventId": "e1",
-    "eventType": "FORM_RESPONSE",
-    "data": {
-        "submissionId": "tally-sub-9",
-        "createdAt": "2026-11-22T03:10:00.000Z",
-        "fields": [
-            {"key": "q1", "label": "Name", "type": "INPUT_TEXT", "value": "李四"},
-            {"key": "q2", "label": "Phone", "type": "INPUT_PHONE_NUMBER", "value": "+8613800138000"},
-            {"key": "q3", "label": "Subject", "type": "INPUT_TEXT", "value": "送货延迟"},
-            {"key": "q4", "label": "Category", "type": "INPUT_TEXT", "value": "service"},
-        ],
-    },
-}
 
 
-SECRETS = {"relay": [NEW_SECRET, OLD_SECRET], "typeform": [NEW_SECRET], "tally": [NEW_SECRET]}
+SECRETS = {"relay": [NEW_SECRET, OLD_SECRET]}
 
 
 @pytest.fixture(autouse=True)
@@ -154,38 +125,6 @@ def test_a_replayed_webhook_id_is_the_same_complaint(world: World, api: Any) -> 
     assert (first.status_code, again.status_code) == (201, 200)
     assert json.loads(first.body)["id"] == json.loads(again.body)["id"]
     assert world.complaint_count() == 1
-
-
-def test_a_typeform_shaped_payload_is_mapped(api: Any) -> None:
-    response = deliver(api, "typeform", *signed(TYPEFORM, message_id="tf_1"))
-    assert response.status_code == 201, response.body
-    created = json.loads(response.body)
-    assert created["category"] == "product_quality"
-    assert created["priority"] == "urgent"
-    assert created["external_id"] == "tf-token-1"
-    assert created["received_at"] == "2026-11-22T11:00:00+08:00"
-    shown = json.loads(api.http.get(f"/complaints/{created['id']}", headers=STAFF).body)
-    assert shown["customer"] == {"name": "王五", "email": "wang.wu@example.com", "phone": None}
-    assert shown["description"] == "第二次了"
-    assert "site_visit" in shown["clocks"]
-
-
-def test_a_tally_shaped_payload_is_mapped(api: Any) -> None:
-    response = deliver(api, "tally", *signed(TALLY, message_id="tally_1"))
-    assert response.status_code == 201, response.body
-    created = json.loads(response.body)
-    shown = json.loads(api.http.get(f"/complaints/{created['id']}", headers=STAFF).body)
-    assert shown["customer"]["phone"] == "+8613800138000"
-    assert shown["subject"] == "送货延迟"
-    assert shown["external_id"] == "tally-sub-9"
-
-
-def test_a_mapped_payload_missing_a_field_names_it(api: Any) -> None:
-    partial = json.loads(json.dumps(TYPEFORM))
-    partial["form_response"]["answers"] = partial["form_response"]["answers"][:2]
-    response = deliver(api, "typeform", *signed(partial, message_id="tf_2"))
-    assert response.status_code == 422
-    assert [e["field"] for e in json.loads(response.body)["errors"]] == ["subject"]
 
 
 def test_an_unknown_source_is_404(world: World, api: Any) -> None:

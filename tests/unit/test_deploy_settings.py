@@ -37,7 +37,14 @@ COMPLETE = {
     "OPS_EMAIL": "ops@corp.cn",
     "STAFF_TOKEN_HASHES": TOKEN_HASH,
 }
-SIGNED = frozenset({"typeform", "tally", "relay"})
+SIGNED = {
+    "relay": "standard",
+    "typeform": "typeform",
+    "tally": "tally",
+    "jotform": "token",
+    "wjx": "token",
+    "google-forms": "standard",
+}
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
@@ -124,8 +131,10 @@ def test_a_plain_token_instead_of_its_digest_is_refused_without_repeating_it() -
         ("{oops", "is not JSON"),
         ('{"typeform": "whsec_x"}', "object of non-empty lists"),
         ('{"typeform": []}', "object of non-empty lists"),
-        ('{"typeform": ["not-a-secret"]}', "typeform secret 1 is not a Standard Webhooks secret"),
-        ('{"typeform": ["whsec_c2hvcnQ="]}', "typeform secret 1 is not a Standard Webhooks secret"),
+        ('{"relay": ["not-a-secret"]}', "relay secret 1 is not a Standard Webhooks secret"),
+        ('{"relay": ["whsec_c2hvcnQ="]}', "relay secret 1 is not a Standard Webhooks secret"),
+        ('{"typeform": ["not-a-secret"]}', "typeform secret 1 is shorter than 16 characters"),
+        ('{"jotform": ["short-token"]}', "jotform secret 1 is shorter than 16 characters"),
         (f'{{"web": ["{SECRET}"]}}', "names 'web', which is not a signed source"),
     ],
 )
