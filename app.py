@@ -3,6 +3,7 @@ itself (`@documented`), and /openapi.json is generated from those operations."""
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import logging
@@ -15,6 +16,7 @@ from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Request, Response
 from pydantic import BaseModel
 
 from chalicelib import observability
+from chalicelib.auth import StaffMember
 from chalicelib.domain.errors import BodyTooLarge, DomainError, FieldError, InvalidFields, NotFound
 from chalicelib.openapi import (
     COMPLAINT_ID,
@@ -116,12 +118,17 @@ def answers_problems(view: Callable[..., Response]) -> Callable[..., Response]:
     return wrapped
 
 
+_STAFF: contextvars.ContextVar[StaffMember | None] = contextvars.ContextVar("staff", default=None)
+
+
 def staff_only(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Refuse the request with 401 unless it carries a valid staff bearer token."""
+    """Refuse the request with 401 unless it carries a valid staff bearer token; `current_staff()` is then the
+    person the token belongs to."""
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Response:
-        if not services().authenticator.accepts(_request().headers.get("authorization")):
+        member = services().authenticator.identify(_request().headers.get("authorization"))
+        if member is None:
             problem = Problem(
                 401,
                 "Unauthorized",
@@ -129,9 +136,20 @@ def staff_only(view: Callable[..., Response]) -> Callable[..., Response]:
                 headers={"WWW-Authenticate": 'Bearer realm="complaint-sla-monitor"'},
             )
             return problem_response(problem)
-        return view(*args, **kwargs)
+        token = _STAFF.set(member)
+        try:
+            return view(*args, **kwargs)
+        finally:
+            _STAFF.reset(token)
 
     return wrapped
+
+
+def current_staff() -> StaffMember:
+    """The staff member whose token authorized the request being handled (inside a `staff_only` route)."""
+    member = _STAFF.get()
+    assert member is not None, "only inside a staff_only route"
+    return member
 
 
 def _request() -> Request:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "default.yaml"
 DEFAULT_SOURCES_FILE = Path(__file__).parent / "sources" / "default.yaml"
@@ -67,13 +67,19 @@ class Settings(BaseModel):
         {"typeform": ["whsec_new...", "whsec_old..."]} (several while a secret is rotated)."""
         return list(self.webhook_secrets.get(source, []))
 
-    def staff_hashes(self) -> list[str]:
-        """SHA-256 hashes of accepted staff tokens: configured hashes plus those of plain local tokens."""
-        from chalicelib.auth import token_hash
+    def staff_hashes(self) -> list[tuple[str, str]]:
+        """(person, SHA-256 hash) of every accepted staff token: configured hashes plus those of local tokens."""
+        from chalicelib.auth import named_hashes
 
-        hashes = [h for h in self.staff_token_hashes.split(",") if h.strip()]
-        hashes += [token_hash(t.strip()) for t in self.staff_tokens.split(",") if t.strip()]
-        return hashes
+        return named_hashes(self.staff_token_hashes, self.staff_tokens)
+
+    @field_validator("staff_token_hashes", "staff_tokens")
+    @classmethod
+    def _staff(cls, value: str, info: ValidationInfo) -> str:
+        from chalicelib.auth import named_hashes
+
+        named_hashes(value, "") if info.field_name == "staff_token_hashes" else named_hashes("", value)
+        return value
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -53,3 +53,20 @@ def test_the_check_finds_a_list_of_values_written_again(tmp_path: Path) -> None:
         ]
     finally:
         module.unlink()
+
+
+def test_every_value_of_every_enum_has_words_in_chinese_and_english() -> None:
+    from chalicelib.domain.words import LANGUAGES, has_words, word
+
+    missing = [
+        f"{name}.{member.name}"
+        for name, enum in vars(vocabulary).items()
+        if isinstance(enum, type) and issubclass(enum, StrEnum) and enum not in (StrEnum, vocabulary.Weekday)
+        for member in enum
+        if not has_words(member)
+    ]
+    assert missing == []
+    assert word(vocabulary.Category.PRODUCT_QUALITY) == "产品质量"
+    assert word(vocabulary.Level.MINOR, "en") == "Minor breach"
+    for language in LANGUAGES:
+        assert word(vocabulary.Priority.URGENT, language)
