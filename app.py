@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Request, Response
+from chalice.app import Chalice, CloudWatchEvent, Cron, Rate, Request, Response, SQSEvent
 from pydantic import BaseModel
 
 from chalicelib import observability
@@ -21,6 +21,7 @@ from chalicelib.domain.errors import BodyTooLarge, DomainError, FieldError, Inva
 from chalicelib.openapi import (
     COMPLAINT_ID,
     IDEMPOTENCY_KEY,
+    SHORT_CODE,
     SOURCE,
     SOURCE_TOKEN,
     VENDOR_SIGNATURES,
@@ -414,6 +415,26 @@ def monthly_report() -> Response:
     return json_response(report)
 
 
+@app.route("/c/{code}", methods=["GET"])
+@documented(
+    Operation(
+        summary="The short link an SMS alert carries: to the complaint's page in the console.",
+        responses={302: (None, "To /console/complaints/{id}")},
+        problems=(404,),
+        parameters=(SHORT_CODE,),
+    )
+)
+@answers_problems
+def short_link(code: str) -> Response:
+    """An SMS has no room for the console link: its short code -> a redirect to the complaint's page."""
+    from chalicelib.domain.notice_texts import complaint_id_of, console_link
+
+    complaint_id = complaint_id_of(code)
+    if complaint_id is None:
+        raise NotFound("This short link leads nowhere.")
+    return Response(body="", status_code=302, headers={"Location": console_link("", complaint_id)})
+
+
 @app.route("/openapi.json", methods=["GET"])
 @documented(Operation("This document.", {200: ({"application/json": {"type": "object"}}, "The OpenAPI document")}))
 @answers_problems
@@ -496,3 +517,29 @@ def watch_calendars(event: CloudWatchEvent) -> None:
         app.log.info("calendars %s", json.dumps(report.__dict__))
     for name, days_left in report.days_left.items():
         observability.emit({"CalendarDaysLeft": (days_left, "Count")}, {"calendar": name})
+
+
+@app.on_sqs_message(queue="RelayQueue", batch_size=10, name="relay_notices", maximum_concurrency=2)
+def relay_notices(event: SQSEvent) -> dict[str, Any]:
+    """Notices from the alerts topic (through RelayQueue) -> the channels, once per channel; a message that failed
+    for some channel is retried later for those channels only (a partial batch response)."""
+    from chalicelib.clock import SystemClock
+    from chalicelib.services.relay import RelayMessage
+
+    running = services()
+    context: Any = event.context
+    messages = [RelayMessage.from_record(record.to_dict()) for record in event]
+    # Real time even when the local stack rehearses a date: vendors check signature timestamps against theirs.
+    now = SystemClock().now()
+    report = running.relay.handle(messages, now, time_left=lambda: float(context.get_remaining_time_in_millis()) / 1000)
+    running.adapters.relay_queue.delay(report.delays)
+    if report.delivered or report.failures:
+        app.log.info(
+            "relay %s",
+            json.dumps({"messages": report.messages, "delivered": len(report.delivered), "skipped": report.skipped,
+                        "failed": [f"{notice} -> {channel}: {reason}" for notice, channel, reason in report.failures]}),
+        )  # fmt: skip
+    observability.emit(
+        {"RelayDelivered": (len(report.delivered), "Count"), "RelayFailed": (len(report.failures), "Count")}
+    )
+    return {"batchItemFailures": report.batch_item_failures()}

@@ -161,10 +161,10 @@ def ingest(requests: int = 300, warmup: int = 20) -> Iterator[Row]:
     }
 
 
-def _seed(world: World, now: datetime, open_count: int, due_count: int) -> None:
+def _seed(world: World, now: datetime, open_count: int, due_count: int, minutes_ago: float = 25) -> None:
     from tests.integration.seeding import seed
 
-    seed(world, now, open_count=open_count, due_count=due_count)
+    seed(world, now, open_count=open_count, due_count=due_count, due_minutes_ago=minutes_ago)
 
 
 def _scan(open_count: int, due: int) -> tuple[Any, float, DynamoRequests]:
@@ -208,6 +208,66 @@ def tick(due: int = 1_000) -> Iterator[Row]:
         "seconds": round(elapsed, 3),
         "notices_per_s": round(report.notices / elapsed, 1),
         "complaints_per_s": round(report.claimed / elapsed, 1),
+    }
+
+
+def relay(due: int = 100) -> Iterator[Row]:
+    """The relay with one channel of each kind at a local receiver: `due` minor breaches (two audiences each)
+    scanned, then RelayQueue polled until empty; deliveries per second and DynamoDB requests per delivery."""
+    import base64
+    import tempfile
+
+    from chalice.local import LambdaContext
+
+    import app as application
+    from infra.relay_poller import poll_once
+    from tests.receivers import receiving
+
+    kinds = ("wecom", "dingtalk", "feishu", "slack", "pagerduty", "webhook")
+    secrets = {
+        "dingtalk": "SECbench",
+        "feishu": "bench",
+        "pagerduty": "k" * 32,
+        "webhook": "whsec_" + base64.b64encode(b"bench" * 7).decode(),
+    }
+    with ExitStack() as stack, receiving() as receiver:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        lines = ["channels:"]
+        for kind in kinds:
+            lines += [f"  - {{name: {kind}, kind: {kind}, url: '{receiver.url('/' + kind)}'"]
+            lines[-1] += f", secret_env: BENCH_{kind.upper()}}}" if kind in secrets else "}"
+        (folder / "channels.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        world = stack.enter_context(moto_stack())
+        values = {f"BENCH_{kind.upper()}": secret for kind, secret in secrets.items()}
+        world.reconfigure(channels_file=folder / "channels.yaml", channel_values=values)
+        stack.enter_context(quiet(application.app.log))
+        stack.enter_context(quiet(logging.getLogger()))
+        now = datetime.now(UTC).replace(microsecond=0)
+        _seed(world, now, due, due, minutes_ago=45)
+        world.services.scanner.run(now, lambda: TIME_BUDGET)
+        assert world.resources is not None
+        counter = DynamoRequests(world.aws.dynamodb)
+        messages = 0
+        started = perf_counter()
+        while True:
+            context = LambdaContext("relay_notices", 512, max_runtime_ms=60_000)
+            queue = world.resources.queues["RelayQueue"]
+            polled = poll_once(world.aws.sqs, queue, application.relay_notices, context, wait_seconds=0)
+            if not polled.received:
+                break
+            messages += len(polled.received)
+        elapsed = perf_counter() - started
+        requests = len(receiver.requests)
+    yield {
+        "bench": "relay",
+        "due": due,
+        "channels": len(kinds),
+        "messages": messages,
+        "deliveries": requests,
+        "seconds": round(elapsed, 3),
+        "deliveries_per_s": round(requests / elapsed, 1),
+        "dynamodb_requests_per_delivery": round(counter.total / max(requests, 1), 2),
+        "dynamodb_calls": dict(counter.calls),
     }
 
 
@@ -288,6 +348,7 @@ SUITES: dict[str, Callable[[], Iterator[Row]]] = {
     "ingest": ingest,
     "scan_cost": scan_cost,
     "tick": tick,
+    "relay": relay,
     "import": import_cost,
     "deadline": deadline,
 }

@@ -9,9 +9,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth import StaffAuthenticator
+from chalicelib.domain.channels.config import Channel, parse_channels, resolve_channels
 from chalicelib.domain.policy import PolicySet, parse_policy
 from chalicelib.domain.sources import SourcesFile, parse_sources
 from chalicelib.ports import (
@@ -19,17 +21,21 @@ from chalicelib.ports import (
     Clock,
     ComplaintStore,
     DueIndex,
+    HttpSender,
     Mailer,
     Markers,
     NoticeLog,
     Notifier,
     OpsNotifier,
+    RelayQueue,
     ReportStore,
 )
 from chalicelib.services.calendars import CalendarWatch
 from chalicelib.services.digests import DigestService
 from chalicelib.services.intake import IntakeService
 from chalicelib.services.operator import OperatorAlerts
+from chalicelib.services.outbox import Outbox
+from chalicelib.services.relay import Relay
 from chalicelib.services.reports import ReportService
 from chalicelib.services.scanner import Scanner
 from chalicelib.services.workflow import WorkflowService
@@ -52,6 +58,8 @@ class Adapters:
     notifier: Notifier
     ops: OpsNotifier
     mailer: Mailer
+    http: HttpSender
+    relay_queue: RelayQueue
 
 
 @dataclass(frozen=True)
@@ -71,10 +79,24 @@ class Services:
     reports: ReportService
     calendars: CalendarWatch
 
+    @cached_property
+    def relay(self) -> Relay:
+        """The relay to the channels of the channels file, built on first use (only the relay function uses it):
+        `ChannelsError` naming the channel and the variable when one it names is not set."""
+        return Relay(
+            load_channels(self.settings), self.adapters.claims, self.adapters.http, self.policies.file.language
+        )
+
 
 def load_policies(settings: Settings) -> PolicySet:
     path = settings.sla_policy_file
     return parse_policy(path.read_text(encoding="utf-8"), str(path))
+
+
+def load_channels(settings: Settings) -> list[Channel]:
+    path = settings.channels_file
+    parsed = parse_channels(path.read_text(encoding="utf-8"), str(path))
+    return resolve_channels(parsed, settings.channel_values, str(path))
 
 
 def load_sources(settings: Settings) -> SourcesFile:
@@ -105,6 +127,7 @@ class AwsClients:
     dynamodb: Any
     sns: Any
     ses: Any
+    sqs: Any
 
 
 def aws_clients(settings: Settings) -> AwsClients:
@@ -131,16 +154,19 @@ def aws_clients(settings: Settings) -> AwsClients:
 
         return make
 
-    return AwsClients(LazyClient(maker("dynamodb")), LazyClient(maker("sns")), LazyClient(maker("ses")))
+    return AwsClients(*(LazyClient(maker(service)) for service in ("dynamodb", "sns", "ses", "sqs")))
 
 
 def aws_adapters(settings: Settings, policies: PolicySet, clients: AwsClients | None = None) -> Adapters:
-    """The DynamoDB, SNS and SES adapters (on `clients`, made from `settings` when not given)."""
+    """The DynamoDB, SNS, SES and SQS adapters (on `clients`, made from `settings` when not given) and the HTTP
+    sender."""
     from chalicelib.adapters.claims import DynamoClaims
     from chalicelib.adapters.complaints import DynamoComplaintStore
     from chalicelib.adapters.due_index import DynamoDueIndex
+    from chalicelib.adapters.http_sender import Urllib3Sender
     from chalicelib.adapters.markers import DynamoMarkers
     from chalicelib.adapters.notice_log import DynamoNoticeLog
+    from chalicelib.adapters.relay_queue import SqsRelayQueue
     from chalicelib.adapters.report_store import DynamoReportStore
     from chalicelib.adapters.ses import SesMailer
     from chalicelib.adapters.sns import SnsNotifier, SnsOpsNotifier
@@ -154,9 +180,11 @@ def aws_adapters(settings: Settings, policies: PolicySet, clients: AwsClients | 
         reports=DynamoReportStore(clients.dynamodb, table),
         claims=DynamoClaims(clients.dynamodb, table),
         markers=DynamoMarkers(clients.dynamodb, table),
-        notifier=SnsNotifier(clients.sns, settings.alerts_topic_arn),
+        notifier=SnsNotifier(clients.sns, settings.alerts_topic_arn, policies.file.language),
         ops=SnsOpsNotifier(clients.sns, settings.ops_topic_arn),
         mailer=SesMailer(clients.ses, settings.digest_sender, settings.ses_configuration_set or None),
+        http=Urllib3Sender(),
+        relay_queue=SqsRelayQueue(clients.sqs, settings.relay_queue_url),
     )
 
 
@@ -166,11 +194,13 @@ def memory_adapters(policies: PolicySet, table: MemoryTable | None = None) -> Ad
         MemoryClaims,
         MemoryComplaintStore,
         MemoryDueIndex,
+        MemoryHttpSender,
         MemoryMailer,
         MemoryMarkers,
         MemoryNoticeLog,
         MemoryNotifier,
         MemoryOpsNotifier,
+        MemoryRelayQueue,
         MemoryReportStore,
         MemoryTable,
     )
@@ -186,6 +216,8 @@ def memory_adapters(policies: PolicySet, table: MemoryTable | None = None) -> Ad
         notifier=MemoryNotifier(),
         ops=MemoryOpsNotifier(),
         mailer=MemoryMailer(),
+        http=MemoryHttpSender(),
+        relay_queue=MemoryRelayQueue(),
     )
 
 
@@ -200,6 +232,7 @@ def bootstrap(
     policies = policies or load_policies(settings)
     adapters = adapters or aws_adapters(settings, policies)
     operator = OperatorAlerts(adapters.claims, adapters.ops)
+    outbox = Outbox(adapters.notifier, adapters.due)
     base_url = settings.public_base_url
     return Services(
         settings=settings,
@@ -209,8 +242,8 @@ def bootstrap(
         authenticator=StaffAuthenticator(settings.staff_hashes()),
         adapters=adapters,
         intake=IntakeService(adapters.complaints, policies),
-        workflow=WorkflowService(adapters.complaints, policies),
-        scanner=Scanner(adapters.due, adapters.notifier, operator, policies, base_url),
+        workflow=WorkflowService(adapters.complaints, policies, outbox, base_url),
+        scanner=Scanner(adapters.due, outbox, operator, policies, base_url),
         digests=DigestService(adapters.notice_log, adapters.claims, adapters.mailer, policies, base_url),
         reports=ReportService(adapters.reports, adapters.complaints, adapters.claims, adapters.mailer, policies),
         calendars=CalendarWatch(adapters.complaints, adapters.markers, operator, policies),

@@ -171,6 +171,9 @@ def document(routes: Mapping[str, Mapping[str, Any]], title: str) -> dict[str, A
 
 
 COMPLAINT_ID = Parameter("complaint_id", "path", {"type": "string", "pattern": "^[0-9a-f]{32}$"}, required=True)
+SHORT_CODE = Parameter(
+    "code", "path", {"type": "string", "pattern": "^[0-9A-Za-z]{22}$"}, required=True, description="An SMS short code"
+)
 IDEMPOTENCY_KEY = Parameter("Idempotency-Key", "header", {"type": "string", "maxLength": 255})
 WEBHOOK_ID = Parameter("webhook-id", "header", {"type": "string", "maxLength": 255})
 WEBHOOK_SIGNATURE = (

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from chalicelib.domain.channels.base import Answer, VendorRequest
 from chalicelib.domain.messages import Email
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.notices import Notice
@@ -88,10 +89,19 @@ class ComplaintStore(Protocol):
         """What a delivery key is bound to, if anything."""
         ...
 
-    def save(self, before: Complaint, after: Complaint, event: AuditEvent, key: DeliveryKey | None = None) -> bool:
-        """Store `after` (if the stored complaint is still at `before.version`), its audit event and the request's
-        delivery key, at once; False when the complaint changed meanwhile (nothing written). `DuplicateDelivery`
-        when the key is already bound."""
+    def save(
+        self,
+        before: Complaint,
+        after: Complaint,
+        event: AuditEvent,
+        key: DeliveryKey | None = None,
+        notices: Notices = (),
+        pending_until: Moment = None,
+    ) -> bool:
+        """Store `after` (if the stored complaint is still at `before.version`), its audit event, the request's
+        delivery key and the notices the change owes (pending in the due index until `pending_until`, when a scan
+        delivers any that were not settled), at once; False when the complaint changed meanwhile (nothing
+        written). `DuplicateDelivery` when the key is already bound."""
         ...
 
     def trail(self, complaint_id: str) -> list[AuditEvent]:
@@ -220,6 +230,10 @@ class Claims(Protocol):
         """It failed: the next run may claim it again (it stays on the retry list)."""
         ...
 
+    def happened(self, scope: str, name: str) -> bool:
+        """Whether (scope, name) is done (read consistently)."""
+        ...
+
     def forget(self, scope: str, name: str) -> None:
         """Off the retry list: it turned out to be owed no longer."""
         ...
@@ -261,6 +275,31 @@ class OpsNotifier(Protocol):
 
     def publish(self, notice: OperatorNotice) -> bool:
         """Publish one operator notice; False when it was not taken."""
+        ...
+
+
+class SendFailed(Exception):
+    """An HTTP request got no answer; `reason` names the kind of failure (ReadTimeoutError, ...), never the URL."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class HttpSender(Protocol):
+    """POSTs to the channels' vendors (chat robots, PagerDuty, webhooks)."""
+
+    def post(self, request: VendorRequest) -> Answer:
+        """Send one request and return the answer; `SendFailed` when there is none. Never retries by itself."""
+        ...
+
+
+class RelayQueue(Protocol):
+    """The queue the relay reads the alerts topic from."""
+
+    def delay(self, delays: Mapping[str, int]) -> None:
+        """Hide each received message (receipt handle -> seconds) for that long before its retry; a failure is
+        logged, never raised (the message then comes back after the queue's visibility timeout)."""
         ...
 
 

@@ -17,6 +17,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "default.yaml"
 DEFAULT_SOURCES_FILE = Path(__file__).parent / "sources" / "default.yaml"
+DEFAULT_CHANNELS_FILE = Path(__file__).parent / "channels" / "default.yaml"
+_FROM_THE_CHANNELS_FILE = "channel_values"  # read from the variables the channels file names, not from its own
 
 
 class SettingsError(ValueError):
@@ -54,8 +56,11 @@ class Settings(BaseModel):
     ses_configuration_set: str = ""
     staff_token_hashes: str = ""
     staff_tokens: str = ""
+    channels_file: Path = DEFAULT_CHANNELS_FILE
+    relay_queue_url: str = ""
+    channel_values: dict[str, str] = Field(default_factory=dict, repr=False)  # the channels' URLs and secrets
 
-    @field_validator("sla_policy_file", "sources_file")
+    @field_validator("sla_policy_file", "sources_file", "channels_file")
     @classmethod
     def _readable(cls, value: Path) -> Path:
         if not value.is_file():
@@ -86,9 +91,13 @@ class Settings(BaseModel):
         """Build settings from environment variables (upper-case field names); `SettingsError` naming each
         variable that is missing or malformed."""
         env = os.environ if environ is None else environ
-        values = {name: env[name.upper()] for name in cls.model_fields if env.get(name.upper()) not in (None, "")}
+        values: dict[str, object] = {
+            name: env[name.upper()]
+            for name in cls.model_fields
+            if name != _FROM_THE_CHANNELS_FILE and env.get(name.upper()) not in (None, "")
+        }
         try:
-            return cls.model_validate(values)
+            settings = cls.model_validate(values)
         except ValidationError as exc:
             problems = []
             for error in exc.errors():
@@ -96,8 +105,20 @@ class Settings(BaseModel):
                 what = "is not set" if error["type"] == "missing" else str(error["msg"]).removeprefix("Value error, ")
                 problems.append(f"{variable} {what}")
             raise SettingsError("the app cannot start: " + "; ".join(problems)) from None
+        named = _channel_variables(settings.channels_file)
+        return settings.model_copy(update={"channel_values": {name: env[name] for name in named if env.get(name)}})
 
     @staticmethod
     def on_lambda(environ: Mapping[str, str] | None = None) -> bool:
         """Whether this process is a Lambda function (its runtime sets AWS_LAMBDA_FUNCTION_NAME)."""
         return bool((os.environ if environ is None else environ).get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
+def _channel_variables(path: Path) -> list[str]:
+    """The variables (URLs, secrets) the channels file names; `SettingsError` when the file is invalid."""
+    from chalicelib.domain.channels.config import ChannelsError, parse_channels
+
+    try:
+        return parse_channels(path.read_text(encoding="utf-8"), str(path)).variables()
+    except ChannelsError as exc:
+        raise SettingsError(f"the app cannot start: CHANNELS_FILE {exc}") from None

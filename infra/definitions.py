@@ -1,12 +1,14 @@
 """The deployable resources (infra/resources.yaml) -> the same table, topics and queues on an emulator.
 
 The local stack and the tests call `create_resources` against moto, so the table and its indexes, the
-topics and any queues exist exactly as the CloudFormation template defines them; each is named after
-its logical id.
+topics, the queues (visibility timeout, retention, redrive to their dead-letter queue) and the unconditional
+SQS subscriptions (the relay's, raw) exist exactly as the CloudFormation template defines them; each is named
+after its logical id.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +18,7 @@ import yaml
 
 TEMPLATE = Path(__file__).with_name("resources.yaml")
 _TABLE_PROPERTIES = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+_QUEUE_ATTRIBUTES = ("VisibilityTimeout", "MessageRetentionPeriod")
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +59,7 @@ class LocalResources:
             "TABLE_NAME": self.tables["ComplaintsTable"],
             "ALERTS_TOPIC_ARN": self.topics["AlertsTopic"],
             "OPS_TOPIC_ARN": self.topics["OpsTopic"],
+            "RELAY_QUEUE_URL": self.queues["RelayQueue"],
         }
 
 
@@ -70,8 +74,35 @@ def create_resources(session: Any, endpoint_url: str | None = None, region: str 
     for logical_id in resources_of_type("AWS::SNS::Topic"):
         made.topics[logical_id] = sns.create_topic(Name=logical_id)["TopicArn"]
     sqs = session.client("sqs", endpoint_url=endpoint_url, region_name=region)
-    for logical_id in resources_of_type("AWS::SQS::Queue"):
-        made.queues[logical_id] = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
+    queues = resources_of_type("AWS::SQS::Queue")
+    arns: dict[str, str] = {}
+    for logical_id in queues:
+        made.queues[logical_id] = url = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
+        arns[logical_id] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for logical_id, properties in queues.items():
+        attributes = {name: str(properties[name]) for name in _QUEUE_ATTRIBUTES if name in properties}
+        if "RedrivePolicy" in properties:
+            redrive = properties["RedrivePolicy"]
+            target = arns[redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]]
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": target, "maxReceiveCount": redrive["maxReceiveCount"]}
+            )
+        if attributes:
+            sqs.set_queue_attributes(QueueUrl=made.queues[logical_id], Attributes=attributes)
+    for logical_id, properties in resources_of_type("AWS::SNS::Subscription").items():
+        if "Condition" in template()["Resources"][logical_id] or properties["Protocol"] != "sqs":
+            continue  # conditional subscriptions (an email given as a stack parameter) are not the emulator's
+        subscription: dict[str, str] = {}
+        if properties.get("RawMessageDelivery"):
+            subscription["RawMessageDelivery"] = "true"
+        if "FilterPolicy" in properties:
+            subscription["FilterPolicy"] = json.dumps(properties["FilterPolicy"])
+        sns.subscribe(
+            TopicArn=made.topics[properties["TopicArn"]["Ref"]],
+            Protocol="sqs",
+            Endpoint=arns[properties["Endpoint"]["Fn::GetAtt"][0]],
+            Attributes=subscription,
+        )
     ses = session.client("ses", endpoint_url=endpoint_url, region_name=region)
     for sender in (template()["Parameters"]["DigestSender"]["Default"],):
         ses.verify_email_identity(EmailAddress=sender)

@@ -1,8 +1,9 @@
 """The local stack (`make run`): moto's server as the AWS emulator, the table/topics/queues of
 infra/resources.yaml created in it, the Chalice app served over HTTP against it, its scheduled functions
-invoked every SCAN_INTERVAL seconds, and every SNS notice and SES email printed as it happens (emails also
-written to outbox/ as .eml files). The table's items are kept in LOCAL_STATE_DIR across restarts
-(infra/local_state.py; `make reset` empties it).
+invoked every SCAN_INTERVAL seconds, the relay polling its queue (as Lambda's event source mapping would) and
+sending to the channels of CHANNELS_FILE, and every SNS notice (with the text an email subscriber would read) and
+SES email printed as it happens (SES emails also written to outbox/ as .eml files). The table's items are kept in
+LOCAL_STATE_DIR across restarts (infra/local_state.py; `make reset` empties it).
 
 Environment: AWS_EMULATOR_PORT (5000), PORT (8000), SCAN_INTERVAL (60 s), STAFF_TOKENS (a development token
 is made and printed when unset), SLA_POLICY_FILE (the default policy when unset), OUTBOX_DIR (outbox/),
@@ -86,9 +87,12 @@ class LocalStack:
         os.environ.update(self.resources.environment())
         self.console_queues = self._subscribe_console_queues()
         self._start_api()
+        self._check_channels()
         self._spawn(self._tail_notices)
+        self._spawn(self._tail_alert_emails)
         self._spawn(self._tail_emails)
         self._spawn(self._run_schedules)
+        self._spawn(self._run_relay)
         self._banner()
 
     def _prepare_environment(self) -> None:
@@ -166,6 +170,8 @@ class LocalStack:
         _say(f"  table:         {self.resources.tables['ComplaintsTable']}")
         _say(f"  alerts topic:  {self.resources.topics['AlertsTopic']}")
         _say(f"  schedules:     every {self.interval:g} s (SCAN_INTERVAL)")
+        channels = ", ".join(f"{c.name} ({c.spec.kind})" for c in self.relay_channels) or "none"
+        _say(f"  channels:      {channels} (CHANNELS_FILE={self.services.settings.channels_file})")
         _say(f"  outbox:        {self.outbox}")
         _say(f"  staff token:   {self.staff_token}")
         now = self.clock.now()
@@ -210,6 +216,38 @@ class LocalStack:
                 except Exception as exc:  # noqa: BLE001 - a failing run is reported, the next one retries
                     _say(f"[schedule] {source.name} failed: {type(exc).__name__}")
 
+    def _check_channels(self) -> None:
+        from chalicelib.domain.channels.config import ChannelsError
+
+        try:
+            self.relay_channels = self.services.relay.channels
+        except ChannelsError as exc:
+            raise StartError(f"CHANNELS_FILE: {exc}") from None
+
+    def _run_relay(self) -> None:
+        """Poll RelayQueue continuously and hand each batch to the relay function, as Lambda would."""
+        from chalice.local import LambdaContext
+
+        from infra.relay_poller import poll_once
+
+        sqs = self.session.client("sqs", endpoint_url=self.endpoint)
+        handler = self.app_module.relay_notices
+        url = self.resources.queues["RelayQueue"]
+        while not self.stopping.is_set():
+            context = LambdaContext("relay_notices", 512, max_runtime_ms=60_000)
+            try:
+                polled = poll_once(sqs, url, handler, context, region=REGION)
+            except Exception as exc:  # noqa: BLE001 - the emulator stopping, or a bad batch: try again
+                if self.stopping.is_set():
+                    return
+                _say(f"[relay] poll failed: {type(exc).__name__}")
+                self.stopping.wait(1.0)
+                continue
+            if polled.raised is not None:
+                _say(f"[relay] the relay failed: {type(polled.raised).__name__}; the batch is retried")
+            elif polled.failed:
+                _say(f"[relay] {len(polled.failed)} of {len(polled.received)} messages retried later")
+
     def _tail_notices(self) -> None:
         sqs = self.session.client("sqs", endpoint_url=self.endpoint)
         while not self.stopping.is_set():
@@ -225,6 +263,27 @@ class LocalStack:
                     _say(f"[sns {logical_id}] {envelope.get('Subject') or ''}")
                     _say("  " + envelope.get("Message", ""))
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    def _tail_alert_emails(self) -> None:
+        """Print what an email subscriber of the alerts topic reads: the Subject and the `email` message, as
+        published (read from the emulator's record of the topic)."""
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+        from moto.sns.models import sns_backends
+
+        arn = self.resources.topics["AlertsTopic"]
+        seen = 0
+        while not self.stopping.wait(0.5):
+            topic = sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics.get(arn)
+            sent = list(topic.sent_notifications) if topic is not None else []
+            for _, message, subject, _, _ in sent[seen:]:
+                seen += 1
+                try:
+                    email = json.loads(message)["email"]
+                except (ValueError, KeyError, TypeError):
+                    continue
+                _say(f"[sns email] Subject: {subject}")
+                for line in str(email).splitlines():
+                    _say(f"  | {line}")
 
     def _tail_emails(self) -> None:
         from moto.core.models import DEFAULT_ACCOUNT_ID

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.adapters.memory import MemoryMailer, MemoryNotifier, MemoryOpsNotifier, MemoryTable
+from chalicelib.adapters.memory import MemoryHttpSender, MemoryMailer, MemoryNotifier, MemoryOpsNotifier, MemoryTable
 from chalicelib.bootstrap import (
     Adapters,
     AwsClients,
@@ -115,6 +115,11 @@ class World:
         assert isinstance(self.adapters.mailer, MemoryMailer), "the twins' mailer"
         return self.adapters.mailer
 
+    @property
+    def http(self) -> MemoryHttpSender:
+        assert isinstance(self.adapters.http, MemoryHttpSender), "the twins' HTTP sender"
+        return self.adapters.http
+
     def complaint_count(self) -> int:
         """How many complaints are stored."""
         if self.memory is not None:
@@ -172,13 +177,14 @@ def moto_settings(resources: LocalResources) -> Settings:
         table_name=resources.tables["ComplaintsTable"],
         alerts_topic_arn=resources.topics["AlertsTopic"],
         ops_topic_arn=resources.topics["OpsTopic"],
+        relay_queue_url=resources.queues["RelayQueue"],
     )
 
 
 def moto_clients() -> AwsClients:
     """boto3 clients for moto (inside `mock_aws`), made here so that tests can hook them (faults, counting)."""
     session = boto3.Session(region_name=REGION)
-    return AwsClients(session.client("dynamodb"), session.client("sns"), session.client("ses"))
+    return AwsClients(*(session.client(service) for service in ("dynamodb", "sns", "ses", "sqs")))
 
 
 def moto_world(resources: LocalResources, clock: SettableClock) -> World:

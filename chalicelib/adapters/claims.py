@@ -90,6 +90,20 @@ class DynamoClaims:
             self._client.delete_item, self._attempts, TableName=self._table, Key=to_item(keys.retry_key(scope, name))
         )
 
+    def happened(self, scope: str, name: str) -> bool:
+        """Whether the side effect is recorded as done (a consistent read)."""
+        response = call_with_retries(
+            self._client.get_item,
+            self._attempts,
+            TableName=self._table,
+            Key=to_item(keys.claim_key(scope, name)),
+            ConsistentRead=True,
+            ProjectionExpression="#status",
+            ExpressionAttributeNames={"#status": "status"},
+        )
+        item = response.get("Item")
+        return item is not None and from_item(item).get("status") == "sent"
+
     def owed(self) -> list[dict[str, str]]:
         """The facts of every retry marker: side effects claimed but not yet done."""
         found: list[dict[str, str]] = []

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import keys
+from chalicelib.adapters.due_index import notice_values
 from chalicelib.adapters.dynamo import (
     NEW,
     Transaction,
@@ -31,7 +32,16 @@ from chalicelib.adapters.dynamo import (
 )
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.vocabulary import Status
-from chalicelib.ports import Binding, DeliveryKey, DuplicateDelivery, InvalidCursor, Listed, Moment, UnreadableComplaint
+from chalicelib.ports import (
+    Binding,
+    DeliveryKey,
+    DuplicateDelivery,
+    InvalidCursor,
+    Listed,
+    Moment,
+    Notices,
+    UnreadableComplaint,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -68,13 +78,25 @@ class DynamoComplaintStore:
         add_counters(transaction, complaint, [event], self._zone)
         self._commit(transaction, first_is_new=True)
 
-    def save(self, before: Complaint, after: Complaint, event: AuditEvent, key: DeliveryKey | None = None) -> bool:
+    def save(
+        self,
+        before: Complaint,
+        after: Complaint,
+        event: AuditEvent,
+        key: DeliveryKey | None = None,
+        notices: Notices = (),
+        pending_until: Moment = None,
+    ) -> bool:
         transaction = Transaction(self._table)
         stored = after.model_copy(update={"version": before.version + 1})
         transaction.put(complaint_values(stored, self._shards), "version = :seen", label="version", seen=before.version)
         transaction.put(event_values(after.id, event), NEW)
         if key is not None:
             transaction.put(binding_values(key, after.id), NEW, label=key)
+        if notices:
+            assert pending_until is not None, "the notices of a change wait in the due index until they are settled"
+            for notice in notices:
+                transaction.put(notice_values(notice, 1, pending_until, self._shards, pending_until), NEW)
         add_counters(transaction, after, [event], self._zone)
         try:
             self._commit(transaction)

@@ -19,6 +19,7 @@ from chalicelib.adapters import dynamo, keys
 from chalicelib.domain.model import Complaint
 from chalicelib.domain.notices import Notice
 from chalicelib.domain.operator import Quarantine
+from chalicelib.domain.vocabulary import NoticeType
 from chalicelib.ports import (
     DueComplaint,
     DueItem,
@@ -42,10 +43,11 @@ def notice_values(
 ) -> dict[str, Any]:
     """The attributes of a notice item; while pending it sits in the due index until `pending_until`."""
     values: dict[str, Any] = notice.model_dump(mode="json")
-    values.update(keys.notice_key(notice.complaint_id, notice.clock, notice.cycle, notice.level, notice.audience))
+    values.update(keys.notice_key(notice.complaint_id, notice.clock, notice.cycle, notice.key_level, notice.audience))
     values["kind"] = "notice"
     values["attempts"] = attempts
-    values[keys.DETECTED_KEY_ATTR] = keys.sortable_time(notice.detected)
+    if notice.type == NoticeType.BREACH:  # only breaches are digested: a resolved notice stays out of by_audience
+        values[keys.DETECTED_KEY_ATTR] = keys.sortable_time(notice.detected)
     if pending_until is None:
         values["status"] = "sent"
         values["sent_at"] = keys.sortable_time(now)
@@ -104,7 +106,7 @@ class DynamoDueIndex:
 
     def lease(self, pending: DueNotice, until: datetime) -> bool:
         notice = pending.notice
-        key = keys.notice_key(notice.complaint_id, notice.clock, notice.cycle, notice.level, notice.audience)
+        key = keys.notice_key(notice.complaint_id, notice.clock, notice.cycle, notice.key_level, notice.audience)
         return self._update(
             key,
             "SET next_due = :lease, attempts = attempts + :one",

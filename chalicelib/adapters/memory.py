@@ -21,13 +21,14 @@ from chalicelib.adapters import keys
 from chalicelib.adapters.complaints import decode_cursor, encode_cursor
 from chalicelib.adapters.dynamo import next_due
 from chalicelib.adapters.records import complaint_from_record, complaint_record
+from chalicelib.domain.channels.base import Answer, VendorRequest
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.messages import Email
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.notices import Notice
 from chalicelib.domain.operator import OperatorNotice, Quarantine
 from chalicelib.domain.report import contributions, customer_row, month_of, row_keys
-from chalicelib.domain.vocabulary import Status
+from chalicelib.domain.vocabulary import NoticeType, Status
 from chalicelib.ports import (
     LEASE,
     Binding,
@@ -46,6 +47,7 @@ from chalicelib.ports import (
     Notices,
     Outgoing,
     ReportRows,
+    SendFailed,
     UnreadableComplaint,
 )
 
@@ -164,15 +166,30 @@ class MemoryComplaintStore:
         with self._table.access():
             return self._table.bindings.get((key.scope, key.value))
 
-    def save(self, before: Complaint, after: Complaint, event: AuditEvent, key: DeliveryKey | None = None) -> bool:
+    def save(
+        self,
+        before: Complaint,
+        after: Complaint,
+        event: AuditEvent,
+        key: DeliveryKey | None = None,
+        notices: Notices = (),
+        pending_until: Moment = None,
+    ) -> bool:
         with self._table.access():
             if self._table.version(after.id) != before.version:
                 return False
             if key is not None and (key.scope, key.value) in self._table.bindings:
                 raise DuplicateDelivery(key)
+            if any(notice.notice_id in self._table.notices for notice in notices):
+                return False
+            if any(stored["sequence"] == event.sequence for stored in self._table.events.get(after.id, [])):
+                return False  # as DynamoDB refuses a second event item with the same key
+            assert pending_until is not None or not notices, "a change's notices wait in the due index"
             self._table.write(after.model_copy(update={"version": before.version + 1}))
             if key is not None:
                 self._table.bindings[(key.scope, key.value)] = Binding(after.id, key.fingerprint)
+            for notice in notices:
+                self._table.notices[notice.notice_id] = _NoticeRecord(notice.model_dump(mode="json"), 1, pending_until)
             self._table.append(after, [event])
             return True
 
@@ -300,7 +317,9 @@ class MemoryNoticeLog:
     def notices_for(self, audience: str, since: datetime, until: datetime) -> list[Notice]:
         with self._table.access():
             notices = [Notice.model_validate(record.notice) for record in self._table.notices.values()]
-        found = [n for n in notices if n.audience == audience and since <= n.detected < until]
+        found = [
+            n for n in notices if n.type == NoticeType.BREACH and n.audience == audience and since <= n.detected < until
+        ]
         return sorted(found, key=lambda n: n.detected)
 
     def complaints(self, ids: Sequence[str]) -> dict[str, Complaint]:
@@ -361,6 +380,11 @@ class MemoryClaims:
     def forget(self, scope: str, name: str) -> None:
         with self._table.access():
             self._table.retries.pop((scope, name), None)
+
+    def happened(self, scope: str, name: str) -> bool:
+        with self._table.access():
+            held = self._table.claims.get((scope, name))
+            return held is not None and held["status"] == "sent"
 
     def owed(self) -> list[dict[str, str]]:
         with self._table.access():
@@ -438,16 +462,44 @@ class MemoryMailer:
         return message_id
 
 
+@dataclass
+class MemoryHttpSender:
+    """The `HttpSender` port in memory: keeps every request; answers from `answers` by URL (an exception instance
+    is raised, as a timeout would be), 200 with `{"errcode":0,"code":0}` otherwise."""
+
+    requests: list[VendorRequest] = field(default_factory=list)
+    answers: dict[str, Answer | SendFailed] = field(default_factory=dict)
+
+    def post(self, request: VendorRequest) -> Answer:
+        self.requests.append(request)
+        answer = self.answers.get(request.url.split("?", 1)[0])
+        if isinstance(answer, SendFailed):
+            raise answer
+        return answer or Answer(200, {"Content-Type": "application/json"}, b'{"errcode":0,"code":0}')
+
+
+@dataclass
+class MemoryRelayQueue:
+    """The `RelayQueue` port in memory: keeps the delays asked for."""
+
+    delays: dict[str, int] = field(default_factory=dict)
+
+    def delay(self, delays: Mapping[str, int]) -> None:
+        self.delays.update(delays)
+
+
 __all__ = [
     "InvalidCursor",
     "MemoryClaims",
     "MemoryComplaintStore",
     "MemoryDueIndex",
+    "MemoryHttpSender",
     "MemoryMailer",
     "MemoryMarkers",
     "MemoryNoticeLog",
     "MemoryNotifier",
     "MemoryOpsNotifier",
+    "MemoryRelayQueue",
     "MemoryReportStore",
     "MemoryTable",
     "SentEmail",

@@ -1,5 +1,6 @@
-"""SNS notifiers: notices -> PublishBatch (10 a call) on the alerts topic, saying which were delivered; operator
-notices -> Publish on the ops topic.
+"""SNS notifiers: notices -> PublishBatch (10 a call) on the alerts topic, one message per protocol
+(MessageStructure=json: `default` the JSON notice, `email` readable text, `sms` one segment, the Subject in words,
+in the policy's language), saying which were delivered; operator notices -> Publish on the ops topic.
 
 Takes a boto3 SNS client (the `Notifier` and `OpsNotifier` ports). A failed entry or a failed call is reported,
 never raised: the notice stays pending and a later run retries it.
@@ -14,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.domain.notice_texts import render
 from chalicelib.domain.notices import Notice
 from chalicelib.domain.operator import OperatorNotice
+from chalicelib.domain.words import DEFAULT_LANGUAGE, Language
 from chalicelib.ports import Delivery
 
 if TYPE_CHECKING:
@@ -28,9 +31,27 @@ log = logging.getLogger(__name__)
 class SnsNotifier:
     """Publishes notices to one topic, with message attributes for subscription filter policies."""
 
-    def __init__(self, client: SNSClient, topic_arn: str) -> None:
+    def __init__(self, client: SNSClient, topic_arn: str, language: Language = DEFAULT_LANGUAGE) -> None:
         self._client = client
         self._topic = topic_arn
+        self._language = language
+
+    def entry(self, notice: Notice) -> dict[str, Any]:
+        """One PublishBatch entry (without its Id): a message per protocol, the Subject, the attributes."""
+        texts = render(notice, self._language)
+        message = {
+            "default": json.dumps(notice.message(), ensure_ascii=False),
+            "email": texts.email,
+            "sms": texts.sms,
+        }
+        return {
+            "Subject": texts.subject,
+            "Message": json.dumps(message, ensure_ascii=False),
+            "MessageStructure": "json",
+            "MessageAttributes": {
+                name: {"DataType": "String", "StringValue": value} for name, value in notice.attributes().items()
+            },
+        }
 
     def publish(self, notices: Sequence[Notice]) -> Delivery:
         """Publish every notice; says which were delivered and which not (a failure is reported, never raised)."""
@@ -38,18 +59,7 @@ class SnsNotifier:
         failed: set[str] = set()
         for start in range(0, len(notices), BATCH_LIMIT):
             batch = notices[start : start + BATCH_LIMIT]
-            entries: list[dict[str, Any]] = [
-                {
-                    "Id": f"n{index}",
-                    "Subject": notice.subject,
-                    "Message": json.dumps(notice.message(), ensure_ascii=False),
-                    "MessageAttributes": {
-                        name: {"DataType": "String", "StringValue": value}
-                        for name, value in notice.attributes().items()
-                    },
-                }
-                for index, notice in enumerate(batch)
-            ]
+            entries = [{"Id": f"n{index}", **self.entry(notice)} for index, notice in enumerate(batch)]
             try:
                 response = self._client.publish_batch(
                     TopicArn=self._topic,

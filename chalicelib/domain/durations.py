@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from chalicelib.domain.words import Language
+
 __all__ = ["Target", "format_seconds", "parse_target", "spoken"]
 
 _PATTERN = re.compile(r"(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?", re.ASCII)
@@ -60,10 +62,26 @@ def format_seconds(seconds: int) -> str:
     return "".join(f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if value)
 
 
-def spoken(seconds: int) -> str:
-    """How long, as notices and digests say it: `15 min`, `3 h 05 min`, from two days on `2 d 3 h`."""
+def spoken(seconds: int, language: Language = "en", compact: bool = False) -> str:
+    """How long, as notices and digests say it: `15 分钟`, `3 小时 5 分钟`, from two days on `2 天 3 小时` (compact:
+    without spaces); in English `15 min`, `3 h 05 min`, `2 d 3 h`."""
     minutes = max(0, seconds) // 60
-    if minutes < 60:
+    hours, rest = divmod(minutes, 60)
+    days, hours_left = divmod(hours, 24)
+    if language == "zh-CN":
+        if minutes == 0:
+            text = "不到 1 分钟"
+        elif hours == 0:
+            text = f"{minutes} 分钟"
+        elif hours < 48:
+            text = f"{hours} 小时" + (f" {rest} 分钟" if rest else "")
+        else:
+            text = f"{days} 天" + (f" {hours_left} 小时" if hours_left else "")
+        return text.replace(" ", "") if compact else text
+    if minutes == 0:
+        return "under a minute"
+    if hours == 0:
         return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours < 48 else f"{hours // 24} d {hours % 24} h"
+    if hours < 48:
+        return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
+    return f"{days} d {hours_left} h" if hours_left else f"{days} d"

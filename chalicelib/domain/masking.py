@@ -1,9 +1,16 @@
 """Masking: a customer's name, phone and email -> the shapes managers may see in a digest (张*, 138****8000,
-z***@example.com). Pure."""
+z***@example.com); a complaint's subject -> the subject with anything that is or looks like a contact detail
+masked, as notices carry it. Pure."""
 
 from __future__ import annotations
 
+import re
+
 from chalicelib.domain.model import Complaint
+
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+\.[^\s@<>()\[\],;:\"]+")
+_PHONE = re.compile(r"\+?\d(?:[\s\-().]*\d){6,}")
+MASK = "***"
 
 
 def mask_name(name: str) -> str:
@@ -36,3 +43,14 @@ def masked_customer(complaint: Complaint) -> str:
     if contact.email:
         parts.append(mask_email(contact.email))
     return ", ".join(parts)
+
+
+def scrubbed_subject(complaint: Complaint) -> str:
+    """The complaint's subject with the customer's own name, email and phone, and anything shaped like an email
+    address or a phone number, masked (`***`)."""
+    text = complaint.subject
+    contact = complaint.customer
+    for detail in (contact.email, contact.phone, contact.name):
+        if detail and len(detail.strip()) >= 2:
+            text = text.replace(detail.strip(), MASK)
+    return _PHONE.sub(MASK, _EMAIL.sub(MASK, text))

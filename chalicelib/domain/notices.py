@@ -1,8 +1,9 @@
 """Notices: a complaint at `now` -> the notices its clocks owe (one per clock, cycle, level and audience, only the
 highest level reached), the complaint with those levels marked, and the audit events that record them. Also the
-notice id and the notice texts.
+notice id; the texts people read are made from a notice by `chalicelib.domain.notice_texts`.
 
-Pure: policies, calendars and `now` are passed in. A notice never carries customer contact details.
+Pure: policies, calendars and `now` are passed in. A notice never carries customer contact details: the
+complaint's subject, with anything that looks like one masked, is its only customer-written text.
 """
 
 from __future__ import annotations
@@ -14,44 +15,45 @@ from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain import clocks as clock_rules
 from chalicelib.domain.clocks import LEVEL_ORDER
-from chalicelib.domain.durations import spoken
 from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.notice_texts import console_link, notice_subject, summary
 from chalicelib.domain.policy import PolicySet
-from chalicelib.domain.vocabulary import Audience, EventType, Level
+from chalicelib.domain.vocabulary import Audience, ClockState, EventType, Level, NoticeType
 
-_LEVEL_WORDS = {
-    Level.WARNING: "is about to breach",
-    Level.MINOR: "is breached (minor)",
-    Level.MAJOR: "is breached (major)",
-    Level.ESCALATION: "is still breached a working day after its major breach",
-}
 SCANNER = "scanner"
 
 
-def notice_id(complaint_id: str, clock: str, cycle: int, level: Level, audience: str) -> str:
-    """The stable id of one notice: one per (complaint, clock, cycle, level, audience)."""
+def notice_id(complaint_id: str, clock: str, cycle: int, level: Level | NoticeType, audience: str) -> str:
+    """The stable id of one notice: one per (complaint, clock, cycle, level or `resolved`, audience)."""
     return f"{complaint_id}.{clock}.{cycle}.{level.value}.{audience}"
 
 
 class Notice(BaseModel):
-    """One alert to one audience; its `notice_id` is stable."""
+    """One alert to one audience; its `notice_id` is stable. `type` is `breach` (a level reached) or `resolved`
+    (a notified clock cycle has ended: `outcome` met, breached (met late) or stopped); a resolved notice's `level`
+    is the highest level its audience heard of in that cycle."""
 
     model_config = ConfigDict(frozen=True)
 
     notice_id: str
+    type: NoticeType = NoticeType.BREACH
     complaint_id: str
     clock: str
     cycle: int
     level: Level
     audience: Audience
+    subject: str = ""
     deadline: str
     detected_at: str
     overdue_seconds: int
+    remaining_seconds: int = 0
     priority: str
     category: str
     policy: str
     assignee: str | None = None
     provisional: bool = False
+    outcome: ClockState | None = None
+    ended_at: str | None = None
     link: str
     summary: str
 
@@ -60,17 +62,23 @@ class Notice(BaseModel):
         return datetime.fromisoformat(self.detected_at)
 
     @property
-    def subject(self) -> str:
-        """A readable SNS Subject: ASCII, one line, under 100 characters."""
-        return f"[{self.level.value}] {self.clock} {_LEVEL_WORDS[self.level]} - complaint {self.complaint_id[:8]}"[:99]
+    def key_level(self) -> Level | NoticeType:
+        """What tells this notice from the others of its cycle and audience: its level, or `resolved`."""
+        return NoticeType.RESOLVED if self.type == NoticeType.RESOLVED else self.level
+
+    @property
+    def incident(self) -> str:
+        """What the notices of one clock cycle share (a PagerDuty dedup_key): `{complaint_id}.{clock}.{cycle}`."""
+        return f"{self.complaint_id}.{self.clock}.{self.cycle}"
 
     def message(self) -> dict[str, object]:
-        """The SNS message body (JSON)."""
+        """The JSON notice (SNS `default`, the relay's input, a webhook channel's body)."""
         return self.model_dump(mode="json")
 
     def attributes(self) -> dict[str, str]:
         """The SNS message attributes subscriptions filter on."""
         return {
+            "type": self.type.value,
             "level": self.level.value,
             "clock": self.clock,
             "category": self.category,
@@ -84,6 +92,7 @@ def owed_notices(
 ) -> tuple[Complaint, list[Notice]]:
     """The notices a complaint owes at `now` and the complaint with their levels marked as notified."""
     facts = complaint.facts()
+    language = policies.file.language
     notices: list[Notice] = []
     updated = dict(complaint.clocks)
     for name, clock in complaint.clocks.items():
@@ -96,35 +105,28 @@ def owed_notices(
         calendar = policies.calendar(clock.calendar)
         overdue = round(calendar.measure(cycle.deadline, now)) if now > cycle.deadline else 0
         remaining = round(calendar.measure(now, cycle.deadline)) if now < cycle.deadline else 0
-        deadline = cycle.deadline.astimezone(policies.display.tz)
-        lateness = f"{spoken(overdue)} overdue" if overdue else f"{spoken(remaining)} left"
-        summary = (
-            f"{name.replace('_', ' ').capitalize()} of complaint {complaint.id} ({complaint.priority.value}, "
-            f"{complaint.category.value}) {_LEVEL_WORDS[level]}: deadline {deadline:%Y-%m-%d %H:%M %z}, {lateness}."
-        )
-        if cycle.provisional:
-            summary += " The deadline is provisional: the year's adjusted working days are not yet confirmed."
         for audience in policies.audiences(level, facts):
-            notices.append(
-                Notice(
-                    notice_id=notice_id(complaint.id, name, cycle.number, level, audience),
-                    complaint_id=complaint.id,
-                    clock=name,
-                    cycle=cycle.number,
-                    level=level,
-                    audience=audience,
-                    deadline=deadline.isoformat(),
-                    detected_at=now.astimezone(policies.display.tz).isoformat(),
-                    overdue_seconds=overdue,
-                    priority=complaint.priority.value,
-                    category=complaint.category.value,
-                    policy=f"{complaint.policy.name}@{complaint.policy.version}",
-                    assignee=complaint.assignee,
-                    provisional=cycle.provisional,
-                    link=f"{base_url.rstrip('/')}/complaints/{complaint.id}",
-                    summary=summary,
-                )
+            notice = Notice(
+                notice_id=notice_id(complaint.id, name, cycle.number, level, audience),
+                complaint_id=complaint.id,
+                clock=name,
+                cycle=cycle.number,
+                level=level,
+                audience=audience,
+                subject=notice_subject(complaint),
+                deadline=cycle.deadline.astimezone(policies.display.tz).isoformat(),
+                detected_at=now.astimezone(policies.display.tz).isoformat(),
+                overdue_seconds=overdue,
+                remaining_seconds=remaining,
+                priority=complaint.priority.value,
+                category=complaint.category.value,
+                policy=f"{complaint.policy.name}@{complaint.policy.version}",
+                assignee=complaint.assignee,
+                provisional=cycle.provisional,
+                link=console_link(base_url, complaint.id),
+                summary="",
             )
+            notices.append(notice.model_copy(update={"summary": summary(notice, language)}))
         updated[name] = clock_rules.mark_notified(clock, level)
     return complaint.model_copy(update={"clocks": updated}), notices
 

@@ -41,6 +41,7 @@ from chalicelib.domain.vocabulary import (
     enum_schema,
     member_of,
 )
+from chalicelib.domain.words import DEFAULT_LANGUAGE, Language
 from chalicelib.domain.yaml_files import load_yaml_model
 
 ClockEvent = Annotated[EventType, BeforeValidator(member_of(CLOCK_EVENTS)), WithJsonSchema(enum_schema(CLOCK_EVENTS))]
@@ -291,6 +292,7 @@ class PolicyFile(_Strict):
 
     version: str = Field(min_length=1, max_length=40)
     timezone: str = "Asia/Shanghai"
+    language: Language = DEFAULT_LANGUAGE  # what notices and emails are written in: zh-CN or en
     calendars: dict[str, CalendarSpec]
     grading: Grading = Field(default_factory=Grading)
     clocks: dict[ClockName, ClockRules]

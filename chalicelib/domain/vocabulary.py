@@ -128,6 +128,24 @@ class Level(StrEnum):
     ESCALATION = "escalation"
 
 
+class NoticeType(StrEnum):
+    """A breach notice (a level reached) or a resolved one (a notified clock cycle has ended)."""
+
+    BREACH = "breach"
+    RESOLVED = "resolved"
+
+
+class AlertChannelKind(StrEnum):
+    """Where the relay delivers notices besides SNS subscriptions: chat robots, a pager, any webhook."""
+
+    WECOM = "wecom"
+    DINGTALK = "dingtalk"
+    FEISHU = "feishu"
+    SLACK = "slack"
+    PAGERDUTY = "pagerduty"
+    WEBHOOK = "webhook"
+
+
 class Grade(StrEnum):
     """How a clock stands: within its time, warned, breached (minor), breached (major)."""
 

@@ -1,6 +1,6 @@
 """Scan what is due: due index (per shard, next_due <= now) -> notices each complaint owes (pure) -> claimed
-with the complaint's new next_due in one conditional transaction -> published in SNS batches -> marked sent,
-or left pending for the next run. Overlapping runs are safe: conditional writes decide who sends.
+with the complaint's new next_due in one conditional transaction -> delivered through the outbox (published,
+marked sent, or left pending for the next run). Overlapping runs are safe: conditional writes decide who sends.
 
 Each complaint is evaluated on its own: one that cannot be read or evaluated is quarantined (the reason is
 recorded on it, the operator is told once, it is retried later) and the run goes on with the others.
@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from chalicelib.domain.notices import Notice, notice_events, owed_notices
 from chalicelib.domain.operator import Quarantine, describe_failure, quarantine_notice, quarantined
 from chalicelib.domain.policy import PolicySet
-from chalicelib.ports import DueComplaint, DueIndex, DueNotice, DueUnreadable, Notifier, Outgoing
+from chalicelib.ports import DueComplaint, DueIndex, DueNotice, DueUnreadable, Outgoing
 from chalicelib.services.operator import OperatorAlerts
+from chalicelib.services.outbox import Outbox
 
 log = logging.getLogger(__name__)
 FLUSH_AT = 50
@@ -52,14 +53,14 @@ class Scanner:
     def __init__(
         self,
         index: DueIndex,
-        notifier: Notifier,
+        outbox: Outbox,
         operator: OperatorAlerts,
         policies: PolicySet,
         base_url: str,
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
         self._index = index
-        self._notifier = notifier
+        self._outbox = outbox
         self._operator = operator
         self._policies = policies
         self._base_url = base_url
@@ -150,14 +151,6 @@ class Scanner:
         self._operator.tell(quarantine_notice(complaint_id, quarantine, self._base_url), now)
 
     def _deliver(self, outbox: list[Outgoing], now: datetime, report: ScanReport) -> None:
-        if not outbox:
-            return
-        outcome = self._notifier.publish([notice for notice, _ in outbox])
+        outcome = self._outbox.deliver(outbox, now)
         report.delivered += len(outcome.delivered)
         report.failed += len(outcome.failed)
-        self._index.settle(
-            [(notice, attempts) for notice, attempts in outbox if notice.notice_id in outcome.delivered],
-            [(notice, attempts) for notice, attempts in outbox if notice.notice_id not in outcome.delivered],
-            now,
-            now + timedelta(seconds=1),
-        )

@@ -1,5 +1,6 @@
 """Staff work on complaints: record an event (validate -> apply, pure -> a write conditional on the version read,
-retried on a lost race; once per Idempotency-Key), read the audit trail, list complaints."""
+with the resolved notices it owes, retried on a lost race; once per Idempotency-Key -> resolved notices
+delivered), read the audit trail, list complaints."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, NotFou
 from chalicelib.domain.listing import ListQuery
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.policy import PolicySet
+from chalicelib.domain.resolutions import resolved_notices
 from chalicelib.domain.vocabulary import Status
 from chalicelib.domain.workflow import apply_event, validate_event
-from chalicelib.ports import ComplaintStore, DuplicateDelivery, InvalidCursor, UnreadableComplaint
+from chalicelib.ports import LEASE, ComplaintStore, DuplicateDelivery, InvalidCursor, UnreadableComplaint
 from chalicelib.services.idempotency import earlier, event_key, fingerprint
+from chalicelib.services.outbox import Outbox
 
 ATTEMPTS = 4
 
@@ -22,9 +25,11 @@ ATTEMPTS = 4
 class WorkflowService:
     """Applies staff events and serves the audit trail and the listing."""
 
-    def __init__(self, store: ComplaintStore, policies: PolicySet) -> None:
+    def __init__(self, store: ComplaintStore, policies: PolicySet, outbox: Outbox, base_url: str) -> None:
         self._store = store
         self._policies = policies
+        self._outbox = outbox
+        self._base_url = base_url
 
     def get(self, complaint_id: str) -> Complaint:
         """A complaint, or NotFound (or StoredRecordUnreadable for a damaged record)."""
@@ -52,8 +57,10 @@ class WorkflowService:
             complaint = self.get(complaint_id)
             request, at = validate_event(data, complaint, now)
             updated, event = apply_event(complaint, request, at, now, self._policies.calendars)
+            notices = resolved_notices(complaint, updated, now, self._policies, self._base_url)
             try:
-                if self._store.save(complaint, updated, event, key):
+                if self._store.save(complaint, updated, event, key, notices, now + LEASE if notices else None):
+                    self._outbox.deliver([(notice, 1) for notice in notices], now)
                     return updated.model_copy(update={"version": complaint.version + 1}), True
             except DuplicateDelivery:
                 earlier(self._store, [key] if key else [], "event")

@@ -167,6 +167,8 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
         api, lambda cid: api.http.get(f"/complaints/{cid}/events", headers=STAFF)
     ),
     ("/openapi.json", "get", "200"): lambda api: api.http.get("/openapi.json"),
+    ("/c/{code}", "get", "302"): lambda api: api.http.get("/c/0000000000000000000001"),
+    ("/c/{code}", "get", "404"): lambda api: api.http.get("/c/not-a-code"),
     ("/reports/monthly", "get", "200"): lambda api: api.http.get("/reports/monthly?month=2026-10", headers=STAFF),
     ("/reports/monthly", "get", "401"): lambda api: api.http.get("/reports/monthly?month=2026-10"),
     ("/reports/monthly", "get", "422"): lambda api: api.http.get("/reports/monthly?month=2026-13", headers=STAFF),

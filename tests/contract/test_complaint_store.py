@@ -14,7 +14,7 @@ from chalicelib.domain.model import Complaint
 from chalicelib.domain.opening import build_complaint, received_event
 from chalicelib.domain.vocabulary import EventType, Status
 from chalicelib.domain.workflow import EventRequest, apply_event
-from chalicelib.ports import DeliveryKey, DuplicateDelivery, InvalidCursor, UnreadableComplaint
+from chalicelib.ports import DeliveryKey, DueNotice, DuplicateDelivery, InvalidCursor, UnreadableComplaint
 from tests.contract.conftest import Backend
 
 NOW = datetime(2026, 11, 17, 2, 40, tzinfo=UTC)
@@ -135,3 +135,44 @@ def test_a_store_that_keeps_failing_is_unavailable_and_nothing_is_stored(backend
     with backend.store_down(), pytest.raises(Unavailable):
         backend.adapters.complaints.create(made, received_event(made, NOW, "contract"), [])
     assert backend.adapters.complaints.get(made.id) is None
+
+
+def test_a_save_stores_the_notices_it_owes_pending_until_they_are_settled(backend: Backend) -> None:
+    """A staff event's resolved notices are written with it: due (for a scan to deliver) once their lease ends,
+    and never digested (the notice log holds breaches only)."""
+    from chalicelib.domain.notices import owed_notices
+    from chalicelib.domain.resolutions import resolved_notices
+
+    store = backend.adapters.complaints
+    made = stored(backend, minutes_ago=45)
+    scanned, breaches = owed_notices(made, NOW, backend.policies, "https://sla.example.com")
+    noted, audit = event(backend, scanned, "note")
+    assert store.save(made, noted, audit)  # type: ignore[arg-type]
+    current = store.get(made.id)
+    assert current is not None
+    answered, audit = event(backend, current, "respond")
+    notices = resolved_notices(current, answered, NOW, backend.policies, "https://sla.example.com")
+    assert {n.audience for n in notices} >= {b.audience for b in breaches}  # and those warned before
+    lease = NOW + timedelta(minutes=5)
+    assert store.save(current, answered, audit, None, notices, lease)  # type: ignore[arg-type]
+    assert [item for item in backend.adapters.due.due(NOW) if isinstance(item, DueNotice)] == []
+    pending = [item for item in backend.adapters.due.due(lease) if isinstance(item, DueNotice)]
+    assert sorted(item.notice.notice_id for item in pending) == sorted(n.notice_id for n in notices)
+    for audience in {n.audience for n in notices}:
+        assert backend.adapters.notice_log.notices_for(audience, NOW - timedelta(days=1), lease) == []
+    again = store.get(made.id)
+    assert again is not None
+    assert not store.save(again, answered, audit, None, notices, lease)  # type: ignore[arg-type]
+
+
+def test_a_save_whose_event_number_is_taken_stores_nothing(backend: Backend) -> None:
+    store = backend.adapters.complaints
+    made = stored(backend)
+    updated, audit = event(backend, made, "note")
+    assert store.save(made, updated, audit)  # type: ignore[arg-type]
+    current = store.get(made.id)
+    assert current is not None
+    stale = current.model_copy(update={"event_count": made.event_count})
+    again, repeated = event(backend, stale, "note")
+    assert not store.save(current, again, repeated)  # type: ignore[arg-type]
+    assert len(store.trail(made.id)) == 2

@@ -20,11 +20,14 @@ NOW = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
 def test_a_claim_is_taken_once_until_released_or_stale(backend: Backend) -> None:
     claims = backend.adapters.claims
     assert claims.claim("on_call", "hourly#1", NOW)
+    assert not claims.happened("on_call", "hourly#1")
     assert not claims.claim("on_call", "hourly#1", NOW + timedelta(minutes=1))
     claims.release("on_call", "hourly#1")
     assert claims.claim("on_call", "hourly#1", NOW + timedelta(minutes=2))
     assert claims.claim("on_call", "hourly#1", NOW + timedelta(minutes=8))  # the holder died: its lease ran out
     claims.done("on_call", "hourly#1", NOW + timedelta(minutes=9), {"message_id": "m"})
+    assert claims.happened("on_call", "hourly#1")
+    assert not claims.happened("on_call", "hourly#2")
     assert not claims.claim("on_call", "hourly#1", NOW + timedelta(hours=9))
     claims.release("on_call", "hourly#1")  # a release after done changes nothing
     assert not claims.claim("on_call", "hourly#1", NOW + timedelta(hours=10))
@@ -101,3 +104,11 @@ def test_a_mailer_returns_a_message_id_or_is_unavailable(backend: Backend) -> No
     assert message_id
     with backend.mail_down(), pytest.raises(Unavailable):
         backend.adapters.mailer.send(["on-call@example.com"], email, "hourly#y.on_call")
+
+
+def test_a_relay_queue_takes_delays_and_never_raises(backend: Backend) -> None:
+    """A delay for a receipt the queue does not know (the message was deleted meanwhile) is logged, not raised:
+    the message then comes back after the visibility timeout. That a delay hides a message is shown on SQS by
+    tests/integration/test_relay.py (a failed channel's message is not received again during its backoff)."""
+    backend.adapters.relay_queue.delay({"no-such-receipt": 30})
+    backend.adapters.relay_queue.delay({})

@@ -16,8 +16,9 @@ brought up to date):
   stack fails on the roles it stays attached to (DeleteConflict). The rehearsal gives the same roles the same
   document as an inline AWS::IAM::Policy, which moto deletes.
 - SKIPPED BY MOTO (left in the template; moto warns and creates nothing): alarms, SNS subscriptions, the WAF web ACL
-  and its association, Lambda's EventInvokeConfig (retries and the on-failure queue). cfn-lint checks them, and
-  tests/unit/test_packaging.py the alarms, the retries and the ops subscription.
+  and its association, Lambda's EventInvokeConfig (retries and the on-failure queue), the relay queue's policy.
+  cfn-lint checks them, and tests/unit/test_packaging.py the alarms, the retries, the ops subscription and the relay
+  queue's subscription and policy.
 - Not an adjustment but a gap: moto's Lambda does not keep `LoggingConfig`, so which log group a function writes to
   is checked on the translated template; that the groups exist with their retention is checked in moto.
 """
@@ -46,6 +47,7 @@ SKIPPED_BY_MOTO = (
     "AWS::WAFv2::WebACL",
     "AWS::WAFv2::WebACLAssociation",
     "AWS::Lambda::EventInvokeConfig",
+    "AWS::SQS::QueuePolicy",
 )
 SETTINGS = DeploySettings(
     stage="prod",

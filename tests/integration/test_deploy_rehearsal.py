@@ -40,12 +40,14 @@ FROM_THE_TEMPLATE = {
     "ses_configuration_set": "DigestConfigurationSet",
     "digest_sender": "DigestSender",
     "public_base_url": "PublicBaseUrl",
+    "relay_queue_url": "RelayQueue",
 }
 FROM_CHALICE_CONFIG = {"due_shards"}  # .chalice/config.json environment_variables
 FROM_THE_SECRET = {"staff_token_hashes", "webhook_secrets"}  # APP_SECRETS_ARN (read at cold start: issue 12)
 FROM_LAMBDA = {"aws_region"}  # the Lambda runtime sets AWS_REGION
 LOCAL_ONLY = {"aws_endpoint_url", "staff_tokens"}  # must never be set on AWS
-BUNDLED_DEFAULTS = {"sla_policy_file", "sources_file", "max_body_bytes"}  # packaged with the code
+BUNDLED_DEFAULTS = {"sla_policy_file", "sources_file", "channels_file", "max_body_bytes"}  # packaged with the code
+FROM_THE_CHANNELS_FILE = {"channel_values"}  # the variables the bundled channels file names
 
 
 @dataclass
@@ -93,6 +95,7 @@ def test_every_settings_field_is_placed() -> None:
         FROM_LAMBDA,
         LOCAL_ONLY,
         BUNDLED_DEFAULTS,
+        FROM_THE_CHANNELS_FILE,
     ]
     assert sum(len(group) for group in placed) == len(set().union(*placed))
     assert set().union(*placed) == set(Settings.model_fields)
@@ -150,7 +153,7 @@ def test_the_table_and_its_indexes_are_named_as_the_code_reads_them(deployed: De
 def test_every_function_reads_settings_that_point_at_the_stack(deployed: Deployed) -> None:
     secret = deployed.aws.client("secretsmanager")
     functions = deployed.functions()
-    assert len(functions) == 5
+    assert len(functions) == 6
     for handler, configuration in functions.items():
         environment = configuration["Environment"]["Variables"]
         for field in LOCAL_ONLY | FROM_THE_SECRET:
@@ -164,7 +167,7 @@ def test_every_function_reads_settings_that_point_at_the_stack(deployed: Deploye
         assert settings.digest_sender == SETTINGS.digest_sender
         assert settings.public_base_url == SETTINGS.public_base_url
         assert settings.due_shards == 4
-        assert settings.staff_hashes() == list(SETTINGS.staff_token_hashes)
+        assert [digest for _, digest in settings.staff_hashes()] == list(SETTINGS.staff_token_hashes)
         assert settings.secrets_for("typeform") == SETTINGS.webhook_secrets["typeform"]
         for field in FROM_THE_TEMPLATE:
             assert field.upper() in environment, (handler, field)
@@ -181,6 +184,20 @@ def test_the_topics_the_configuration_set_and_the_failed_invocations_queue_exist
     sqs = deployed.aws.client("sqs")
     url = deployed.resources["FailedInvocationsQueue"]
     assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def test_the_relay_reads_its_queue_by_reference_with_partial_batch_responses(deployed: Deployed) -> None:
+    translated = deployed.translated["Resources"]
+    mappings = [r["Properties"] for r in translated.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert len(mappings) == 1  # Chalice's merge is deep: one intrinsic for the queue, not Chalice's fixed name too
+    assert mappings[0]["EventSourceArn"] == {"Fn::Sub": "${RelayQueue.Arn}"}
+    assert mappings[0]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    found = deployed.aws.client("lambda").list_event_source_mappings()["EventSourceMappings"]
+    sqs = deployed.aws.client("sqs")
+    arn = sqs.get_queue_attributes(QueueUrl=deployed.resources["RelayQueue"], AttributeNames=["QueueArn"])
+    assert [m["EventSourceArn"] for m in found] == [arn["Attributes"]["QueueArn"]]
+    relay = deployed.functions()["app.relay_notices"]
+    assert [m["FunctionArn"] for m in found] == [relay["FunctionArn"]]
 
 
 def test_each_schedule_of_app_py_invokes_its_function(deployed: Deployed) -> None:
@@ -204,7 +221,7 @@ def test_each_schedule_of_app_py_invokes_its_function(deployed: Deployed) -> Non
 def test_every_function_logs_to_a_group_kept_for_the_retention_given(deployed: Deployed) -> None:
     translated = deployed.translated["Resources"]
     functions = {name: r for name, r in translated.items() if r["Type"] == "AWS::Lambda::Function"}
-    assert len(functions) == 5
+    assert len(functions) == 6
     logs = deployed.aws.client("logs")
     for name, function in functions.items():
         group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]

@@ -73,8 +73,7 @@ def test_notice_format_and_envelope(world: World, api: Any, everything: str, mon
     envelopes = received(everything)
     assert len(envelopes) == 2
     envelope = envelopes[0]
-    assert envelope["Subject"].startswith("[minor] first_response")
-    assert envelope["Subject"].isascii()
+    assert envelope["Subject"] == "【轻微违约】首次响应时限超时15分钟：客服没有回电话"  # words, not codes
     assert len(envelope["Subject"]) < 100
     attributes = {name: value["Value"] for name, value in envelope["MessageAttributes"].items()}
     assert attributes["level"] == "minor"
@@ -84,8 +83,11 @@ def test_notice_format_and_envelope(world: World, api: Any, everything: str, mon
     notice = json.loads(envelope["Message"])
     assert set(notice) >= {
         "notice_id", "complaint_id", "clock", "level", "audience", "deadline", "detected_at",
-        "overdue_seconds", "priority", "category", "policy", "summary",
+        "overdue_seconds", "priority", "category", "policy", "summary", "subject", "assignee", "type",
     }  # fmt: skip
+    assert notice["subject"] == "客服没有回电话"
+    assert notice["type"] == "breach"
+    assert notice["link"] == f"http://127.0.0.1:8000/console/complaints/{complaint_id}"
     assert notice["notice_id"] == f"{complaint_id}.first_response.1.minor.{notice['audience']}"
     assert notice["overdue_seconds"] == 15 * 60
     assert notice["deadline"].endswith("+08:00")

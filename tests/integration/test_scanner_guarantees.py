@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from chalicelib.services.operator import OperatorAlerts
+from chalicelib.services.outbox import Outbox
 from chalicelib.services.scanner import Scanner
 from infra.definitions import LocalResources
 from infra.request_counter import DynamoRequests
@@ -30,7 +31,7 @@ def fresh_scanner(world: World) -> Scanner:
     operator = OperatorAlerts(services.adapters.claims, services.adapters.ops)
     return Scanner(
         services.adapters.due,
-        services.adapters.notifier,
+        Outbox(services.adapters.notifier, services.adapters.due),
         operator,
         services.policies,
         services.settings.public_base_url,

@@ -57,9 +57,17 @@ def _alarms() -> dict[str, dict[str, Any]]:
 
 
 def _scheduled_functions() -> list[str]:
+    """The functions EventBridge invokes (asynchronously); an SQS consumer is invoked synchronously by its event
+    source mapping, so an on-failure destination does not apply to it: its failures end in a dead-letter queue."""
+    from chalice.app import ScheduledEventConfig
+
     import app as application
 
-    return ["".join(part.capitalize() for part in source.name.split("_")) for source in application.app.event_sources]
+    return [
+        "".join(part.capitalize() for part in source.name.split("_"))
+        for source in application.app.event_sources
+        if isinstance(source, ScheduledEventConfig)
+    ]
 
 
 def test_every_scheduled_function_has_an_on_failure_queue_and_an_errors_alarm() -> None:
@@ -134,3 +142,44 @@ def test_the_ops_topic_is_encrypted_with_a_key_cloudwatch_may_use_and_can_reach_
     assert subscription["Condition"] == "HasOpsEmail"
     assert subscription["Properties"]["Endpoint"] == {"Ref": "OpsEmail"}
     assert "OpsEmail" in template()["Parameters"]
+
+
+# ----- the relay -----
+
+
+def test_the_relay_reads_a_queue_subscribed_raw_to_the_alerts_topic_with_a_dead_letter_queue() -> None:
+    resources = template()["Resources"]
+    queue = resources["RelayQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["RelayDeadLetterQueue", "Arn"]}
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= 5
+    assert queue["VisibilityTimeout"] >= 6 * 60  # at least 6x the function's timeout (60 s)
+    subscription = resources["RelaySubscription"]["Properties"]
+    assert subscription["TopicArn"] == {"Ref": "AlertsTopic"}
+    assert (subscription["Protocol"], subscription["RawMessageDelivery"]) == ("sqs", True)
+    assert subscription["Endpoint"] == {"Fn::GetAtt": ["RelayQueue", "Arn"]}
+    assert "Condition" not in resources["RelaySubscription"]
+    statement = resources["RelayQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Ref": "AlertsTopic"}
+
+
+def test_the_relay_reports_partial_batch_failures_and_its_dead_letters_are_alarmed() -> None:
+    resources = template()["Resources"]
+    source = resources["RelayNotices"]["Properties"]["Events"]["RelayNoticesSqsEventSource"]["Properties"]
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["Queue"] == {"Fn::Sub": "${RelayQueue.Arn}"}
+    alarm = _alarms()["RelayDeadLettersAlarm"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["RelayDeadLetterQueue", "QueueName"]}}
+    ]
+    assert (alarm["MetricName"], alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 1)
+    errors = _alarms()["RelayNoticesErrorsAlarm"]
+    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "RelayNotices"}}]
+    relay_policy = resources["RelayPolicy"]["Properties"]
+    assert relay_policy["Roles"] == [{"Ref": "RelayNoticesRole"}]
+    actions = set(relay_policy["PolicyDocument"]["Statement"][0]["Action"])
+    assert actions == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+    }

@@ -70,3 +70,13 @@ def test_every_value_of_every_enum_has_words_in_chinese_and_english() -> None:
     assert word(vocabulary.Level.MINOR, "en") == "Minor breach"
     for language in LANGUAGES:
         assert word(vocabulary.Priority.URGENT, language)
+
+
+def test_values_two_enums_share_keep_their_own_words() -> None:
+    from chalicelib.domain.words import word
+
+    assert (word(vocabulary.Priority.GENERAL), word(vocabulary.Complexity.GENERAL)) == ("一般", "一般问题")
+    assert (word(vocabulary.Level.WARNING), word(vocabulary.Grade.WARNING)) == ("预警", "即将超时")
+    assert (word(vocabulary.Status.RESOLVED), word(vocabulary.NoticeType.RESOLVED)) == ("已解决，待确认", "已恢复")
+    assert word(vocabulary.EventType.SITE_VISIT, "en") == "Site visit"
+    assert word(vocabulary.ClockName.SITE_VISIT) == "上门"

@@ -1,0 +1,62 @@
+"""WeCom (企业微信) group robot: a notice -> a `markdown` message; no signature, the `key` in the URL is the
+credential. https://developer.work.weixin.qq.com/document/path/91770 (content at most 4096 bytes, UTF-8; at
+most 20 messages a minute per robot). Errors come as HTTP 200 with a nonzero `errcode`
+(https://developer.work.weixin.qq.com/document/path/96213)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.domain.channels.base import (
+    JSON_HEADERS,
+    Answer,
+    VendorRequest,
+    Verdict,
+    by_status,
+    dumps,
+    inert,
+    json_body,
+)
+from chalicelib.domain.notice_texts import NoticeText
+from chalicelib.domain.notices import Notice
+from chalicelib.domain.vocabulary import Level, NoticeType
+
+CONTENT_LIMIT = 4096  # bytes
+_RETRY = {-1: 5.0, 45009: 60.0, 45033: 5.0}  # busy; over the rate limit; too many concurrent calls
+
+
+def _color(notice: Notice) -> str:
+    if notice.type == NoticeType.RESOLVED:
+        return "info"
+    return "comment" if notice.level == Level.WARNING else "warning"
+
+
+def content(notice: Notice, texts: NoticeText) -> str:
+    """The markdown content: a coloured title, the headline, the facts as quotes, the link."""
+    lines = [f'### <font color="{_color(notice)}">{inert(texts.title)}</font>', inert(texts.headline)]
+    lines += [f"> {inert(label)}：{inert(value)}" for label, value in texts.facts]
+    if texts.note:
+        lines.append(f'<font color="comment">{inert(texts.note)}</font>')
+    lines.append(f"[{texts.link_text}]({texts.link})")
+    text = "\n".join(lines)
+    while len(text.encode("utf-8")) > CONTENT_LIMIT and len(lines) > 3:
+        lines.pop(-3)  # drop facts from the end, keeping the title, headline and link
+        text = "\n".join(lines)
+    return text
+
+
+def render(notice: Notice, texts: NoticeText, url: str, secret: str | None, now: datetime) -> VendorRequest:
+    payload = {"msgtype": "markdown", "markdown": {"content": content(notice, texts)}}
+    return VendorRequest(url, dumps(payload), JSON_HEADERS)
+
+
+def judge(answer: Answer) -> Verdict:
+    if answer.status != 200:
+        return by_status(answer, throttled_wait=60.0)
+    body = json_body(answer) or {}
+    code = body.get("errcode")
+    if code == 0:
+        return Verdict(True, "delivered")
+    if code in _RETRY:
+        return Verdict(False, f"errcode {code}", _RETRY[code])
+    return Verdict(False, f"errcode {code}", permanent=True)

@@ -1,0 +1,115 @@
+"""Resolved notices and the relay on the twins: a staff event that ends a notified cycle publishes one resolved
+notice per audience that heard of it, settled, or pending for the scanner when the topic fails; the relay sends
+each delivery once per channel, skips a breach whose cycle was resolved there first, and retries only the channel
+that failed."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.channels.base import Answer
+from chalicelib.domain.notices import Notice
+from chalicelib.domain.vocabulary import ClockState, NoticeType
+from chalicelib.services.relay import RelayMessage
+from tests.conftest import World
+from tests.services.conftest import Add
+
+NOW = datetime(2026, 11, 17, 10, 40, tzinfo=ZoneInfo("Asia/Shanghai"))
+PLENTY = 600.0
+PAGER = "https://events.pagerduty.example/v2/enqueue"
+CHAT = "https://qyapi.weixin.example/cgi-bin/webhook/send"
+
+
+def breached(world: World, add: Add) -> str:
+    """An urgent complaint 45 minutes old, scanned: a minor breach of its first response."""
+    [complaint_id] = add(NOW, minutes_ago=45)
+    world.services.scanner.run(NOW, lambda: PLENTY)
+    return complaint_id
+
+
+def respond(world: World, complaint_id: str, at: datetime) -> None:
+    world.services.workflow.record(complaint_id, {"type": "respond", "by": "li.lei"}, None, at)
+
+
+def resolved(world: World) -> list[Notice]:
+    return [n for n in world.notifier.published if n.type == NoticeType.RESOLVED]
+
+
+def with_channels(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "channels.yaml"
+    path.write_text(
+        f"channels:\n  - {{name: pager, kind: pagerduty, url: '{PAGER}', secret_env: PD}}\n"
+        f"  - {{name: chat, kind: wecom, url: '{CHAT}'}}\n",
+        encoding="utf-8",
+    )
+    world.reconfigure(channels_file=path, channel_values={"PD": "k" * 32})
+
+
+def messages(notices: list[Notice]) -> list[RelayMessage]:
+    return [RelayMessage(f"m{i}", f"r{i}", json.dumps(n.message())) for i, n in enumerate(notices)]
+
+
+def test_a_respond_after_a_breach_publishes_a_resolve_to_everyone_who_heard_and_settles_it(
+    world: World, add: Add
+) -> None:
+    complaint_id = breached(world, add)
+    heard = {n.audience for n in world.notifier.published}
+    respond(world, complaint_id, NOW + timedelta(minutes=1))
+    found = resolved(world)
+    assert {n.audience for n in found} >= heard
+    assert {(n.clock, n.outcome) for n in found} == {("first_response", ClockState.BREACHED)}
+    before = len(world.notifier.published)
+    world.services.scanner.run(NOW + timedelta(minutes=10), lambda: PLENTY)
+    assert len(world.notifier.published) == before  # settled: nothing pending, nothing sent twice
+
+
+def test_a_resolve_the_topic_refuses_waits_pending_and_the_scanner_publishes_it(world: World, add: Add) -> None:
+    complaint_id = breached(world, add)
+    world.notifier.failing = True
+    respond(world, complaint_id, NOW + timedelta(minutes=1))
+    world.notifier.failing = False
+    assert resolved(world) == []
+    world.services.scanner.run(NOW + timedelta(minutes=2), lambda: PLENTY)
+    assert {n.clock for n in resolved(world)} == {"first_response"}
+
+
+def test_a_cycle_nobody_heard_of_owes_no_resolve(world: World, add: Add) -> None:
+    [complaint_id] = add(NOW, minutes_ago=5)
+    world.services.scanner.run(NOW, lambda: PLENTY)
+    respond(world, complaint_id, NOW)
+    assert world.notifier.published == []
+
+
+def test_the_relay_sends_each_delivery_once_per_channel_and_a_breach_after_its_resolve_nowhere(
+    world: World, add: Add, tmp_path: Path
+) -> None:
+    with_channels(world, tmp_path)
+    complaint_id = breached(world, add)
+    breaches = list(world.notifier.published)
+    respond(world, complaint_id, NOW + timedelta(minutes=1))
+    relay = world.services.relay
+    first = relay.handle(messages(resolved(world)), NOW, lambda: PLENTY)  # the resolve overtook the breach
+    assert (len(first.delivered), first.failures) == (2, [])
+    late = relay.handle(messages(breaches), NOW, lambda: PLENTY)
+    assert (late.delivered, late.failures) == ([], [])
+    again = relay.handle(messages(resolved(world)), NOW, lambda: PLENTY)  # a duplicated SQS delivery
+    assert again.delivered == []
+    pages = [json.loads(r.body) for r in world.http.requests if r.url == PAGER]
+    assert [p["event_action"] for p in pages] == ["resolve"]
+
+
+def test_a_failing_channel_is_retried_alone_with_its_backoff(world: World, add: Add, tmp_path: Path) -> None:
+    with_channels(world, tmp_path)
+    breached(world, add)
+    world.http.answers[PAGER] = Answer(503, {"Retry-After": "40"}, b"")
+    relay = world.services.relay
+    report = relay.handle(messages(world.notifier.published), NOW, lambda: PLENTY)
+    assert [(channel, reason) for _, channel, reason in report.failures] == [("pager", "HTTP 503")]
+    assert list(report.delays.values()) == [40]
+    del world.http.answers[PAGER]
+    retry = relay.handle([report.failed[m] for m in report.failed], NOW, lambda: PLENTY)
+    assert [channel for _, channel in retry.delivered] == ["pager"]
+    assert sum(1 for r in world.http.requests if r.url.startswith(CHAT)) == 1
