@@ -271,6 +271,12 @@ def relay(due: int = 100) -> Iterator[Row]:
     }
 
 
+def _cost() -> Iterator[Row]:
+    from bench.cost import cost
+
+    yield from cost()
+
+
 READY_ENV = {
     "TABLE_NAME": "ComplaintsTable",
     "ALERTS_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:AlertsTopic",
@@ -349,6 +355,7 @@ SUITES: dict[str, Callable[[], Iterator[Row]]] = {
     "scan_cost": scan_cost,
     "tick": tick,
     "relay": relay,
+    "cost": _cost,
     "import": import_cost,
     "deadline": deadline,
 }
