@@ -70,3 +70,13 @@ def test_every_value_of_every_enum_has_words_in_chinese_and_english() -> None:
     assert word(vocabulary.Level.MINOR, "en") == "Minor breach"
     for language in LANGUAGES:
         assert word(vocabulary.Priority.URGENT, language)
+
+
+def test_values_spelled_alike_in_two_enums_keep_their_own_words() -> None:
+    from chalicelib.domain.words import word
+
+    assert word(vocabulary.Priority.GENERAL) == "一般"
+    assert word(vocabulary.Complexity.GENERAL) == "一般问题"
+    assert word(vocabulary.ClockName.SITE_VISIT) == "上门"
+    assert word(vocabulary.EventType.SITE_VISIT) == "已上门"
+    assert word(vocabulary.ClockName.PROGRESS_UPDATE, "en") == "Progress update"
