@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "default.yaml"
 DEFAULT_SOURCES_FILE = Path(__file__).parent / "sources" / "default.yaml"
+MIN_SESSION_SECRET = 32
 
 
 class SettingsError(ValueError):
@@ -54,6 +55,18 @@ class Settings(BaseModel):
     ses_configuration_set: str = ""
     staff_token_hashes: str = ""
     staff_tokens: str = ""
+    session_secret: str = Field(
+        default="",
+        description="signs the console's session cookies (HMAC-SHA256); without it the console refuses to sign in",
+    )
+    session_cookie_secure: bool = True
+
+    @field_validator("session_secret")
+    @classmethod
+    def _session_secret(cls, value: str) -> str:
+        if value and len(value) < MIN_SESSION_SECRET:
+            raise ValueError(f"is shorter than {MIN_SESSION_SECRET} characters: make a long random one")
+        return value
 
     @field_validator("sla_policy_file", "sources_file")
     @classmethod
