@@ -7,7 +7,7 @@ STAGE ?= dev
 export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: run reset test lint typecheck unit package cfn-lint deploy destroy staff-token verify-sender bench fuzz clean \
-	report-recompute
+	report-recompute browser
 
 $(STAMP): pyproject.toml requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,19 @@ reset: $(STAMP)
 	$(PY) -m infra.local_state reset
 
 # Two workers: the suite is I/O- and emulator-bound; CI machines have two cores.
-test: $(STAMP) lint typecheck cfn-lint
+test: $(STAMP) browser lint typecheck cfn-lint
 	$(PY) -m pytest -q -n 2
+
+# The console's browser tests drive Debian's chromium (CHROMIUM; Playwright never downloads a browser here) and
+# need a Chinese font for the Chinese pages: both installed with apt-get when missing (as root, or through sudo).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+browser:
+	@if [ -x "$(CHROMIUM)" ] && fc-list :lang=zh 2>/dev/null | grep -q .; then exit 0; fi; \
+	echo "installing chromium and a Chinese font for the browser tests (apt-get)"; \
+	sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from chalicelib import observability
 from chalicelib.auth import StaffMember
+from chalicelib.console.routes import console
 from chalicelib.domain.errors import BodyTooLarge, DomainError, FieldError, InvalidFields, NotFound
 from chalicelib.openapi import (
     COMPLAINT_ID,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
 
 app = Chalice(app_name=observability.SERVICE, configure_logs=False)
+app.register_blueprint(console)  # the staff console's pages (/console), beside the JSON API
 observability.logger()  # app.log and the chalicelib loggers write JSON lines
 app.log.setLevel(logging.INFO)
 COMPLAINT_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -419,7 +421,7 @@ def monthly_report() -> Response:
 @documented(
     Operation(
         summary="The short link an SMS alert carries: to the complaint's page in the console.",
-        responses={302: (None, "To /console/complaints/{id}")},
+        responses={302: (None, "To {PUBLIC_BASE_URL}/console/complaints/{id}")},
         problems=(404,),
         parameters=(SHORT_CODE,),
     )
@@ -427,12 +429,13 @@ def monthly_report() -> Response:
 @answers_problems
 def short_link(code: str) -> Response:
     """An SMS has no room for the console link: its short code -> a redirect to the complaint's page."""
-    from chalicelib.domain.notice_texts import complaint_id_of, console_link
+    from chalicelib.domain.links import complaint_id_of, console_link
 
     complaint_id = complaint_id_of(code)
     if complaint_id is None:
         raise NotFound("This short link leads nowhere.")
-    return Response(body="", status_code=302, headers={"Location": console_link("", complaint_id)})
+    location = console_link(services().settings.public_base_url, complaint_id)
+    return Response(body="", status_code=302, headers={"Location": location})
 
 
 @app.route("/openapi.json", methods=["GET"])

@@ -145,12 +145,15 @@ def _camel(name: str) -> str:
 
 
 def document(routes: Mapping[str, Mapping[str, Any]], title: str) -> dict[str, Any]:
-    """The OpenAPI document of `routes` (Chalice's `app.routes`: path -> method -> route entry)."""
+    """The OpenAPI document of `routes` (Chalice's `app.routes`: path -> method -> route entry); the console's
+    pages are left out."""
     schemas: dict[str, Any] = {}
     paths: dict[str, Any] = {}
     for path, methods in sorted(routes.items()):
         for method, entry in sorted(methods.items()):
             view = entry.view_function
+            if view.__dict__.get("console_page"):
+                continue  # a page of the staff console (HTML), not an operation of the API
             operation = view.__dict__.get("openapi")
             if not isinstance(operation, Operation):
                 raise TypeError(f"{method} {path} ({view.__name__}) has no @documented operation")

@@ -19,6 +19,7 @@ DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "default.yaml"
 DEFAULT_SOURCES_FILE = Path(__file__).parent / "sources" / "default.yaml"
 DEFAULT_CHANNELS_FILE = Path(__file__).parent / "channels" / "default.yaml"
 _FROM_THE_CHANNELS_FILE = "channel_values"  # read from the variables the channels file names, not from its own
+MIN_SESSION_SECRET = 32
 
 
 class SettingsError(ValueError):
@@ -59,6 +60,18 @@ class Settings(BaseModel):
     channels_file: Path = DEFAULT_CHANNELS_FILE
     relay_queue_url: str = ""
     channel_values: dict[str, str] = Field(default_factory=dict, repr=False)  # the channels' URLs and secrets
+    session_secret: str = Field(
+        default="",
+        description="signs the console's session cookies (HMAC-SHA256); without it the console refuses to sign in",
+    )
+    session_cookie_secure: bool = True
+
+    @field_validator("session_secret")
+    @classmethod
+    def _session_secret(cls, value: str) -> str:
+        if value and len(value) < MIN_SESSION_SECRET:
+            raise ValueError(f"is shorter than {MIN_SESSION_SECRET} characters: make a long random one")
+        return value
 
     @field_validator("sla_policy_file", "sources_file", "channels_file")
     @classmethod

@@ -48,7 +48,7 @@ OPTIONAL = ("WEBHOOK_SECRETS", "AWS_REGION", "STACK_NAME", "ARTIFACT_BUCKET", "L
 RETENTION_DAYS = tuple(int(days) for days in definitions.template()["Parameters"]["LogRetentionDays"]["AllowedValues"])
 DEFAULT_RETENTION_DAYS = int(definitions.template()["Parameters"]["LogRetentionDays"]["Default"])
 # The secret's keys are the app's own variable names, so the app can merge it over its environment (issue 12).
-SECRET_KEYS = ("STAFF_TOKEN_HASHES", "WEBHOOK_SECRETS")
+SECRET_KEYS = ("STAFF_TOKEN_HASHES", "WEBHOOK_SECRETS", "SESSION_SECRET")
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]  # the template makes roles and uses the SAM transform
 RESERVED_DOMAINS = ("example.com", "example.org", "example.net")  # RFC 2606: nobody receives mail there
 
@@ -291,10 +291,28 @@ class DeploySettings:
         return f"{self.stack_name}/app-secrets"
 
 
-def app_secrets(settings: DeploySettings) -> dict[str, str]:
-    """The secret's value: the app's variables, as the app reads them from its environment today."""
+def app_secrets(settings: DeploySettings, session_key: str) -> dict[str, str]:
+    """The secret's value: the app's variables, as the app reads them from its environment today; the console's
+    SESSION_SECRET is the deploy's own (`session_key`), never in the settings file."""
     webhook = json.dumps(settings.webhook_secrets, sort_keys=True) if settings.webhook_secrets else ""
-    return {"STAFF_TOKEN_HASHES": ",".join(settings.staff_token_hashes), "WEBHOOK_SECRETS": webhook}
+    return {
+        "STAFF_TOKEN_HASHES": ",".join(settings.staff_token_hashes),
+        "WEBHOOK_SECRETS": webhook,
+        "SESSION_SECRET": session_key,
+    }
+
+
+def session_secret(secretsmanager: Any, name: str) -> str:
+    """The console's SESSION_SECRET: the one the app's secret already holds (a redeploy keeps everyone signed
+    in), or a new random one on the first deploy."""
+    try:
+        stored = json.loads(secretsmanager.get_secret_value(SecretId=name)["SecretString"])
+    except ClientError as error:
+        if _code(error) not in ("ResourceNotFoundException", "InvalidRequestException"):
+            raise
+        stored = {}
+    kept = stored.get("SESSION_SECRET") if isinstance(stored, dict) else None
+    return kept if isinstance(kept, str) and len(kept) >= 32 else secrets.token_urlsafe(48)
 
 
 def stack_parameters(settings: DeploySettings, secrets_arn: str, public_base_url: str) -> dict[str, str]:
@@ -458,7 +476,7 @@ def put_app_secrets(secretsmanager: Any, name: str, values: Mapping[str, str]) -
         created = secretsmanager.create_secret(
             Name=name,
             SecretString=payload,
-            Description=f"{APP}: staff token hashes and webhook secrets (make deploy writes it)",
+            Description=f"{APP}: staff token hashes, webhook secrets, the console's session key (make deploy)",
             Tags=[{"Key": "app", "Value": APP}],
         )
         return str(created["ARN"])
@@ -623,7 +641,9 @@ def deploy(
         template = transform(template)
     template_key = upload(s3, bucket, stack, json.dumps(template, sort_keys=True).encode("utf-8"), ".json")
     template_url = f"https://{bucket}.s3.{aws.region}.amazonaws.com/{template_key}"
-    secret_arn = put_app_secrets(aws.client("secretsmanager"), settings.secret_name, app_secrets(settings))
+    secretsmanager = aws.client("secretsmanager")
+    values = app_secrets(settings, session_secret(secretsmanager, settings.secret_name))
+    secret_arn = put_app_secrets(secretsmanager, settings.secret_name, values)
     say(f"secrets:  {secret_arn}")
     known = stack_outputs(cloudformation, stack).get("EndpointURL")
     parameters = stack_parameters(settings, secret_arn, public_base_url(settings, known))

@@ -6,7 +6,8 @@ SES email printed as it happens (SES emails also written to outbox/ as .eml file
 LOCAL_STATE_DIR across restarts (infra/local_state.py; `make reset` empties it).
 
 Environment: AWS_EMULATOR_PORT (5000), PORT (8000), SCAN_INTERVAL (60 s), STAFF_TOKENS (a development token
-is made and printed when unset), SLA_POLICY_FILE (the default policy when unset), OUTBOX_DIR (outbox/),
+is made and printed when unset), SESSION_SECRET (the console's cookie key; a random one per start when unset),
+SLA_POLICY_FILE (the default policy when unset), OUTBOX_DIR (outbox/),
 LOCAL_CLOCK_START (an ISO 8601 instant with offset: the app's clock starts there and runs forward in real time,
 to rehearse a date such as the year end; only the local stack reads it, the deployed app uses real time),
 LOCAL_STATE_DIR (.local-state/), LOCAL_STATE_INTERVAL (2 s between snapshots).
@@ -23,7 +24,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,8 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 
 
+_SAYING = threading.Lock()
+
+
 def _say(text: str) -> None:
-    print(text, flush=True)
+    """Print whole lines (a multi-line block at once): the stack's threads never interleave within a line."""
+    with _SAYING:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
 
 
 class LocalStack:
@@ -102,11 +109,16 @@ class LocalStack:
         os.environ["AWS_REGION"] = REGION
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint
         os.environ["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.port}"
+        # The console's cookies: served over plain http here, so not `Secure`; signed with a secret made at each
+        # start unless one is given (a restart then signs everyone out).
+        os.environ["SESSION_COOKIE_SECURE"] = "false"
+        if not os.environ.get("SESSION_SECRET"):
+            os.environ["SESSION_SECRET"] = secrets.token_urlsafe(48)
         if not os.environ.get("STAFF_TOKENS") and not os.environ.get("STAFF_TOKEN_HASHES"):
             self.staff_token = "dev-" + secrets.token_urlsafe(18)
             os.environ["STAFF_TOKENS"] = self.staff_token
-        else:
-            self.staff_token = os.environ.get("STAFF_TOKENS", "").split(",")[0]
+        else:  # the first configured token (`name=token` names its person): printed for the console and curl
+            self.staff_token = os.environ.get("STAFF_TOKENS", "").split(",")[0].strip().rpartition("=")[2]
 
     def _subscribe_console_queues(self) -> dict[str, str]:
         sns = self.session.client("sns", endpoint_url=self.endpoint)
@@ -174,6 +186,7 @@ class LocalStack:
         _say(f"  channels:      {channels} (CHANNELS_FILE={self.services.settings.channels_file})")
         _say(f"  outbox:        {self.outbox}")
         _say(f"  staff token:   {self.staff_token}")
+        _say(f"  console:       {api}/console  (sign in with the staff token)")
         now = self.clock.now()
         zone = self.services.policies.display.tz
         if self.clock_start is not None:
@@ -187,6 +200,16 @@ class LocalStack:
             )
         _say("post a first complaint:")
         _say(f"  curl -i -X POST {api}/complaints -H 'Content-Type: application/json' -d '{example}'")
+        overdue = dict(
+            json.loads(example),
+            received_at=(now - timedelta(minutes=45)).astimezone(zone).isoformat(timespec="seconds"),
+        )
+        overdue["subject"] = "45 分钟前收到，仍未响应"
+        _say("or one received 45 minutes ago, overdue (first on the console's board):")
+        _say(
+            f"  curl -i -X POST {api}/complaints -H 'Content-Type: application/json' "
+            f"-d '{json.dumps(overdue, ensure_ascii=False)}'"
+        )
         _say("read it back (staff):")
         _say(f"  curl -H 'Authorization: Bearer {self.staff_token}' {api}/complaints/<id>")
         _say("Ctrl-C stops everything.")
@@ -260,8 +283,7 @@ class LocalStack:
                     raise
                 for message in got.get("Messages", []):
                     envelope = json.loads(message["Body"])
-                    _say(f"[sns {logical_id}] {envelope.get('Subject') or ''}")
-                    _say("  " + envelope.get("Message", ""))
+                    _say(f"[sns {logical_id}] {envelope.get('Subject') or ''}\n  {envelope.get('Message', '')}")
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     def _tail_alert_emails(self) -> None:
@@ -281,9 +303,9 @@ class LocalStack:
                     email = json.loads(message)["email"]
                 except (ValueError, KeyError, TypeError):
                     continue
-                _say(f"[sns email] Subject: {subject}")
-                for line in str(email).splitlines():
-                    _say(f"  | {line}")
+                _say(
+                    "\n".join([f"[sns email] Subject: {subject}", *(f"  | {line}" for line in str(email).splitlines())])
+                )
 
     def _tail_emails(self) -> None:
         from moto.core.models import DEFAULT_ACCOUNT_ID

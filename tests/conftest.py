@@ -36,6 +36,7 @@ moto_fixes.apply()
 pytest_plugins = ["tests.privacy"]  # no log record of the session may carry a customer's contact details
 
 STAFF_TOKEN = "test-staff-token"
+SESSION_SECRET = "test-session-secret-" + "x" * 24
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 REGION = "us-east-1"
 
@@ -65,6 +66,7 @@ def settings_for_tests(**overrides: Any) -> Settings:
         "ops_topic_arn": f"arn:aws:sns:{REGION}:123456789012:OpsTopic",
         "public_base_url": "http://127.0.0.1:8000",
         "staff_tokens": STAFF_TOKEN,
+        "session_secret": SESSION_SECRET,
     }
     return Settings.model_validate(values | overrides)
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain.calendar import Calendar, CalendarNotCovered
 from chalicelib.domain.clocks import LEVEL_ORDER, Clock, current_level
+from chalicelib.domain.links import console_link
 from chalicelib.domain.masking import masked_customer
 from chalicelib.domain.model import Complaint
 from chalicelib.domain.notices import Notice
@@ -102,7 +103,7 @@ def _entry(
         deadline=cycle.deadline.astimezone(policies.display.tz),
         overdue_seconds=_working_seconds(calendar, cycle.deadline, moment) if moment > cycle.deadline else 0,
         remaining_seconds=_working_seconds(calendar, moment, cycle.deadline) if moment < cycle.deadline else 0,
-        link=f"{base_url.rstrip('/')}/complaints/{complaint.id}",
+        link=console_link(base_url, complaint.id),
     )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.durations import spoken
+from chalicelib.domain.links import CONSOLE_PATH, short_code
 from chalicelib.domain.masking import scrubbed_subject
 from chalicelib.domain.vocabulary import Category, ClockName, ClockState, Level, NoticeType, Priority
 from chalicelib.domain.words import Language, word
@@ -28,39 +29,10 @@ SMS_GSM_LIMIT = 160  # ... or 160 characters of the GSM 03.38 basic alphabet
 
 # ---- links ------------------------------------------------------------------------------------------------------
 
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-SHORT_CODE_LENGTH = 22  # 62**22 > 2**128: any 32-hex-digit complaint id fits
-_CONSOLE_PATH = "/console/complaints/"
-
-
-def console_link(base_url: str, complaint_id: str) -> str:
-    """The complaint's page in the staff console."""
-    return f"{base_url.rstrip('/')}{_CONSOLE_PATH}{complaint_id}"
-
-
-def short_code(complaint_id: str) -> str:
-    """A complaint id (32 hex digits) as 22 base-62 characters, for a link short enough for one SMS."""
-    number = int(complaint_id, 16)
-    digits = []
-    for _ in range(SHORT_CODE_LENGTH):
-        number, digit = divmod(number, 62)
-        digits.append(_BASE62[digit])
-    return "".join(reversed(digits))
-
-
-def complaint_id_of(code: str) -> str | None:
-    """The complaint id a short code stands for; None when it is not one `short_code` makes."""
-    if len(code) != SHORT_CODE_LENGTH or any(char not in _BASE62 for char in code):
-        return None
-    number = 0
-    for char in code:
-        number = number * 62 + _BASE62.index(char)
-    return f"{number:032x}" if number < 2**128 else None
-
 
 def short_link(notice: Notice) -> str:
     """`{base}/c/{code}`: redirects to the console page (an SMS cannot hold the full link in one segment)."""
-    base, found, _ = notice.link.partition(_CONSOLE_PATH)
+    base, found, _ = notice.link.partition(CONSOLE_PATH)
     return f"{base}/c/{short_code(notice.complaint_id)}" if found else notice.link
 
 

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain import clocks as clock_rules
 from chalicelib.domain.clocks import LEVEL_ORDER
+from chalicelib.domain.links import console_link
 from chalicelib.domain.model import AuditEvent, Complaint
-from chalicelib.domain.notice_texts import console_link, notice_subject, summary
+from chalicelib.domain.notice_texts import notice_subject, summary
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.vocabulary import Audience, ClockState, EventType, Level, NoticeType
 

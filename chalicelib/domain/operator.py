@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chalicelib.domain.calendar import CalendarNotCovered
+from chalicelib.domain.links import console_link
 
 RETRY_MINUTES = (5, 15, 60)
 
@@ -84,7 +85,7 @@ def quarantine_notice(complaint_id: str, quarantine: Quarantine, base_url: str) 
         ),
         detected_at=quarantine.since.isoformat(),
         complaint_id=complaint_id,
-        link=f"{base_url.rstrip('/')}/complaints/{complaint_id}",
+        link=console_link(base_url, complaint_id),
     )
 
 

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from chalicelib.domain.clocks import LEVEL_ORDER, Cycle
+from chalicelib.domain.links import console_link
 from chalicelib.domain.model import Complaint
-from chalicelib.domain.notice_texts import console_link, notice_subject, summary
+from chalicelib.domain.notice_texts import notice_subject, summary
 from chalicelib.domain.notices import Notice, notice_id
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.vocabulary import Audience, ClockState, Level, NoticeType

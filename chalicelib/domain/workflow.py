@@ -82,6 +82,7 @@ class InvalidTransition(Conflict):
         state = f"{status.value} (paused)" if paused else status.value
         super().__init__(f"'{event}' is not allowed while the complaint is {state}; allowed: {', '.join(allowed)}.")
         self.status = status
+        self.paused = paused
         self.allowed = allowed
 
 

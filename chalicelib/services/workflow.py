@@ -1,6 +1,6 @@
 """Staff work on complaints: record an event (validate -> apply, pure -> a write conditional on the version read,
 with the resolved notices it owes, retried on a lost race; once per Idempotency-Key -> resolved notices
-delivered), read the audit trail, list complaints."""
+delivered), read the audit trail, list complaints, and the board (what is about to breach)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.board import BOARD_STATUSES, Board, BoardQuery, board
 from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, NotFound, StoredRecordUnreadable
 from chalicelib.domain.listing import ListQuery
 from chalicelib.domain.model import AuditEvent, Complaint
@@ -85,3 +86,9 @@ class WorkflowService:
         except InvalidCursor:
             raise InvalidFields([FieldError("cursor", "is not a cursor this listing gave out")]) from None
         return found, None
+
+    def board(self, query: BoardQuery, now: datetime, me: str) -> Board:
+        """Every complaint not yet closed, ordered by its next breach and filtered for `me`: read from the store's
+        listing by status (pages of an index, never a table scan)."""
+        complaints = (complaint for complaint, _ in self._store.browse(BOARD_STATUSES, None, None))
+        return board(complaints, now, query, me)

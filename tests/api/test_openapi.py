@@ -223,8 +223,31 @@ def documented(api: Any) -> dict[str, Any]:
 def test_every_route_is_documented(api: Any) -> None:
     doc = documented(api)
     assert doc["openapi"] == "3.1.0"
-    routes = {(path, method.lower()) for path, entries in application.app.routes.items() for method in entries}
+    routes = {
+        (path, method.lower())
+        for path, entries in application.app.routes.items()
+        for method, entry in entries.items()
+        if not entry.view_function.__dict__.get("console_page")
+    }
     assert routes == {(path, method) for path, item in doc["paths"].items() for method in item}
+
+
+def test_only_the_consoles_pages_are_left_out_of_the_document() -> None:
+    pages = {
+        path
+        for path, entries in application.app.routes.items()
+        for entry in entries.values()
+        if entry.view_function.__dict__.get("console_page")
+    }
+    assert pages == {
+        "/console",
+        "/console/login",
+        "/console/logout",
+        "/console/language",
+        "/console/complaints/{complaint_id}",
+        "/console/complaints/{complaint_id}/events",
+        "/console/static/{name}",
+    }
 
 
 def test_every_documented_status_is_provoked_here(api: Any) -> None:

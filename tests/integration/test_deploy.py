@@ -61,6 +61,9 @@ def test_a_second_deploy_updates_the_stack_in_place(aws: Aws, packaged_template:
     aws.client("ses").verify_email_identity(EmailAddress=SETTINGS.digest_sender)
     first = deploy(aws, SETTINGS, packaged_template, lambda _: None, rehearse(aws))
     table = physical_ids(aws.client("cloudformation"), SETTINGS.stack_name)["ComplaintsTable"]
+    stored = aws.client("secretsmanager").get_secret_value(SecretId=SETTINGS.secret_name)["SecretString"]
+    kept_session_key = json.loads(stored)["SESSION_SECRET"]
+    assert len(kept_session_key) >= 32
     changed = dataclasses.replace(SETTINGS, ops_email="night-ops@rehearsal.example.cn", staff_token_hashes=("c" * 64,))
     second = deploy(aws, changed, packaged_template, lambda _: None, rehearse(aws))
     cloudformation = aws.client("cloudformation")
@@ -71,6 +74,7 @@ def test_a_second_deploy_updates_the_stack_in_place(aws: Aws, packaged_template:
     assert physical_ids(cloudformation, SETTINGS.stack_name)["ComplaintsTable"] == table
     secret = aws.client("secretsmanager").get_secret_value(SecretId=parameters["AppSecretsArn"])
     assert json.loads(secret["SecretString"])["STAFF_TOKEN_HASHES"] == "c" * 64
+    assert json.loads(secret["SecretString"])["SESSION_SECRET"] == kept_session_key  # nobody is signed out
     assert first["EndpointURL"].startswith("https://")
     assert second["EndpointURL"].startswith("https://")
 

@@ -43,9 +43,9 @@ FROM_THE_TEMPLATE = {
     "relay_queue_url": "RelayQueue",
 }
 FROM_CHALICE_CONFIG = {"due_shards"}  # .chalice/config.json environment_variables
-FROM_THE_SECRET = {"staff_token_hashes", "webhook_secrets"}  # APP_SECRETS_ARN (read at cold start: issue 12)
+FROM_THE_SECRET = {"staff_token_hashes", "webhook_secrets", "session_secret"}  # APP_SECRETS_ARN (issue 12 reads it)
 FROM_LAMBDA = {"aws_region"}  # the Lambda runtime sets AWS_REGION
-LOCAL_ONLY = {"aws_endpoint_url", "staff_tokens"}  # must never be set on AWS
+LOCAL_ONLY = {"aws_endpoint_url", "staff_tokens", "session_cookie_secure"}  # must never be set on AWS
 BUNDLED_DEFAULTS = {"sla_policy_file", "sources_file", "channels_file", "max_body_bytes"}  # packaged with the code
 FROM_THE_CHANNELS_FILE = {"channel_values"}  # the variables the bundled channels file names
 
@@ -168,6 +168,7 @@ def test_every_function_reads_settings_that_point_at_the_stack(deployed: Deploye
         assert settings.public_base_url == SETTINGS.public_base_url
         assert settings.due_shards == 4
         assert [digest for _, digest in settings.staff_hashes()] == list(SETTINGS.staff_token_hashes)
+        assert len(settings.session_secret) >= 32
         assert settings.secrets_for("typeform") == SETTINGS.webhook_secrets["typeform"]
         for field in FROM_THE_TEMPLATE:
             assert field.upper() in environment, (handler, field)

@@ -65,7 +65,7 @@ def test_hourly_digest_goes_to_each_audience_with_news(
     order = [text.index(complaint_id) for complaint_id in (breaches[1], breaches[2], breaches[0])]
     assert order == sorted(order), "breaches first, the most overdue first, then warnings"
     assert "deadline 2026-11-17 10:25" in text
-    assert f"http://127.0.0.1:8000/complaints/{breaches[1]}" in text
+    assert f"http://127.0.0.1:8000/console/complaints/{breaches[1]}" in text
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert "&lt;b&gt;case&lt;/b&gt;" in html

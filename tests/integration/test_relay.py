@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from chalice.local import LambdaContext
 from standardwebhooks.webhooks import Webhook
 
-from chalicelib.domain.notice_texts import short_code
+from chalicelib.domain.links import short_code
 from infra.definitions import LocalResources, resources_of_type
 from infra.relay_poller import Polled, lambda_event, poll_once
 from tests.conftest import STAFF, World
@@ -511,6 +511,9 @@ def test_the_sns_message_has_a_text_per_protocol(api: Any, world: World, aws: Lo
     assert sms == f"轻微违约：紧急投诉首次响应超时15分钟 http://127.0.0.1:8000/c/{short_code(complaint_id)}"
     assert len(sms) <= 70
     redirect = api.http.get(urllib.parse.urlsplit(sms.rsplit(" ", 1)[1]).path)
-    assert (redirect.status_code, redirect.headers["Location"]) == (302, f"/console/complaints/{complaint_id}")
+    assert (redirect.status_code, redirect.headers["Location"]) == (
+        302,
+        f"http://127.0.0.1:8000/console/complaints/{complaint_id}",
+    )
     assert attributes is not None
     assert attributes["type"] == {"Type": "String", "Value": "breach"}

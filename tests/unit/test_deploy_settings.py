@@ -197,7 +197,7 @@ def test_every_template_parameter_is_passed() -> None:
 
 def test_the_secret_holds_the_apps_own_variables() -> None:
     settings = DeploySettings.from_values({**COMPLETE, "WEBHOOK_SECRETS": f'{{"tally": ["{SECRET}"]}}'}, "prod")
-    stored = app_secrets(settings)
+    stored = app_secrets(settings, "s" * 64)
     assert set(stored) == set(SECRET_KEYS)
     function_environment = {  # what the template gives every function besides the secret
         "TABLE_NAME": "ComplaintsTable",
@@ -206,8 +206,9 @@ def test_the_secret_holds_the_apps_own_variables() -> None:
         "PUBLIC_BASE_URL": "https://sla.example.com",
     }
     merged = Settings.from_environ({**function_environment, **stored})
-    assert [digest for _, digest in merged.staff_hashes()] == [TOKEN_HASH]
+    assert merged.staff_hashes() == [("staff", TOKEN_HASH)]
     assert merged.secrets_for("tally") == [SECRET]
+    assert merged.session_secret == "s" * 64
     assert settings.secret_name == "complaint-sla-monitor-prod/app-secrets"
 
 

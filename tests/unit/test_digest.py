@@ -64,7 +64,7 @@ def test_breaches_come_first_by_severity_then_warnings_by_deadline() -> None:
     assert digest.subject == "[complaint SLA] Hourly digest for on_call: 2 breached, 2 about to breach"
     assert "2 min left" in digest.text
     assert "10 min overdue" in digest.text
-    assert "https://sla.example.com/complaints/major" in digest.html
+    assert "https://sla.example.com/console/complaints/major" in digest.html
 
 
 def test_a_clock_no_longer_running_is_left_out() -> None:

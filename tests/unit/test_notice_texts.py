@@ -12,17 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.durations import spoken
+from chalicelib.domain.links import complaint_id_of, console_link, short_code
 from chalicelib.domain.model import Complaint, Contact, PolicyRef
-from chalicelib.domain.notice_texts import (
-    SMS_GSM_LIMIT,
-    SMS_UCS2_LIMIT,
-    complaint_id_of,
-    console_link,
-    notice_subject,
-    render,
-    short_code,
-    sms_limit,
-)
+from chalicelib.domain.notice_texts import SMS_GSM_LIMIT, SMS_UCS2_LIMIT, notice_subject, render, sms_limit
 from chalicelib.domain.notices import Notice
 from chalicelib.domain.vocabulary import Category, Channel, Complexity, Level, Priority
 

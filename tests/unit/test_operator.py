@@ -50,7 +50,7 @@ def test_the_quarantine_notice_names_the_complaint_the_reason_and_the_next_try()
         "a" * 32, quarantined(None, "the stored complaint holds malformed JSON", NOW), "https://x/"
     )
     assert notice.notice_id == "a" * 32 + ".quarantine"
-    assert notice.link == "https://x/complaints/" + "a" * 32
+    assert notice.link == "https://x/console/complaints/" + "a" * 32
     assert "malformed JSON" in notice.summary
     assert "2026-11-22T02:05:00+00:00" in notice.summary
     assert notice.attributes() == {"kind": "operator", "topic": "quarantine"}

@@ -38,6 +38,8 @@ def test_every_missing_required_setting_is_named() -> None:
         ("ALERTS_TOPIC_ARN", "AlertsTopic", "ALERTS_TOPIC_ARN"),
         ("DUE_SHARDS", "0", "DUE_SHARDS"),
         ("SLA_POLICY_FILE", "/nowhere/policy.yaml", "SLA_POLICY_FILE"),
+        ("SESSION_SECRET", "too-short", "SESSION_SECRET is shorter than 32 characters"),
+        ("SESSION_COOKIE_SECURE", "perhaps", "SESSION_COOKIE_SECURE"),
     ],
 )
 def test_a_malformed_setting_is_named(name: str, value: str, problem: str) -> None:

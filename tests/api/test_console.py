@@ -1,0 +1,386 @@
+"""The staff console over chalice.test.Client (on the twins; the board's cost on moto): sign-in and back to the page
+asked for, sessions and CSRF, the board's order, actions recorded as the signed-in person (once), refusals in
+words, the languages, what every answer carries."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.vocabulary import Status
+from tests.api.console import Browser, Page
+from tests.conftest import World
+from tests.integration.helpers import post
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
+TOKENS = "li.lei=token-li,han.mei=token-han"
+
+
+@pytest.fixture
+def people(world: World) -> World:
+    world.at(NOW)
+    world.reconfigure(staff_tokens=TOKENS)
+    return world
+
+
+def signed_in(api: Any, token: str = "token-li", language: str = "zh-CN") -> Browser:
+    browser = Browser(api, language)
+    browser.follow(browser.sign_in(token))
+    return browser
+
+
+def trail(world: World, complaint_id: str) -> list[dict[str, Any]]:
+    return [event.model_dump(mode="json") for event in world.services.workflow.trail(complaint_id)]
+
+
+def act(browser: Browser, complaint_id: str, **fields: str) -> Page:
+    page = browser.get(f"/console/complaints/{complaint_id}")
+    assert page.status == 200, page.body
+    form = {"csrf": page.csrf(), "key": page.field("key"), **fields}
+    return browser.post(f"/console/complaints/{complaint_id}/events", form)
+
+
+# ----- sign-in, sessions -----
+
+
+def test_a_page_sends_a_stranger_to_sign_in_and_back_to_it_after(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=45), subject="热水器漏水")
+    browser = Browser(api)
+    away = browser.get(f"/console/complaints/{complaint_id}")
+    assert away.status == 303
+    assert away.headers["Location"] == f"/console/login?next=%2Fconsole%2Fcomplaints%2F{complaint_id}"
+    form = browser.follow(away)
+    assert "员工令牌" in form.text
+    assert re.search(r'<label for="token">员工令牌</label>', form.body)
+    assert re.search(r"<button[^>]*>登录</button>", form.body)
+    signed = browser.post("/console/login", {"csrf": form.csrf(), "next": form.field("next"), "token": "token-li"})
+    assert signed.status == 303
+    assert signed.headers["Location"] == f"/console/complaints/{complaint_id}"
+    session = next(line for line in browser.set_cookies if line.startswith("console_session="))
+    for flag in ("HttpOnly", "SameSite=Strict", "Secure", "Max-Age=43200", "Path=/console"):
+        assert flag in session.split("; ")
+    page = browser.follow(signed)
+    assert page.status == 200
+    assert "热水器漏水" in page.text
+    assert "当前用户 li.lei" in page.text
+    assert "13800138000" in page.text  # staff see the customer's details
+
+
+def test_a_wrong_token_is_refused_in_words_and_gives_no_session(people: World, api: Any) -> None:
+    browser = Browser(api)
+    refused = browser.sign_in("not-a-token")
+    assert refused.status == 401
+    assert "令牌无效" in refused.text
+    assert "console_session" not in browser.cookies
+    assert browser.get("/console").status == 303
+
+
+def test_the_local_setting_leaves_secure_off_and_sessions_end_after_twelve_hours(people: World, api: Any) -> None:
+    people.reconfigure(session_cookie_secure=False)
+    browser = signed_in(api)
+    assert not any("Secure" in line for line in browser.set_cookies)
+    people.at(NOW + timedelta(hours=11, minutes=59))
+    assert browser.get("/console").status == 200
+    people.at(NOW + timedelta(hours=12))
+    expired = browser.get("/console")
+    assert expired.status == 303
+    assert expired.headers["Location"].startswith("/console/login")
+
+
+def test_signing_out_ends_the_session(people: World, api: Any) -> None:
+    browser = signed_in(api)
+    board = browser.get("/console")
+    out = browser.post("/console/logout", {"csrf": board.csrf()})
+    assert out.status == 303
+    assert out.headers["Location"] == "/console/login?bye=1"
+    assert "console_session" not in browser.cookies
+    assert "您已退出" in browser.follow(out).text
+    assert browser.get("/console").status == 303
+
+
+@pytest.mark.parametrize("next_path", ["//evil.example/x", "https://evil.example/", "/complaints", "/console/../x"])
+def test_sign_in_never_leads_off_the_console(people: World, api: Any, next_path: str) -> None:
+    browser = Browser(api)
+    form = browser.get("/console/login")
+    signed = browser.post("/console/login", {"csrf": form.csrf(), "next": next_path, "token": "token-li"})
+    assert signed.headers["Location"] == "/console"
+
+
+def test_a_link_followed_from_another_site_is_opened_again_from_this_one(people: World, api: Any) -> None:
+    """A SameSite=Strict cookie does not come with a link followed from webmail or a chat app: the page opens the
+    same address again from this site, and that request carries it."""
+    complaint_id = post(api, NOW - timedelta(minutes=5))
+    browser = signed_in(api)
+    here = f"/console/complaints/{complaint_id}"
+    stranger = Browser(api)
+    bounce = stranger.get(here, {"Sec-Fetch-Site": "cross-site"})
+    assert bounce.status == 200
+    assert f'<meta http-equiv="refresh" content="0; url={here}">' in bounce.body
+    assert browser.get(here, {"Sec-Fetch-Site": "same-origin"}).status == 200
+    assert stranger.get(here, {"Sec-Fetch-Site": "same-origin"}).status == 303
+
+
+# ----- CSRF -----
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_nothing_changes(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=5))
+    browser = signed_in(api)
+    other = signed_in(api, "token-han")
+    before = people.stored()
+    for fields in ({"type": "respond"}, {"type": "respond", "csrf": "forged"}, {"type": "respond", "csrf": ""}):
+        refused = browser.post(f"/console/complaints/{complaint_id}/events", fields)
+        assert refused.status == 403
+        assert "此表单已过期或不是从本控制台提交的" in refused.text
+    theirs = other.get("/console").csrf()  # another session's token is no good here either
+    assert browser.post(f"/console/complaints/{complaint_id}/events", {"type": "respond", "csrf": theirs}).status == 403
+    assert browser.post("/console/logout", {}).status == 403
+    assert browser.get("/console").status == 200  # still signed in
+    fresh = Browser(api)
+    fresh.get("/console/login")
+    assert fresh.post("/console/login", {"token": "token-li", "next": "/console"}).status == 403
+    assert people.stored() == before
+
+
+def test_a_post_without_a_session_applies_nothing_and_asks_to_sign_in(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=5))
+    before = people.stored()
+    away = Browser(api).post(f"/console/complaints/{complaint_id}/events", {"type": "respond", "csrf": "x"})
+    assert away.status == 303
+    assert away.headers["Location"].startswith("/console/login?next=")
+    assert people.stored() == before
+
+
+# ----- the board -----
+
+
+def test_the_board_lists_what_breached_first_in_its_grade(people: World, api: Any) -> None:
+    calm = post(api, NOW - timedelta(minutes=5), priority="general", subject="calm")
+    major = post(api, NOW - timedelta(minutes=75), subject="major")
+    warning = post(api, NOW - timedelta(minutes=25), subject="warning")
+    minor = post(api, NOW - timedelta(minutes=45), subject="minor")
+    board = signed_in(api).get("/console")
+    assert board.status == 200
+    rows = re.findall(r'<tr class="row" data-grade="(\w+)" data-id="(\w+)">', board.body)
+    assert rows == [("major", major), ("minor", minor), ("warning", warning), ("ok", calm)]
+    assert "投诉看板" in board.text
+    assert "重大违约 1" in board.text
+    assert "正常 1" in board.text
+    assert "已超时 0:45:00" in board.text  # the first response was due 45 minutes ago
+    assert 'role="timer" data-deadline="' in board.body
+
+
+def test_the_board_filters_and_names_a_bad_filter(people: World, api: Any) -> None:
+    mine = post(api, NOW - timedelta(minutes=5), subject="mine")
+    post(api, NOW - timedelta(minutes=6), subject="nobody's")
+    browser = signed_in(api)
+    act(browser, mine, type="assign", assignee="li.lei")
+    page = browser.get("/console?who=mine")
+    assert re.findall(r'data-id="(\w+)"', page.body) == [mine]
+    refused = browser.get("/console?grade=awful&who=everyone")
+    assert refused.status == 400
+    assert "筛选条件无效：负责人、等级" in refused.text or "筛选条件无效：等级、负责人" in refused.text
+
+
+# ----- a complaint's page and its actions -----
+
+
+def test_an_action_is_recorded_as_the_signed_in_person_and_the_page_shows_it(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=10))
+    browser = signed_in(api)
+    done = act(browser, complaint_id, type="respond", note="已回电\r\n客户在家")
+    assert done.status == 303
+    assert done.headers["Location"] == f"/console/complaints/{complaint_id}?done=respond"
+    page = browser.follow(done)
+    assert "已记录：已响应" in page.text
+    assert re.search(r'data-grade="ok" data-state="met">\s*<div class="clock-head">\s*<h3>首次响应', page.body)
+    last = trail(people, complaint_id)[-1]
+    assert (last["type"], last["by"], last["details"]["note"]) == ("respond", "li.lei", "已回电\n客户在家")
+    assert last["details"]["first_response_outcome"] == "met"
+
+
+def test_the_same_form_sent_twice_is_recorded_once(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=10))
+    browser = signed_in(api)
+    page = browser.get(f"/console/complaints/{complaint_id}")
+    form = {"csrf": page.csrf(), "key": page.field("key"), "type": "note", "note": "打过电话"}
+    first = browser.post(f"/console/complaints/{complaint_id}/events", form)
+    again = browser.post(f"/console/complaints/{complaint_id}/events", form)
+    assert first.status == again.status == 303
+    assert [event["type"] for event in trail(people, complaint_id)] == ["received", "note"]
+
+
+def test_a_refused_action_says_why_in_words(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=10))
+    chinese = act(signed_in(api), complaint_id, type="confirm")
+    assert chinese.status == 409
+    assert "无法执行“客户已确认”：投诉当前状态为“处理中”。现在可以：记录响应、" in chinese.text
+    english = act(signed_in(api, language="en"), complaint_id, type="confirm")
+    assert english.status == 409
+    assert "“Customer confirmed” cannot be done: the complaint is Open. It allows now: Respond, " in english.text
+    assert "'confirm'" not in english.text
+    assert [event["type"] for event in trail(people, complaint_id)] == ["received"]
+
+
+def test_a_missing_field_is_named_in_words(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=10))
+    browser = signed_in(api)
+    force = act(browser, complaint_id, type="pause", reason="force_majeure")
+    assert force.status == 422
+    assert "未记录，请检查：不可抗力须填写说明。" in force.text
+    empty = act(browser, complaint_id, type="note", note="  ")
+    assert empty.status == 422
+    assert "请先填写备注内容" in empty.text
+    paused = act(browser, complaint_id, type="pause", reason="force_majeure", note="台风停电")
+    assert "计时已暂停：不可抗力" in browser.follow(paused).text
+
+
+def test_only_what_the_complaint_allows_is_offered(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=10))  # urgent service: no site visit, no progress clock
+    browser = signed_in(api)
+    page = browser.get(f"/console/complaints/{complaint_id}")
+    buttons = re.findall(r'name="type" value="(\w+)"', page.body)
+    assert buttons == ["respond", "resolve", "note", "assign", "assign", "pause"]
+    assert "指派给我" in page.text
+    act(browser, complaint_id, type="resolve")
+    resolved = browser.get(f"/console/complaints/{complaint_id}")
+    assert re.findall(r'name="type" value="(\w+)"', resolved.body) == [
+        "confirm",
+        "reopen",
+        "note",
+        "assign",
+        "assign",
+        "pause",
+    ]
+
+
+def test_the_timeline_says_what_happened_in_words(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=45), subject="<script>alert(1)</script>")
+    people.services.scanner.run(NOW, lambda: 60.0)
+    page = signed_in(api).get(f"/console/complaints/{complaint_id}")
+    assert "提醒已发出" in page.text
+    assert "首次响应 · 轻微违约 → 值班人员、区域经理" in page.text
+    assert "系统（时限扫描）" in page.text
+    assert "<script>alert(1)</script>" not in page.body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.body
+
+
+def test_an_unknown_complaint_is_a_page_that_says_so(people: World, api: Any) -> None:
+    browser = signed_in(api)
+    for path in ("/console/complaints/" + "a" * 32, "/console/complaints/not-an-id"):
+        page = browser.get(path)
+        assert page.status == 404
+        assert "找不到此投诉" in page.text
+
+
+# ----- languages, headers, assets, configuration -----
+
+
+def test_english_by_accept_language_and_the_switch_remembers_a_choice(people: World, api: Any) -> None:
+    english = Browser(api, "en")
+    form = english.get("/console/login")
+    assert "Staff token" in form.text
+    assert re.search(r"<button[^>]*>Sign in</button>", form.body)
+    assert '<html lang="en">' in form.body
+    switched = english.get("/console/language?to=zh-CN&next=%2Fconsole%2Flogin")
+    assert switched.headers["Location"] == "/console/login"
+    assert "员工令牌" in english.follow(switched).text
+    chinese = Browser(api)
+    assert '<html lang="zh-CN">' in chinese.get("/console/login").body
+
+
+def test_every_answer_carries_the_security_headers_and_pages_are_not_stored(people: World, api: Any) -> None:
+    browser = Browser(api)
+    for page in (browser.get("/console"), browser.get("/console/login")):
+        assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert browser.get("/console/login").headers["Cache-Control"] == "no-store"
+
+
+def test_static_files_are_served_versioned_and_cacheable(people: World, api: Any) -> None:
+    browser = Browser(api)
+    page = browser.get("/console/login")
+    addresses = re.findall(r'(?:href|src)="(/console/static/[\w.]+\?v=\w+)"', page.body)
+    assert sorted(address.split("?")[0] for address in addresses) == [
+        "/console/static/console.css",
+        "/console/static/console.js",
+    ]
+    for address in addresses:
+        asset = browser.get(address)
+        assert asset.status == 200
+        assert asset.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert browser.get(address, {"If-None-Match": asset.headers["ETag"]}).status == 304
+    assert browser.get("/console/static/console.css").headers["Cache-Control"] == "public, max-age=300"
+    assert browser.get("/console/static/secrets.txt").status == 404
+
+
+def test_without_a_session_secret_nobody_can_sign_in_and_the_page_says_why(people: World, api: Any) -> None:
+    people.reconfigure(session_secret="")
+    page = Browser(api).get("/console/login")
+    assert page.status == 503
+    assert "SESSION_SECRET" in page.text
+    assert Browser(api).get("/console").status == 503
+
+
+# ----- the board's cost, on moto -----
+
+
+def test_a_board_of_500_open_complaints_reads_the_status_index_in_a_few_pages(
+    aws_world: World, aws_api: Any, dynamodb_requests: Any
+) -> None:
+    from tests.integration.seeding import seed
+
+    aws_world.at(NOW)
+    aws_world.reconfigure(staff_tokens=TOKENS)
+    seed(aws_world, NOW, open_count=500, due_count=100)
+    _closed(aws_world, 300)  # closed complaints cost nothing: they are under another key of the index
+    browser = Browser(aws_api)
+    assert browser.sign_in("token-li").status == 303
+    asked: list[tuple[str, str | None]] = []
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        asked.append((model.name, params.get("IndexName")))
+
+    aws_world.aws.dynamodb.meta.events.register("before-parameter-build.dynamodb", record)
+    dynamodb_requests.reset()
+    board = browser.get("/console")
+    assert board.status == 200
+    assert len(re.findall(r'<tr class="row"', board.body)) == 500
+    assert dynamodb_requests.calls["Scan"] == 0
+    assert set(asked) == {("Query", "by_status")}
+    assert dynamodb_requests.total <= math.ceil(500 / 100) + 1 + len((Status.OPEN, Status.RESOLVED))
+    assert dynamodb_requests.items_read == 500
+
+
+def _closed(world: World, count: int) -> None:
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    from chalicelib.adapters.dynamo import complaint_values, to_item
+    from chalicelib.domain.intake import validate_submission
+    from chalicelib.domain.opening import build_complaint
+    from tests.integration.seeding import SUBMISSION
+
+    received = NOW - timedelta(days=3)
+    submission = validate_submission({**SUBMISSION, "received_at": received.isoformat()}, received)
+    template = build_complaint(submission, world.services.policies, "template", received, "seed")
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(world.services.settings.table_name)
+    for _ in range(count):
+        closed = template.model_copy(update={"id": uuid.uuid4().hex, "status": Status.CLOSED})
+        table.put_item(to_item(complaint_values(closed, world.services.settings.due_shards)))
+
+
+def test_the_console_never_answers_json_problems_to_a_browser(people: World, api: Any) -> None:
+    browser = signed_in(api)
+    page = browser.post("/console/complaints/" + "a" * 32 + "/events", {"type": "x"}, {"Content-Type": "text/plain"})
+    assert page.status == 415
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert json.dumps("表单内容无法读取")[1:-1] not in page.body  # words, not escaped JSON
+    assert "表单内容无法读取" in page.text
