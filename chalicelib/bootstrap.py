@@ -201,6 +201,7 @@ def bootstrap(
     adapters = adapters or aws_adapters(settings, policies)
     operator = OperatorAlerts(adapters.claims, adapters.ops)
     base_url = settings.public_base_url
+    scanner = Scanner(adapters.due, adapters.notifier, operator, policies, base_url)
     return Services(
         settings=settings,
         clock=clock,
@@ -208,9 +209,9 @@ def bootstrap(
         sources=load_sources(settings),
         authenticator=StaffAuthenticator(settings.staff_hashes()),
         adapters=adapters,
-        intake=IntakeService(adapters.complaints, policies),
-        workflow=WorkflowService(adapters.complaints, policies),
-        scanner=Scanner(adapters.due, adapters.notifier, operator, policies, base_url),
+        intake=IntakeService(adapters.complaints, policies, scanner, base_url),
+        workflow=WorkflowService(adapters.complaints, policies, scanner, base_url),
+        scanner=scanner,
         digests=DigestService(adapters.notice_log, adapters.claims, adapters.mailer, policies, base_url),
         reports=ReportService(adapters.reports, adapters.complaints, adapters.claims, adapters.mailer, policies),
         calendars=CalendarWatch(adapters.complaints, adapters.markers, operator, policies),

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.notices import Notice, notice_events, owed_notices
 from chalicelib.domain.operator import Quarantine, describe_failure, quarantine_notice, quarantined
 from chalicelib.domain.policy import PolicySet
@@ -148,6 +149,22 @@ class Scanner:
             extra={"complaint_id": complaint_id},
         )
         self._operator.tell(quarantine_notice(complaint_id, quarantine, self._base_url), now)
+
+    def lease_until(self, now: datetime) -> datetime:
+        """Until when a notice claimed at `now` waits for its publisher before a scan publishes it."""
+        return now + self._lease
+
+    def publish_claimed(self, notices: Sequence[Notice], now: datetime) -> ScanReport:
+        """Publish notices that another write has just claimed (intake's, a staff event's), the way a scan publishes
+        its own: what is not delivered, or not marked so, stays pending, and a later scan publishes it."""
+        report = ScanReport()
+        try:
+            self._deliver([(notice, 1) for notice in notices], now, report)
+        except Unavailable:  # not marked sent: the notices stay pending under their lease; a scan publishes them
+            log.warning("%d claimed notices not marked delivered; a scan will publish them again", len(notices))
+        if report.failed:
+            log.warning("%d claimed notices not published; a scan will retry", report.failed)
+        return report
 
     def _deliver(self, outbox: list[Outgoing], now: datetime, report: ScanReport) -> None:
         if not outbox:

@@ -1,5 +1,7 @@
 """Staff work on complaints: record an event (validate -> apply, pure -> a write conditional on the version read,
-retried on a lost race; once per Idempotency-Key), read the audit trail, list complaints."""
+with the notices the policy's notify rules owe on it claimed in that same write, retried on a lost race; once per
+Idempotency-Key; the notices published right after, through the scanner's delivery), read the audit trail, list
+complaints."""
 
 from __future__ import annotations
 
@@ -10,11 +12,13 @@ from typing import Any
 from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, NotFound, StoredRecordUnreadable
 from chalicelib.domain.listing import ListQuery
 from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.notices import event_notices, notice_events
 from chalicelib.domain.policy import PolicySet
-from chalicelib.domain.vocabulary import Status
-from chalicelib.domain.workflow import apply_event, validate_event
-from chalicelib.ports import ComplaintStore, DuplicateDelivery, InvalidCursor, UnreadableComplaint
+from chalicelib.domain.vocabulary import EventType, Status
+from chalicelib.domain.workflow import apply_event, needs_trail, validate_event
+from chalicelib.ports import ComplaintStore, DuplicateDelivery, InvalidCursor, Outbox, UnreadableComplaint
 from chalicelib.services.idempotency import earlier, event_key, fingerprint
+from chalicelib.services.scanner import Scanner
 
 ATTEMPTS = 4
 
@@ -22,9 +26,11 @@ ATTEMPTS = 4
 class WorkflowService:
     """Applies staff events and serves the audit trail and the listing."""
 
-    def __init__(self, store: ComplaintStore, policies: PolicySet) -> None:
+    def __init__(self, store: ComplaintStore, policies: PolicySet, scanner: Scanner, base_url: str) -> None:
         self._store = store
         self._policies = policies
+        self._scanner = scanner
+        self._base_url = base_url
 
     def get(self, complaint_id: str) -> Complaint:
         """A complaint, or NotFound (or StoredRecordUnreadable for a damaged record)."""
@@ -51,9 +57,19 @@ class WorkflowService:
         for _ in range(ATTEMPTS):
             complaint = self.get(complaint_id)
             request, at = validate_event(data, complaint, now)
-            updated, event = apply_event(complaint, request, at, now, self._policies.calendars)
+            trail = self._store.trail(complaint_id) if needs_trail(request.type) else ()
+            updated, event = apply_event(complaint, request, at, now, self._policies, trail)
+            before = complaint.facts() if event.type is EventType.TRIAGE else None
+            notices = event_notices(updated, event, self._policies, self._base_url, before)
+            outbox = None
+            if notices:
+                events = notice_events(updated, notices)
+                updated = updated.model_copy(update={"event_count": updated.event_count + len(events)})
+                outbox = Outbox(notices, events, self._scanner.lease_until(now))
             try:
-                if self._store.save(complaint, updated, event, key):
+                if self._store.save(complaint, updated, event, key, outbox):
+                    if notices:
+                        self._scanner.publish_claimed(notices, now)
                     return updated.model_copy(update={"version": complaint.version + 1}), True
             except DuplicateDelivery:
                 earlier(self._store, [key] if key else [], "event")

@@ -168,7 +168,7 @@ def test_backdated_events_are_accepted_but_not_future_or_before_receipt(api: Any
     ("body", "fields"),
     [
         ({"type": "pause", "by": "x"}, ["reason"]),
-        ({"type": "pause", "by": "x", "reason": "force_majeure"}, ["note"]),
+        ({"type": "pause", "by": "x", "reason": "force_majeure"}, ["note", "customer_informed"]),
         ({"type": "assign", "by": "x"}, ["assignee"]),
         ({"type": "satisfaction", "by": "x", "score": 6}, ["score"]),
         ({"type": "fly", "by": ""}, ["type", "by"]),

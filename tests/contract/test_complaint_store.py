@@ -41,7 +41,7 @@ def stored(backend: Backend, minutes_ago: float = 5, keys: tuple[DeliveryKey, ..
 
 def event(backend: Backend, before: Complaint, kind: str) -> tuple[Complaint, object]:
     request = EventRequest.model_validate({"type": kind, "by": "li.lei", "note": "n"})
-    return apply_event(before, request, NOW, NOW, backend.policies.calendars)
+    return apply_event(before, request, NOW, NOW, backend.policies)
 
 
 def test_a_created_complaint_reads_back_whole_with_its_first_event(backend: Backend) -> None:
