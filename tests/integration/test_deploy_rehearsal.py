@@ -164,7 +164,7 @@ def test_every_function_reads_settings_that_point_at_the_stack(deployed: Deploye
         assert settings.digest_sender == SETTINGS.digest_sender
         assert settings.public_base_url == SETTINGS.public_base_url
         assert settings.due_shards == 4
-        assert settings.staff_hashes() == list(SETTINGS.staff_token_hashes)
+        assert [digest for _, digest in settings.staff_hashes()] == list(SETTINGS.staff_token_hashes)
         assert settings.secrets_for("typeform") == SETTINGS.webhook_secrets["typeform"]
         for field in FROM_THE_TEMPLATE:
             assert field.upper() in environment, (handler, field)

@@ -206,7 +206,7 @@ def test_the_secret_holds_the_apps_own_variables() -> None:
         "PUBLIC_BASE_URL": "https://sla.example.com",
     }
     merged = Settings.from_environ({**function_environment, **stored})
-    assert merged.staff_hashes() == [TOKEN_HASH]
+    assert [digest for _, digest in merged.staff_hashes()] == [TOKEN_HASH]
     assert merged.secrets_for("tally") == [SECRET]
     assert settings.secret_name == "complaint-sla-monitor-prod/app-secrets"
 
