@@ -367,24 +367,21 @@ def _shown(moment: datetime | None, context: Context) -> str:
 
 
 def _replay(clock: Clock, complaint: Complaint, context: Context) -> Clock:
-    """A clock a new policy adds, run through the complaint's audit trail as though it had been there from
-    intake (started at receipt, stopped, paused and resumed by what has happened since)."""
-    calendars = context.calendars
-    trail = sorted(context.trail, key=lambda event: event.sequence)
-    if not any(event.type is E.RECEIVED for event in trail):
+    """A clock a new policy adds, run through the complaint's audit trail by the workflow's own steps, as though it
+    had been there from intake (started at receipt, stopped, paused and resumed by what has happened since)."""
+    name, calendars = clock.name, context.calendars
+    if not any(event.type is E.RECEIVED for event in context.trail):
         return clock_rules.apply_event(clock, E.RECEIVED, complaint.received_at, calendars)
-    for event in trail:
-        if event.type is E.PAUSE and "reason" in event.details:
-            clock = clock_rules.pause(clock, event.details["reason"], event.at)
-        elif event.type is E.RESUME:
-            clock = clock_rules.resume(clock, event.at, calendars)
-        elif event.type in CLOCK_EVENTS:
-            if event.type in (E.RESOLVE, E.CONFIRM, E.REOPEN):
-                clock = clock_rules.resume(clock, event.at, calendars)
-            clock = clock_rules.apply_event(clock, event.type, event.at, calendars)
-            if event.type is E.CONFIRM:
-                clock = clock_rules.stop_unjudged(clock, event.at, calendars)
-    return clock
+    replayed = complaint.model_copy(update={"clocks": {name: clock}, "status": Status.OPEN, "paused_reason": None})
+    for event in sorted(context.trail, key=lambda each: each.sequence):
+        if event.type is E.RECEIVED:
+            started = clock_rules.apply_event(replayed.clocks[name], E.RECEIVED, event.at, calendars)
+            replayed = replayed.model_copy(update={"clocks": {name: started}})
+        elif event.type in _REPLAYED:
+            request = EventRequest(type=event.type, by=event.by, reason=event.details.get("reason"))
+            change = STEPS[event.type](replayed, request, event.at, context)
+            replayed = replayed.model_copy(update={**change.fields, "clocks": change.clocks})
+    return replayed.clocks[name]
 
 
 def _triage(complaint: Complaint, request: EventRequest, at: datetime, context: Context) -> Change:
@@ -451,6 +448,10 @@ STEPS: dict[EventType, Step] = {
     E.SATISFACTION: _satisfaction,
     E.NOTE: _note,
 }
+
+
+_REPLAYED = frozenset({E.PAUSE, E.RESUME, *CLOCK_EVENTS}) - {E.RECEIVED}
+"""The recorded events a clock added by a triage is run through (by their steps)."""
 
 
 def _details(request: EventRequest) -> dict[str, str]:

@@ -235,6 +235,16 @@ def test_a_triage_rematches_the_policy_and_runs_the_new_clocks_from_receipt(worl
         staff(world, complaint_id, sh(11, 17, 15, 6), "triage", priority="urgent")  # changes nothing
 
 
+def test_a_clock_a_triage_adds_is_extended_by_the_pauses_it_would_have_had(world: World, letter: Letter) -> None:
+    letter("complaint-handling.yaml")
+    complaint_id = receive(world, AFTERNOON)
+    staff(world, complaint_id, sh(11, 17, 14, 10), "pause", reason="force_majeure", note="台风", customer_informed=True)
+    staff(world, complaint_id, sh(11, 17, 15, 10), "resume")
+    staff(world, complaint_id, sh(11, 17, 15, 20), "triage", warranty=True)
+    assert deadline(world, complaint_id, "dispatch") == sh(11, 19, 15)  # 48 h from receipt, plus the hour paused
+    assert deadline(world, complaint_id, "reply") == sh(11, 18, 15)
+
+
 def test_a_force_majeure_pause_says_whether_the_customer_was_told(world: World, letter: Letter) -> None:
     letter("complaint-handling.yaml")
     complaint_id = receive(world, AFTERNOON, warranty=True)
