@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.views import AuditTrail, ComplaintView, StaffComplaintView
+from infra.request_counter import DynamoRequests
 from tests.conftest import STAFF, World
+from tests.integration.helpers import notices, subscribe
 
 SH = ZoneInfo("Asia/Shanghai")
 LETTERS = Path(__file__).resolve().parents[2] / "chalicelib" / "policy" / "letters"
@@ -174,3 +176,21 @@ def test_a_triage_through_the_api_sets_the_flags_and_the_clocks_follow(world: Wo
     assert "triage" in triaged["allowed_events"]
     resolved = ok(event(api, complaint["id"], type="resolve"))
     assert "triage" not in resolved["allowed_events"]  # allowed until the complaint is resolved
+
+
+def test_a_reported_intake_is_one_transaction_then_one_publish_and_one_write_marking_it_sent(
+    aws_world: World, aws_api: Any, dynamodb_requests: DynamoRequests
+) -> None:
+    """On moto: the reports are claimed in intake's one transaction, published through SNS, then marked sent."""
+    assert aws_world.resources is not None
+    queue = subscribe(
+        aws_world.resources.topics["AlertsTopic"], "management", {"audience": ["management_rep", "general_manager"]}
+    )
+    aws_world.at(RECEIVED.replace(minute=1))
+    complaint = post(aws_api, category="product_quality")
+    assert dynamodb_requests.calls == {"TransactWriteItems": 1, "BatchWriteItem": 1}
+    got = sorted((n["type"], n["event"], n["audience"], n["complaint_id"]) for n in notices(queue))
+    assert got == [
+        ("event", "received", "general_manager", complaint["id"]),
+        ("event", "received", "management_rep", complaint["id"]),
+    ]
