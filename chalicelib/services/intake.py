@@ -15,10 +15,9 @@ from typing import Any
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.intake import Submission, validate_submission
 from chalicelib.domain.model import Complaint
-from chalicelib.domain.notices import event_notices, notice_events
 from chalicelib.domain.opening import build_complaint, received_event
 from chalicelib.domain.policy import PolicySet
-from chalicelib.ports import ComplaintStore, DeliveryKey, DuplicateDelivery, Outbox
+from chalicelib.ports import ComplaintStore, DeliveryKey, DuplicateDelivery
 from chalicelib.services.idempotency import caller_key, earlier, external_key, fingerprint, webhook_key
 from chalicelib.services.scanner import Scanner
 
@@ -56,11 +55,10 @@ class Opened:
 class IntakeService:
     """Turns submissions into stored complaints exactly once per delivery."""
 
-    def __init__(self, store: ComplaintStore, policies: PolicySet, scanner: Scanner, base_url: str) -> None:
+    def __init__(self, store: ComplaintStore, policies: PolicySet, scanner: Scanner) -> None:
         self._store = store
         self._policies = policies
         self._scanner = scanner
-        self._base_url = base_url
 
     def open(self, data: Mapping[str, Any], delivery: Delivery, now: datetime) -> Opened:
         """Validate and store a submission; a repeat delivery returns the complaint the first one made."""
@@ -71,12 +69,7 @@ class IntakeService:
             if clock.cycle is not None and clock.cycle.error:
                 log.error("complaint %s clock %s: %s", complaint.id, clock.name, clock.cycle.error)
         received = received_event(complaint, now, delivery.source)
-        notices = event_notices(complaint, received, self._policies, self._base_url)
-        outbox = None
-        if notices:
-            events = notice_events(complaint, notices)
-            complaint = complaint.model_copy(update={"event_count": complaint.event_count + len(events)})
-            outbox = Outbox(notices, events, self._scanner.lease_until(now))
+        complaint, outbox = self._scanner.owed_on(complaint, received, now)
         try:
             self._store.create(complaint, received, keys, outbox)
         except DuplicateDelivery as duplicate:
@@ -85,6 +78,6 @@ class IntakeService:
             if existing is None:
                 raise Unavailable("A concurrent delivery is being stored; please retry.", retry_after=1) from None
             return Opened(existing, created=False)
-        if notices:
-            self._scanner.publish_claimed(notices, now)
+        if outbox is not None:
+            self._scanner.publish_claimed(outbox.notices, now)
         return Opened(complaint, created=True)

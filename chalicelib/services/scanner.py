@@ -2,6 +2,10 @@
 with the complaint's new next_due in one conditional transaction -> published in SNS batches -> marked sent,
 or left pending for the next run. Overlapping runs are safe: conditional writes decide who sends.
 
+Notices on events (a policy's notify rules) take the same path: `owed_on` gives intake or a staff event the outbox
+to claim in its own write, `publish_claimed` publishes it right after through this delivery, and whatever is not
+delivered stays pending for a scan.
+
 Each complaint is evaluated on its own: one that cannot be read or evaluated is quarantined (the reason is
 recorded on it, the operator is told once, it is retried later) and the run goes on with the others.
 """
@@ -10,15 +14,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import Unavailable
-from chalicelib.domain.notices import Notice, notice_events, owed_notices
+from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.notices import Notice, event_notices, notice_events, owed_notices
 from chalicelib.domain.operator import Quarantine, describe_failure, quarantine_notice, quarantined
 from chalicelib.domain.policy import PolicySet
-from chalicelib.ports import DueComplaint, DueIndex, DueNotice, DueUnreadable, Notifier, Outgoing
+from chalicelib.ports import DueComplaint, DueIndex, DueNotice, DueUnreadable, Notifier, Outbox, Outgoing
 from chalicelib.services.operator import OperatorAlerts
 
 log = logging.getLogger(__name__)
@@ -150,9 +155,18 @@ class Scanner:
         )
         self._operator.tell(quarantine_notice(complaint_id, quarantine, self._base_url), now)
 
-    def lease_until(self, now: datetime) -> datetime:
-        """Until when a notice claimed at `now` waits for its publisher before a scan publishes it."""
-        return now + self._lease
+    def owed_on(
+        self, complaint: Complaint, event: AuditEvent, now: datetime, before: Mapping[str, str] | None = None
+    ) -> tuple[Complaint, Outbox | None]:
+        """The notices the policy's notify rules owe on `event` (for a triage, `before` is the facts before it), as an
+        outbox for the event's own write: with their audit entries, leased to that write's caller until it publishes
+        them; and the complaint counting those entries. None when nothing is owed."""
+        notices = event_notices(complaint, event, self._policies, self._base_url, before)
+        if not notices:
+            return complaint, None
+        events = notice_events(complaint, notices)
+        counted = complaint.model_copy(update={"event_count": complaint.event_count + len(events)})
+        return counted, Outbox(notices, events, now + self._lease)
 
     def publish_claimed(self, notices: Sequence[Notice], now: datetime) -> ScanReport:
         """Publish notices that another write has just claimed (intake's, a staff event's), the way a scan publishes

@@ -12,11 +12,10 @@ from typing import Any
 from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, NotFound, StoredRecordUnreadable
 from chalicelib.domain.listing import ListQuery
 from chalicelib.domain.model import AuditEvent, Complaint
-from chalicelib.domain.notices import event_notices, notice_events
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.vocabulary import EventType, Status
 from chalicelib.domain.workflow import apply_event, needs_trail, validate_event
-from chalicelib.ports import ComplaintStore, DuplicateDelivery, InvalidCursor, Outbox, UnreadableComplaint
+from chalicelib.ports import ComplaintStore, DuplicateDelivery, InvalidCursor, UnreadableComplaint
 from chalicelib.services.idempotency import earlier, event_key, fingerprint
 from chalicelib.services.scanner import Scanner
 
@@ -26,11 +25,10 @@ ATTEMPTS = 4
 class WorkflowService:
     """Applies staff events and serves the audit trail and the listing."""
 
-    def __init__(self, store: ComplaintStore, policies: PolicySet, scanner: Scanner, base_url: str) -> None:
+    def __init__(self, store: ComplaintStore, policies: PolicySet, scanner: Scanner) -> None:
         self._store = store
         self._policies = policies
         self._scanner = scanner
-        self._base_url = base_url
 
     def get(self, complaint_id: str) -> Complaint:
         """A complaint, or NotFound (or StoredRecordUnreadable for a damaged record)."""
@@ -60,16 +58,11 @@ class WorkflowService:
             trail = self._store.trail(complaint_id) if needs_trail(request.type) else ()
             updated, event = apply_event(complaint, request, at, now, self._policies, trail)
             before = complaint.facts() if event.type is EventType.TRIAGE else None
-            notices = event_notices(updated, event, self._policies, self._base_url, before)
-            outbox = None
-            if notices:
-                events = notice_events(updated, notices)
-                updated = updated.model_copy(update={"event_count": updated.event_count + len(events)})
-                outbox = Outbox(notices, events, self._scanner.lease_until(now))
+            updated, outbox = self._scanner.owed_on(updated, event, now, before)
             try:
                 if self._store.save(complaint, updated, event, key, outbox):
-                    if notices:
-                        self._scanner.publish_claimed(notices, now)
+                    if outbox is not None:
+                        self._scanner.publish_claimed(outbox.notices, now)
                     return updated.model_copy(update={"version": complaint.version + 1}), True
             except DuplicateDelivery:
                 earlier(self._store, [key] if key else [], "event")
