@@ -311,8 +311,8 @@ def get_complaint(complaint_id: str) -> Response:
 @app.route("/complaints/{complaint_id}/events", methods=["POST"], content_types=["*/*"])
 @documented(
     Operation(
-        summary="A staff event: respond, progress_update, site_visit, assign, resolve, confirm, reopen, pause, "
-        "resume, satisfaction, note.",
+        summary="A staff event: respond, progress_update, site_visit, handoff, approve, plan, dispatch, reply, "
+        "assign, resolve, confirm, reopen, pause, resume, agree, triage, satisfaction, note.",
         responses={200: (f"{VIEWS}:StaffComplaintView", "The complaint after the event")},
         problems=(400, 401, 404, 409, 413, 415, 422, 503),
         body="chalicelib.domain.workflow:EventRequest",

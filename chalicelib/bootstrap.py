@@ -34,7 +34,7 @@ from chalicelib.services.calendars import CalendarWatch
 from chalicelib.services.digests import DigestService
 from chalicelib.services.intake import IntakeService
 from chalicelib.services.operator import OperatorAlerts
-from chalicelib.services.outbox import Outbox
+from chalicelib.services.publisher import Publisher
 from chalicelib.services.relay import Relay
 from chalicelib.services.reports import ReportService
 from chalicelib.services.scanner import Scanner
@@ -232,8 +232,8 @@ def bootstrap(
     policies = policies or load_policies(settings)
     adapters = adapters or aws_adapters(settings, policies)
     operator = OperatorAlerts(adapters.claims, adapters.ops)
-    outbox = Outbox(adapters.notifier, adapters.due)
     base_url = settings.public_base_url
+    publisher = Publisher(adapters.notifier, adapters.due, policies, base_url)
     return Services(
         settings=settings,
         clock=clock,
@@ -241,9 +241,9 @@ def bootstrap(
         sources=load_sources(settings),
         authenticator=StaffAuthenticator(settings.staff_hashes()),
         adapters=adapters,
-        intake=IntakeService(adapters.complaints, policies),
-        workflow=WorkflowService(adapters.complaints, policies, outbox, base_url),
-        scanner=Scanner(adapters.due, outbox, operator, policies, base_url),
+        intake=IntakeService(adapters.complaints, policies, publisher),
+        workflow=WorkflowService(adapters.complaints, policies, publisher),
+        scanner=Scanner(adapters.due, publisher, operator, policies, base_url),
         digests=DigestService(adapters.notice_log, adapters.claims, adapters.mailer, policies, base_url),
         reports=ReportService(adapters.reports, adapters.complaints, adapters.claims, adapters.mailer, policies),
         calendars=CalendarWatch(adapters.complaints, adapters.markers, operator, policies),

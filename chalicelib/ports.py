@@ -70,15 +70,28 @@ class InvalidCursor(ValueError):
     """A listing cursor this store did not give out."""
 
 
+@dataclass(frozen=True)
+class Outbox:
+    """Notices a change owes (a policy's notify rules on an event), stored pending with their audit events in the
+    same write as the change itself, so that they are claimed exactly once and never lost: published right after
+    the write, or by the scanner once `lease_until` has passed."""
+
+    notices: Sequence[Notice]
+    events: Sequence[AuditEvent]
+    lease_until: datetime
+
+
 # ----- the complaint store -----
 
 
 class ComplaintStore(Protocol):
     """Complaints, their audit trails and delivery keys; each write is atomic, report counters included."""
 
-    def create(self, complaint: Complaint, event: AuditEvent, keys: Sequence[DeliveryKey]) -> None:
-        """Store a new complaint, its first event and its delivery keys at once; `DuplicateDelivery` naming the
-        key when one is already bound (nothing is stored)."""
+    def create(
+        self, complaint: Complaint, event: AuditEvent, keys: Sequence[DeliveryKey], outbox: Outbox | None = None
+    ) -> None:
+        """Store a new complaint, its first event, its delivery keys and the notices it owes (pending, with their
+        audit events) at once; `DuplicateDelivery` naming the key when one is already bound (nothing is stored)."""
         ...
 
     def get(self, complaint_id: str) -> Complaint | None:
@@ -95,13 +108,11 @@ class ComplaintStore(Protocol):
         after: Complaint,
         event: AuditEvent,
         key: DeliveryKey | None = None,
-        notices: Notices = (),
-        pending_until: Moment = None,
+        outbox: Outbox | None = None,
     ) -> bool:
         """Store `after` (if the stored complaint is still at `before.version`), its audit event, the request's
-        delivery key and the notices the change owes (pending in the due index until `pending_until`, when a scan
-        delivers any that were not settled), at once; False when the complaint changed meanwhile (nothing
-        written). `DuplicateDelivery` when the key is already bound."""
+        delivery key and the notices the change owes (pending, with their audit events), at once; False when the
+        complaint changed meanwhile (nothing written). `DuplicateDelivery` when the key is already bound."""
         ...
 
     def trail(self, complaint_id: str) -> list[AuditEvent]:

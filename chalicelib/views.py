@@ -17,6 +17,7 @@ from chalicelib.domain.vocabulary import (
     ClockState,
     Complexity,
     EventType,
+    Flag,
     Grade,
     PauseReason,
     Priority,
@@ -43,6 +44,9 @@ class ClockView(_View):
     provisional: bool = Field(
         description="True while the deadline rests on a year whose adjusted working days are not yet confirmed "
         "(counted on the statutory holidays); it is recomputed when the year is confirmed"
+    )
+    agreed: bool = Field(
+        default=False, description="True when the deadline is a time agreed with the customer (an `agree` event)"
     )
     remaining_seconds: int | None = None
     overdue_seconds: int | None = None
@@ -81,6 +85,9 @@ class ComplaintView(_View):
     priority: Priority
     complexity: Complexity
     channel: Channel
+    cross_department: bool
+    warranty: bool
+    remote_area: bool
     subject: str
     external_id: str | None
     policy: PolicyView
@@ -164,6 +171,7 @@ def complaint_view(complaint: Complaint, now: datetime, policies: PolicySet, *, 
         "priority": complaint.priority,
         "complexity": complaint.complexity,
         "channel": complaint.channel,
+        **{flag.value: getattr(complaint, flag.value) for flag in Flag},
         "subject": complaint.subject,
         "external_id": complaint.external_id,
         "policy": PolicyView(name=complaint.policy.name, version=complaint.policy.version),

@@ -15,6 +15,7 @@ LOCAL_STATE_DIR (.local-state/), LOCAL_STATE_INTERVAL (2 s between snapshots).
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from chalicelib.ports import Clock
@@ -37,14 +38,33 @@ ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 
 
-_SAYING = threading.Lock()
+class WholeLines(io.TextIOBase):
+    """Stdout for a process of many threads: each thread's text is held until its line ends, then the whole line
+    is written under one lock, so a log line, a metric object and an outbox line never interleave."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.lock = threading.Lock()
+        self.pending = threading.local()
+
+    def write(self, text: str) -> int:
+        held = getattr(self.pending, "text", "") + text
+        complete, newline, rest = held.rpartition("\n")
+        self.pending.text = rest
+        if newline:
+            with self.lock:
+                self.out.write(complete + newline)
+                self.out.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 def _say(text: str) -> None:
-    """Print whole lines (a multi-line block at once): the stack's threads never interleave within a line."""
-    with _SAYING:
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
+    """Print whole lines (a multi-line block at once)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 class LocalStack:
@@ -362,6 +382,8 @@ class StartError(Exception):
 
 
 def main() -> int:
+    if not isinstance(sys.stdout, WholeLines):
+        sys.stdout = WholeLines(sys.stdout)
     stack = LocalStack(dict(os.environ))
     stop = threading.Event()
 

@@ -39,7 +39,7 @@ from chalicelib.ports import (
     InvalidCursor,
     Listed,
     Moment,
-    Notices,
+    Outbox,
     UnreadableComplaint,
 )
 
@@ -59,6 +59,16 @@ def binding_values(key: DeliveryKey, complaint_id: str) -> dict[str, Any]:
     }
 
 
+def add_outbox(transaction: Transaction, complaint: Complaint, outbox: Outbox | None, shards: int) -> None:
+    """Add an outbox's notices (pending in the due index until its lease ends) and their audit events."""
+    if outbox is None:
+        return
+    for notice in outbox.notices:
+        transaction.put(notice_values(notice, 1, outbox.lease_until, shards, outbox.lease_until), NEW)
+    for event in outbox.events:
+        transaction.put(event_values(complaint.id, event), NEW)
+
+
 class DynamoComplaintStore:
     """Reads and writes complaints."""
 
@@ -69,13 +79,16 @@ class DynamoComplaintStore:
         self._zone = zone
         self._attempts = attempts
 
-    def create(self, complaint: Complaint, event: AuditEvent, keys_: Sequence[DeliveryKey]) -> None:
+    def create(
+        self, complaint: Complaint, event: AuditEvent, keys_: Sequence[DeliveryKey], outbox: Outbox | None = None
+    ) -> None:
         transaction = Transaction(self._table)
         transaction.put(complaint_values(complaint, self._shards), NEW)
         for key in keys_:
             transaction.put(binding_values(key, complaint.id), NEW, label=key)
         transaction.put(event_values(complaint.id, event))
-        add_counters(transaction, complaint, [event], self._zone)
+        add_outbox(transaction, complaint, outbox, self._shards)
+        add_counters(transaction, complaint, [event, *(outbox.events if outbox else ())], self._zone)
         self._commit(transaction, first_is_new=True)
 
     def save(
@@ -84,8 +97,7 @@ class DynamoComplaintStore:
         after: Complaint,
         event: AuditEvent,
         key: DeliveryKey | None = None,
-        notices: Notices = (),
-        pending_until: Moment = None,
+        outbox: Outbox | None = None,
     ) -> bool:
         transaction = Transaction(self._table)
         stored = after.model_copy(update={"version": before.version + 1})
@@ -93,11 +105,8 @@ class DynamoComplaintStore:
         transaction.put(event_values(after.id, event), NEW)
         if key is not None:
             transaction.put(binding_values(key, after.id), NEW, label=key)
-        if notices:
-            assert pending_until is not None, "the notices of a change wait in the due index until they are settled"
-            for notice in notices:
-                transaction.put(notice_values(notice, 1, pending_until, self._shards, pending_until), NEW)
-        add_counters(transaction, after, [event], self._zone)
+        add_outbox(transaction, after, outbox, self._shards)
+        add_counters(transaction, after, [event, *(outbox.events if outbox else ())], self._zone)
         try:
             self._commit(transaction)
         except _Cancelled:

@@ -43,7 +43,7 @@ def notice_values(
 ) -> dict[str, Any]:
     """The attributes of a notice item; while pending it sits in the due index until `pending_until`."""
     values: dict[str, Any] = notice.model_dump(mode="json")
-    values.update(keys.notice_key(notice.complaint_id, notice.clock, notice.cycle, notice.key_level, notice.audience))
+    values.update(keys.notice_key(notice.complaint_id, notice.about, notice.cycle, notice.key_level, notice.audience))
     values["kind"] = "notice"
     values["attempts"] = attempts
     if notice.type == NoticeType.BREACH:  # only breaches are digested: a resolved notice stays out of by_audience
@@ -106,7 +106,7 @@ class DynamoDueIndex:
 
     def lease(self, pending: DueNotice, until: datetime) -> bool:
         notice = pending.notice
-        key = keys.notice_key(notice.complaint_id, notice.clock, notice.cycle, notice.key_level, notice.audience)
+        key = keys.notice_key(notice.complaint_id, notice.about, notice.cycle, notice.key_level, notice.audience)
         return self._update(
             key,
             "SET next_due = :lease, attempts = attempts + :one",

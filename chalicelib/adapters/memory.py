@@ -45,6 +45,7 @@ from chalicelib.ports import (
     Listed,
     Moment,
     Notices,
+    Outbox,
     Outgoing,
     ReportRows,
     SendFailed,
@@ -135,6 +136,18 @@ class MemoryTable:
                 for name, value in counts.items():
                     totals[name] = totals.get(name, 0) + value
 
+    def add_outbox(self, complaint: Complaint, outbox: Outbox | None) -> None:
+        """Store an outbox's notices, pending until its lease ends, and their audit events."""
+        if outbox is None:
+            return
+        for notice in outbox.notices:
+            self.notices[notice.notice_id] = _NoticeRecord(notice.model_dump(mode="json"), 1, outbox.lease_until)
+        self.append(complaint, outbox.events)
+
+    def outbox_taken(self, outbox: Outbox | None) -> bool:
+        """Whether a notice of the outbox is stored already (the write would be refused)."""
+        return outbox is not None and any(notice.notice_id in self.notices for notice in outbox.notices)
+
     def version(self, complaint_id: str) -> int | None:
         record = self.complaints.get(complaint_id)
         return None if record is None else int(record.raw.get("version", 0))
@@ -146,17 +159,20 @@ class MemoryComplaintStore:
     def __init__(self, table: MemoryTable) -> None:
         self._table = table
 
-    def create(self, complaint: Complaint, event: AuditEvent, keys_: Sequence[DeliveryKey]) -> None:
+    def create(
+        self, complaint: Complaint, event: AuditEvent, keys_: Sequence[DeliveryKey], outbox: Outbox | None = None
+    ) -> None:
         with self._table.access():
             for key in keys_:
                 if (key.scope, key.value) in self._table.bindings:
                     raise DuplicateDelivery(key)
-            if complaint.id in self._table.complaints:
+            if complaint.id in self._table.complaints or self._table.outbox_taken(outbox):
                 raise ValueError(f"complaint {complaint.id} exists")
             self._table.write(complaint)
             for key in keys_:
                 self._table.bindings[(key.scope, key.value)] = Binding(complaint.id, key.fingerprint)
             self._table.append(complaint, [event])
+            self._table.add_outbox(complaint, outbox)
 
     def get(self, complaint_id: str) -> Complaint | None:
         with self._table.access():
@@ -172,25 +188,22 @@ class MemoryComplaintStore:
         after: Complaint,
         event: AuditEvent,
         key: DeliveryKey | None = None,
-        notices: Notices = (),
-        pending_until: Moment = None,
+        outbox: Outbox | None = None,
     ) -> bool:
         with self._table.access():
-            if self._table.version(after.id) != before.version:
+            if self._table.version(after.id) != before.version or self._table.outbox_taken(outbox):
                 return False
             if key is not None and (key.scope, key.value) in self._table.bindings:
                 raise DuplicateDelivery(key)
-            if any(notice.notice_id in self._table.notices for notice in notices):
-                return False
-            if any(stored["sequence"] == event.sequence for stored in self._table.events.get(after.id, [])):
+            taken = {stored["sequence"] for stored in self._table.events.get(after.id, [])}
+            written = [event, *(outbox.events if outbox is not None else ())]
+            if any(entry.sequence in taken for entry in written):
                 return False  # as DynamoDB refuses a second event item with the same key
-            assert pending_until is not None or not notices, "a change's notices wait in the due index"
             self._table.write(after.model_copy(update={"version": before.version + 1}))
             if key is not None:
                 self._table.bindings[(key.scope, key.value)] = Binding(after.id, key.fingerprint)
-            for notice in notices:
-                self._table.notices[notice.notice_id] = _NoticeRecord(notice.model_dump(mode="json"), 1, pending_until)
             self._table.append(after, [event])
+            self._table.add_outbox(after, outbox)
             return True
 
     def trail(self, complaint_id: str) -> list[AuditEvent]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from chalicelib.domain.model import Complaint
-from chalicelib.domain.vocabulary import ClockName, EventType
+from chalicelib.domain.vocabulary import ClockName, EventType, PauseReason
 
 E = EventType
 
@@ -63,6 +63,8 @@ def event_request(form: Mapping[str, str], by: str) -> dict[str, object]:
         value = form.get(name, "")
         if value.strip():
             data[name] = value.strip() if name != "note" else value.replace("\r\n", "\n").strip()
+    if form.get("customer_informed") == "yes" and form.get("reason") == PauseReason.FORCE_MAJEURE.value:
+        data["customer_informed"] = True  # a box ticked for another reason is no claim the workflow would refuse
     score = form.get("score", "").strip()
     if score:
         data["score"] = int(score) if score.isdecimal() and len(score) < 4 else score

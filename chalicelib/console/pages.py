@@ -22,6 +22,7 @@ from chalicelib.domain.vocabulary import (
     EventType,
     Grade,
     Level,
+    NoticeType,
     PauseReason,
     Priority,
     Status,
@@ -204,7 +205,8 @@ def timeline(trail: list[AuditEvent], texts: Texts) -> list[Entry]:
 def _notice_group(event: AuditEvent) -> tuple[object, ...]:
     if event.type is not EventType.NOTICE:
         return ("event", event.sequence)
-    return ("notice", event.at, event.details.get("clock"), event.details.get("level"))
+    details = event.details
+    return ("notice", event.at, details.get("type"), details.get("clock") or details.get("event"), details.get("level"))
 
 
 def _by(name: str, texts: Texts) -> str:
@@ -231,7 +233,11 @@ def _entry(events: list[AuditEvent], texts: Texts) -> Entry:
     if first.type is EventType.NOTICE:
         audiences = [texts.word(Audience(e.details["audience"])) for e in events if e.details.get("audience")]
         level = texts.word(Level(details.get("level", Level.WARNING.value)))
+        if details.get("type") == NoticeType.RESOLVED.value:
+            level = texts.word(NoticeType.RESOLVED)
         clock = _clock_word(details.get("clock"), texts)
+        if details.get("type") == NoticeType.EVENT.value:
+            clock = texts.word(EventType(details.get("event", EventType.RECEIVED.value)))
         entry.lines.append(texts("timeline.notice", clock=clock, level=level, audiences=texts.listing(audiences)))
         return entry
     if first.status_before is not None and first.status_before is not first.status_after:

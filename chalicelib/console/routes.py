@@ -508,6 +508,8 @@ def _why(texts: Texts, error: DomainError, data: Mapping[str, object]) -> str:
         for problem in error.errors:
             if problem.field == "note" and data.get("reason") == PauseReason.FORCE_MAJEURE.value:
                 names.append(texts("field.force_majeure_note"))
+            elif problem.field == "customer_informed":
+                names.append(texts("field.customer_informed"))
             elif problem.field in ("note", "assignee", "reason", "score", "at"):
                 names.append(texts(f"field.{problem.field}"))
             else:

@@ -135,6 +135,10 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
     "form.assignee": ("指派给（员工账号）", "Assign to (staff name)"),
     "form.reason": ("暂停原因", "Reason"),
     "form.reason_note": ("说明（不可抗力必填）", "What happened (required for force majeure)"),
+    "form.customer_informed": (
+        "已告知客户各项时限相应顺延（不可抗力必选）",
+        "The customer has been told the times are extended (required for force majeure)",
+    ),
     "form.score": ("满意度评分", "Score"),
     "form.score_value": ("{score} 分", "{score} of 5"),
     "form.choose": ("请选择", "Choose"),
@@ -168,6 +172,10 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
     "field.at": ("时间", "time"),
     "field.other": ("表单内容", "the form"),
     "field.force_majeure_note": ("不可抗力须填写说明", "force majeure needs a note saying what happened"),
+    "field.customer_informed": (
+        "不可抗力须先告知客户时限顺延",
+        "the customer must be told first that the times are extended",
+    ),
     # timeline
     "by.scanner": ("系统（时限扫描）", "System (deadline scan)"),
     "by.calendar": ("系统（节假日日历）", "System (holiday calendar)"),

@@ -28,6 +28,18 @@ class Escalation(BaseModel):
     calendar: str
 
 
+class Agreement(BaseModel):
+    """A deadline agreed with the customer (the `agree` event): it replaces the cycle's deadline. `paused_seconds`
+    is the working time the cycle had been paused when it was agreed: only a pause after the agreement pushes the
+    agreed deadline out."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    deadline: datetime
+    paused_seconds: int = 0
+
+
 class Cycle(BaseModel):
     """One run of a clock: started once, paused any number of times, ended once."""
 
@@ -50,6 +62,7 @@ class Cycle(BaseModel):
     ended_at: datetime | None = None
     final_grade: Grade | None = None
     notified: Level | None = None
+    agreement: Agreement | None = None
 
 
 class Clock(BaseModel):
@@ -92,10 +105,18 @@ _THRESHOLD_NAMES = {
 
 
 def _thresholds(
-    clock: Clock, started_at: datetime, paused_seconds: int, calendars: Mapping[str, Calendar]
+    clock: Clock,
+    started_at: datetime,
+    paused_seconds: int,
+    calendars: Mapping[str, Calendar],
+    agreement: Agreement | None = None,
 ) -> dict[str, object]:
     """The cycle's thresholds, in time order (warning, deadline, major, escalation); the provisional years
     (schedules not yet confirmed) any of them was computed through, and whether the deadline itself was.
+
+    With an `agreement` the deadline is the agreed time (pushed out by the working time paused since it was
+    agreed), the warning comes at `warning_percent` of the way from the agreement to it, and the major breach
+    as long after it as after a deadline of the clock's own target.
 
     From the first one that needs holiday data for a year outside every calendar's data, that threshold and
     the later ones are None and `error` says why: a 24x7 deadline stays known even when the escalation step
@@ -107,13 +128,22 @@ def _thresholds(
     provisional: set[int] = set()
     missing = "warning_at"
     try:
-        found["warning_at"] = _utc(calendar.add(started_at, target * clock.warning_percent / 100 + paused_seconds))
+        if agreement is None:
+            warning_at = _utc(calendar.add(started_at, target * clock.warning_percent / 100 + paused_seconds))
+            deadline = _utc(calendar.add(started_at, target + paused_seconds))
+            major_at = _utc(calendar.add(started_at, target * clock.minor_until_percent / 100 + paused_seconds))
+        else:
+            later = max(0, paused_seconds - agreement.paused_seconds)
+            agreed = _utc(agreement.deadline)
+            deadline = _utc(calendar.add(agreed, later)) if later else agreed
+            span = calendar.measure(agreement.at, agreed) if agreed > agreement.at else 0.0
+            warning_at = min(_utc(calendar.add(agreement.at, span * clock.warning_percent / 100 + later)), deadline)
+            major_at = _utc(calendar.add(deadline, target * (clock.minor_until_percent - 100) / 100))
+        found["warning_at"] = warning_at
         missing = "deadline"
-        deadline = _utc(calendar.add(started_at, target + paused_seconds))
         found["deadline"] = deadline
         found["provisional"] = bool(calendar.provisional_years(started_at, deadline))
         missing = "major_at"
-        major_at = _utc(calendar.add(started_at, target * clock.minor_until_percent / 100 + paused_seconds))
         found["major_at"] = major_at
         provisional.update(calendar.provisional_years(started_at, major_at))
         missing = "escalate_at"
@@ -141,8 +171,28 @@ def recompute(clock: Clock, calendars: Mapping[str, Calendar]) -> Clock:
     if cycle.pauses:
         calendar = calendars[clock.calendar]
         paused = sum(round(calendar.measure(begin, end)) for begin, end in cycle.pauses)
-    thresholds = _thresholds(clock, cycle.started_at, paused, calendars)
+    thresholds = _thresholds(clock, cycle.started_at, paused, calendars, cycle.agreement)
     return clock.model_copy(update={"cycle": cycle.model_copy(update={"paused_seconds": paused, **thresholds})})
+
+
+def retarget(clock: Clock, terms: Clock, calendars: Mapping[str, Calendar]) -> Clock:
+    """The clock under new terms (a triage matched the complaint to another policy): the target, calendar,
+    grading and rules of `terms`, the cycles of `clock`; a running or paused cycle's thresholds are computed
+    again from its start (an agreed deadline stays agreed, what was notified stays notified)."""
+    return recompute(terms.model_copy(update={"cycle": clock.cycle, "history": clock.history}), calendars)
+
+
+def agree(clock: Clock, deadline: datetime, at: datetime, calendars: Mapping[str, Calendar]) -> Clock:
+    """Set the running or paused cycle's deadline to a time agreed with the customer at `at`."""
+    cycle = clock.cycle
+    if cycle is None or not clock.active:
+        raise ValueError(f"clock {clock.name} is not running")
+    paused = cycle.paused_seconds
+    if cycle.paused_at is not None:
+        paused += round(calendars[clock.calendar].measure(cycle.paused_at, max(_utc(at), cycle.paused_at)))
+    agreement = Agreement(at=_utc(at), deadline=_utc(deadline), paused_seconds=paused)
+    thresholds = _thresholds(clock, cycle.started_at, paused, calendars, agreement)
+    return clock.model_copy(update={"cycle": cycle.model_copy(update={"agreement": agreement, **thresholds})})
 
 
 def confirmed_since(clock: Clock, calendars: Mapping[str, Calendar]) -> bool:
@@ -254,7 +304,7 @@ def _resumed(clock: Clock, at: datetime, calendars: Mapping[str, Calendar]) -> C
     except CalendarNotCovered as exc:  # how long the pause lasted is unknown: say so rather than guess
         unknown = dict.fromkeys(_THRESHOLD_NAMES)
         return cycle.model_copy(update=resumed | unknown | {"error": str(exc)})
-    thresholds = _thresholds(clock, cycle.started_at, paused, calendars)
+    thresholds = _thresholds(clock, cycle.started_at, paused, calendars, cycle.agreement)
     pauses = (*cycle.pauses, (cycle.paused_at, end))
     return cycle.model_copy(update=resumed | {"paused_seconds": paused, "pauses": pauses} | thresholds)
 
@@ -326,6 +376,7 @@ def view(clock: Clock, now: datetime, calendars: Mapping[str, Calendar], display
         "paused_seconds": cycle.paused_seconds,
         "grade": grade(clock, now).value,
         "provisional": cycle.provisional,
+        "agreed": cycle.agreement is not None,
     }
     error = cycle.error
     calendar = calendars.get(clock.calendar)

@@ -56,9 +56,11 @@ def digest_entries(
 ) -> list[DigestEntry]:
     """The entries of a digest: per (complaint, clock) noticed, the level it stands at now, if the clock is
     still running or paused in that cycle; breaches first (most severe, then most overdue), then warnings
-    (soonest deadline first)."""
+    (soonest deadline first). Event notices (`report`) are no breach and not digested."""
     highest: dict[tuple[str, str, int], Notice] = {}
     for notice in notices:
+        if notice.clock is None or notice.level not in LEVEL_ORDER:
+            continue
         key = (notice.complaint_id, notice.clock, notice.cycle)
         known = highest.get(key)
         if known is None or LEVEL_ORDER.index(notice.level) > LEVEL_ORDER.index(known.level):

@@ -50,6 +50,28 @@ OptionalText = Annotated[StrictStr | None, BeforeValidator(_blank_to_none)]
 """Text that may be left out: blank counts as absent."""
 
 
+_YES = {"true", "yes", "y", "1", "on", "是", "有"}
+_NO = {"false", "no", "n", "0", "off", "否", "无", "沒有", "没有"}
+
+
+def _flag(value: object) -> object:
+    """A yes/no answer: JSON true/false, or a form's text (true/false, yes/no, 1/0, on/off, 是/否); blank is no."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _YES:
+            return True
+        if text in _NO or not text:
+            return False
+        raise ValueError("must be true or false (yes/no, 是/否)")
+    raise ValueError("must be true or false")
+
+
+YesNo = Annotated[bool, BeforeValidator(_flag)]
+"""A complaint flag (cross_department, warranty, remote_area) as a form may send it."""
+
+
 def _or_default(default: str) -> BeforeValidator:
     """A choice that may be left blank: blank or absent means `default`."""
     return BeforeValidator(lambda value: default if _blank_to_none(value) is None else value)
@@ -70,6 +92,9 @@ class Submission(BaseModel):
     priority: Annotated[Priority, _or_default(Priority.GENERAL)] = Priority.GENERAL
     complexity: Annotated[Complexity, _or_default(Complexity.GENERAL)] = Complexity.GENERAL
     channel: Annotated[Channel, _or_default(Channel.WEB_FORM)] = Channel.WEB_FORM
+    cross_department: YesNo = False
+    warranty: YesNo = False
+    remote_area: YesNo = False
     subject: StrictStr = Field(max_length=200)
     description: Annotated[StrictStr, BeforeValidator(lambda v: "" if v is None else v)] = Field(
         default="", max_length=10_000

@@ -196,6 +196,7 @@ BUILT_IN_VALUES: dict[str, dict[StrEnum, tuple[str, ...]]] = {
         Category.SERVICE: ("服务", "服务问题", "客服", "Customer service", "服務"),
         Category.STAFF: ("员工", "员工态度", "人员", "Staff conduct", "Staff attitude", "Employee", "員工"),
         Category.PRODUCT_QUALITY: ("产品质量", "质量", "质量问题", "Product quality", "Quality", "產品質量"),
+        Category.SUGGESTION: ("建议", "改进建议", "意见建议", "Improvement suggestion", "建議"),
     },
     "priority": {
         Priority.URGENT: ("紧急", "緊急"),

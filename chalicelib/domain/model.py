@@ -8,15 +8,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.clocks import Clock, next_threshold
 from chalicelib.domain.operator import Quarantine
-from chalicelib.domain.vocabulary import Category, Channel, Complexity, EventType, Priority, Status
+from chalicelib.domain.vocabulary import Category, Channel, Complexity, EventType, Flag, Priority, Status
 
-FACTS = ("priority", "category", "complexity", "channel", "customer_tier")
+FACTS = ("priority", "category", "complexity", "channel", "customer_tier", *(flag.value for flag in Flag))
 """The attributes of a complaint (or a submission) that policies match on."""
 
 
 def facts_of(complaint: object) -> dict[str, str]:
-    """The facts of a complaint or a submission, as text."""
-    return {name: str(getattr(complaint, name)) for name in FACTS}
+    """The facts of a complaint or a submission, as text (a flag as `true` or `false`)."""
+    found = {}
+    for name in FACTS:
+        value = getattr(complaint, name)
+        found[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return found
 
 
 class Contact(BaseModel):
@@ -51,6 +55,9 @@ class Complaint(BaseModel):
     priority: Priority
     complexity: Complexity
     channel: Channel
+    cross_department: bool = False
+    warranty: bool = False
+    remote_area: bool = False
     subject: str
     description: str = ""
     external_id: str | None = None

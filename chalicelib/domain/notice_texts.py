@@ -87,7 +87,14 @@ class NoticeText:
 
 
 def _clock(notice: Notice, language: Language) -> str:
+    """The clock a notice is about, or (an event notice) the event, in words."""
+    if notice.clock is None:
+        return word(notice.event, language) if notice.event is not None else ""
     return word(ClockName(notice.clock), language)
+
+
+def _reported(notice: Notice) -> bool:
+    return notice.type == NoticeType.EVENT
 
 
 def _level(notice: Notice, language: Language) -> str:
@@ -107,6 +114,14 @@ def _subject_or_id(notice: Notice, language: Language) -> str:
 def _headline(notice: Notice, language: Language) -> str:
     clock = _clock(notice, language)
     subject = _subject_or_id(notice, language)
+    if _reported(notice):
+        kind = f"{word(Priority(notice.priority), language)}，{word(Category(notice.category), language)}"
+        if language == "zh-CN":
+            reason = f"缘由：{notice.reason}。" if notice.reason else ""
+            return f"知会：投诉「{subject}」（{kind}）{clock}。{reason}无需回复，请知悉。"
+        reason = f" Why: {notice.reason}." if notice.reason else ""
+        kind = kind.replace("，", ", ")
+        return f"For your information: complaint “{subject}” ({kind}): {clock.lower()}.{reason}"
     deadline = moment(notice.deadline)
     late = spoken(notice.overdue_seconds, language)
     left = spoken(notice.remaining_seconds, language)
@@ -156,6 +171,8 @@ def _provisional(language: Language) -> str:
 
 def _title(notice: Notice, language: Language) -> str:
     clock = _clock(notice, language)
+    if _reported(notice):
+        return f"【知会】{clock}" if language == "zh-CN" else f"[For information] {clock}"
     if _resolved(notice):
         return f"【已恢复】{clock}" if language == "zh-CN" else f"[Resolved] {clock}"
     level = _level(notice, language)
@@ -164,6 +181,8 @@ def _title(notice: Notice, language: Language) -> str:
 
 def _lateness(notice: Notice, language: Language, compact: bool) -> str:
     """How late (or how close), as a title goes on: 超时 15 分钟 / 还剩 7 分钟 / 15 min overdue / 7 min left."""
+    if _reported(notice):
+        return ""
     if _resolved(notice):
         if notice.outcome == ClockState.BREACHED:
             late = spoken(notice.overdue_seconds, language, compact)
@@ -179,7 +198,9 @@ def _lateness(notice: Notice, language: Language, compact: bool) -> str:
 def _sns_subject(notice: Notice, language: Language) -> str:
     subject = _subject_or_id(notice, language)
     lateness = _lateness(notice, language, compact=language == "zh-CN")
-    if language == "zh-CN":
+    if _reported(notice):
+        text = f"{_title(notice, language)}{'：' if language == 'zh-CN' else ': '}{subject}"
+    elif language == "zh-CN":
         text = f"{_title(notice, language)}时限{lateness}：{subject}"
     else:
         text = f"{_title(notice, language)} {lateness}: {subject}"
@@ -189,15 +210,18 @@ def _sns_subject(notice: Notice, language: Language) -> str:
 def _facts(notice: Notice, language: Language) -> tuple[tuple[str, str], ...]:
     zh = language == "zh-CN"
     clock = _clock(notice, language)
-    if notice.cycle > 1:
+    if notice.cycle > 1 and not _reported(notice):
         clock += f"（第 {notice.cycle} 轮）" if zh else f" (cycle {notice.cycle})"
     facts: list[tuple[str, str]] = [
         ("投诉" if zh else "Complaint", _subject_or_id(notice, language)),
         ("优先级" if zh else "Priority", word(Priority(notice.priority), language)),
         ("类别" if zh else "Category", word(Category(notice.category), language)),
-        ("时限" if zh else "Deadline of", clock),
+        ("事件" if zh else "Event", clock) if _reported(notice) else ("时限" if zh else "Deadline of", clock),
     ]
-    if _resolved(notice):
+    if _reported(notice):
+        if notice.reason:
+            facts.append(("缘由" if zh else "Why", notice.reason))
+    elif _resolved(notice):
         facts.append(("结果" if zh else "Outcome", _lateness(notice, language, compact=False)))
         facts.append(("此前级别" if zh else "Level reached", _level(notice, language)))
         facts.append(("截止时间" if zh else "Deadline", moment(notice.deadline)))
@@ -252,7 +276,16 @@ def _sms(notice: Notice, language: Language) -> str:
     zh = language == "zh-CN"
     clock = _clock(notice, language)
     lateness = _lateness(notice, language, compact=True)
-    if _resolved(notice):
+    if _reported(notice):
+        category = word(Category(notice.category), language)
+        if zh:
+            heads = [f"知会：{category}投诉{clock}", f"知会：{clock}"]
+        else:
+            heads = [
+                f"For information: {category.lower()} complaint, {clock.lower()}",
+                f"For information: {clock.lower()}",
+            ]
+    elif _resolved(notice):
         if zh:
             heads = [f"已恢复：投诉{clock}{lateness}", f"已恢复：{clock}{lateness}", f"已恢复：{clock}"]
         else:

@@ -28,6 +28,7 @@ from chalicelib.domain.clocks import Clock, Escalation
 from chalicelib.domain.durations import Target, parse_target
 from chalicelib.domain.vocabulary import (
     CLOCK_EVENTS,
+    NOTIFY_EVENTS,
     Audience,
     Category,
     Channel,
@@ -46,6 +47,10 @@ from chalicelib.domain.yaml_files import load_yaml_model
 
 ClockEvent = Annotated[EventType, BeforeValidator(member_of(CLOCK_EVENTS)), WithJsonSchema(enum_schema(CLOCK_EVENTS))]
 """An event a clock rule can name."""
+NotifyEvent = Annotated[
+    EventType, BeforeValidator(member_of(NOTIFY_EVENTS)), WithJsonSchema(enum_schema(NOTIFY_EVENTS))
+]
+"""An event a notify rule can name."""
 
 
 class PolicyError(ValueError):
@@ -217,7 +222,8 @@ class ClockRules(_Strict):
 
 
 class Match(_Strict):
-    """Conditions on a complaint; a missing field matches anything, a list matches any of its values.
+    """Conditions on a complaint; a missing field matches anything, a list matches any of its values, a flag
+    (`cross_department`, `warranty`, `remote_area`) matches when the complaint's flag is the value given.
 
     Priority, category, complexity and channel must be values a complaint can have (a typo would otherwise
     never match, silently); a customer tier is free text.
@@ -228,14 +234,36 @@ class Match(_Strict):
     complexity: Complexities | None = None
     channel: Channels | None = None
     customer_tier: OneOrMany | None = None
+    cross_department: bool | None = None
+    warranty: bool | None = None
+    remote_area: bool | None = None
 
     def matches(self, facts: Mapping[str, str]) -> bool:
         """True when every condition given holds for the complaint's `facts`."""
-        return all(facts.get(field) in allowed for field, allowed in self.model_dump(exclude_none=True).items())
+        for field, allowed in self.model_dump(exclude_none=True).items():
+            if isinstance(allowed, bool):
+                if facts.get(field) != ("true" if allowed else "false"):
+                    return False
+            elif facts.get(field) not in allowed:
+                return False
+        return True
 
     @property
     def is_catch_all(self) -> bool:
         return not self.model_dump(exclude_none=True)
+
+
+def _any_of(value: object) -> object:
+    return [value] if isinstance(value, Mapping) else value
+
+
+AnyOf = Annotated[list[Match], BeforeValidator(_any_of), Field(min_length=1)]
+"""A match, or a list of matches of which any may hold (`when: [{warranty: true}, {cross_department: true}]`)."""
+
+
+def holds(conditions: list[Match] | None, facts: Mapping[str, str]) -> bool:
+    """Whether a `when` holds for a complaint's facts (no `when` always holds)."""
+    return conditions is None or any(match.matches(facts) for match in conditions)
 
 
 class ClockTarget(_Strict):
@@ -243,7 +271,7 @@ class ClockTarget(_Strict):
 
     target: Duration
     calendar: str = "24x7"
-    when: Match | None = None
+    when: AnyOf | None = None
     grading: Grading | None = None
 
 
@@ -254,9 +282,56 @@ class EscalationStep(_Strict):
 
 
 class ExtraAudience(_Strict):
-    when: Match
+    when: AnyOf
     levels: list[Level]
     to: list[Audience]
+
+    @field_validator("levels")
+    @classmethod
+    def _breach_levels(cls, value: list[Level]) -> list[Level]:
+        if Level.REPORT in value:
+            raise ValueError(
+                "`report` is no breach level: a notice on an event goes to the audiences of its `notify` rule"
+            )
+        return value
+
+
+class NotifyRule(_Strict):
+    """A notice on an event, not on a breach: when a complaint that matches `when` has one of the `events`,
+    each audience `to` is told once. A rule for `received` also fires when a `triage` makes a complaint match."""
+
+    events: Annotated[list[NotifyEvent], BeforeValidator(_listify), Field(min_length=1)]
+    when: AnyOf | None = None
+    to: Annotated[list[Audience], Field(min_length=1)]
+    reason: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, value: object) -> object:
+        if isinstance(value, Mapping) and True in value:
+            raise ValueError("name the events under `events:` (YAML reads a key `on` as true)")
+        return value
+
+
+TOP_SCORE = 5
+"""Surveys score 1 to 5."""
+
+
+class SatisfactionRule(_Strict):
+    """How surveys (scores 1-5) are judged: the month passes when at least `pass_mark` of its surveys score
+    `satisfied_from` or more; a survey under `low_under` (of the top score) is low, and a customer with
+    `low_surveys` low surveys may terminate the contract (the monthly report names them)."""
+
+    pass_mark: Annotated[Percent, Field(le=100)] = 85
+    satisfied_from: Annotated[int, Field(ge=1, le=5)] = 4
+    low_under: Annotated[Percent, Field(le=100)] = 60
+    low_surveys: Annotated[int, Field(ge=1, le=100)] = 3
+
+    def satisfied(self, score: int) -> bool:
+        return score >= self.satisfied_from
+
+    def low(self, score: int) -> bool:
+        return score * 100 < self.low_under * TOP_SCORE
 
 
 class EscalationLadder(_Strict):
@@ -297,6 +372,8 @@ class PolicyFile(_Strict):
     grading: Grading = Field(default_factory=Grading)
     clocks: dict[ClockName, ClockRules]
     escalation: EscalationLadder = Field(default_factory=EscalationLadder)
+    notify: list[NotifyRule] = Field(default_factory=list)
+    satisfaction: SatisfactionRule = Field(default_factory=SatisfactionRule)
     digests: DigestSpec = Field(default_factory=DigestSpec)
     policies: list[PolicyEntry] = Field(min_length=1)
 
@@ -375,7 +452,7 @@ class PolicySet:
             )
         clocks: dict[str, Clock] = {}
         for name, target in policy.clocks.items():
-            if target.when is not None and not target.when.matches(facts):
+            if not holds(target.when, facts):
                 continue
             rules = self.file.clocks[name]
             grading = target.grading or self.file.grading
@@ -403,11 +480,27 @@ class PolicySet:
             Level.MAJOR: ladder.major,
             Level.ESCALATION: ladder.escalation.to if ladder.escalation else [],
         }
-        found = list(steps[level])
+        found = list(steps.get(level, []))
         for extra in ladder.also:
-            if level in extra.levels and extra.when.matches(facts):
+            if level in extra.levels and holds(extra.when, facts):
                 found.extend(extra.to)
         return tuple(dict.fromkeys(found))
+
+    def reported(
+        self, event: EventType, facts: Mapping[str, str], before: Mapping[str, str] | None = None
+    ) -> dict[Audience, list[NotifyRule]]:
+        """Who is told of `event` on a complaint with these facts (and the rules that say so), by the `notify`
+        rules: those for the event whose `when` holds; for a `triage` (the facts `before` it given), also those
+        for `received` whose `when` holds now and did not before."""
+        found: dict[Audience, list[NotifyRule]] = {}
+        for rule in self.file.notify:
+            fires = event in rule.events and holds(rule.when, facts)
+            if before is not None and EventType.RECEIVED in rule.events:
+                fires = fires or (holds(rule.when, facts) and not holds(rule.when, before))
+            if fires:
+                for audience in rule.to:
+                    found.setdefault(audience, []).append(rule)
+        return found
 
 
 def parse_policy(text: str, source: str) -> PolicySet:

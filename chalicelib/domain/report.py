@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.operator import describe_failure
+from chalicelib.domain.policy import SatisfactionRule
 from chalicelib.domain.vocabulary import ClockName, ClockState, EventType, Level
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,6 @@ BUCKETS: tuple[int, ...] = (
     60, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400, 21600, 28800, 43200,
     86400, 129600, 172800, 259200, 432000, 604800, 864000, 1296000, 2592000,
 )  # fmt: skip
-SATISFACTION_PASS = 85.0
 DIMENSIONS = ("category", "priority", "channel")
 TRACKED_CLOCKS = tuple(ClockName)
 BREACH_LEVELS = (Level.MINOR, Level.MAJOR)
@@ -67,7 +67,10 @@ def contributions(event: AuditEvent) -> dict[str, int]:
         counts[f"breach_{details['clock']}_{details['level']}"] = 1
     if event.type is EventType.SATISFACTION and "score" in details:
         score = int(details["score"])
-        counts.update(surveys=1, score_sum=score, satisfied=1 if score >= 4 else 0, low=1 if score <= 2 else 0)
+        # judged under the policy when the survey was recorded (older events: 4 or more satisfied, 2 or less low)
+        satisfied = details.get("satisfied", "true" if score >= 4 else "false") == "true"
+        low = details.get("low", "true" if score <= 2 else "false") == "true"
+        counts.update(surveys=1, score_sum=score, satisfied=int(satisfied), low=int(low))
     return {name: value for name, value in counts.items() if value}
 
 
@@ -122,8 +125,8 @@ def _pct(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(100.0 * part / whole, 1)
 
 
-def summarize(counters: Mapping[str, int]) -> dict[str, object]:
-    """One report line from a row's counters."""
+def summarize(counters: Mapping[str, int], rule: SatisfactionRule) -> dict[str, object]:
+    """One report line from a row's counters; satisfaction judged by the policy's `rule`."""
     fr_total, rs_total, surveys = counters.get("fr_total", 0), counters.get("rs_total", 0), counters.get("surveys", 0)
     satisfied = _pct(counters.get("satisfied", 0), surveys)
     return {
@@ -143,24 +146,30 @@ def summarize(counters: Mapping[str, int]) -> dict[str, object]:
         "surveys": surveys,
         "satisfaction_average": None if surveys == 0 else round(counters.get("score_sum", 0) / surveys, 2),
         "satisfied_pct": satisfied,
-        "satisfaction_pass": None if satisfied is None else satisfied >= SATISFACTION_PASS,
+        "satisfaction_pass": None if satisfied is None else satisfied >= rule.pass_mark,
     }
 
 
-def build_report(month: str, rows: Mapping[str, Mapping[str, int]]) -> dict[str, object]:
-    """The monthly report from its rows (live or rebuilt)."""
+def build_report(
+    month: str, rows: Mapping[str, Mapping[str, int]], rule: SatisfactionRule | None = None
+) -> dict[str, object]:
+    """The monthly report from its rows (live or rebuilt), satisfaction judged by the policy's `rule` (its pass
+    mark; customers with its number of low surveys, who may terminate the contract, are flagged)."""
+    rule = rule or SatisfactionRule()
     by_dimension: dict[str, dict[str, object]] = {dimension: {} for dimension in DIMENSIONS}
     flagged = []
     for row, counters in sorted(rows.items()):
         kind, _, value = row.partition("#")
         if kind in by_dimension:
-            by_dimension[kind][value] = summarize(counters)
-        elif kind == "customer" and counters.get("low", 0) >= 3:
+            by_dimension[kind][value] = summarize(counters, rule)
+        elif kind == "customer" and counters.get("low", 0) >= rule.low_surveys:
             flagged.append({"customer": value, "surveys": counters.get("surveys", 0), "low_scores": counters["low"]})
     return {
         "month": month,
-        "satisfaction_pass_mark_pct": SATISFACTION_PASS,
-        "total": summarize(rows.get("all#all", {})),
+        "satisfaction_pass_mark_pct": float(rule.pass_mark),
+        "low_survey_under_pct": float(rule.low_under),
+        "low_surveys_to_flag": rule.low_surveys,
+        "total": summarize(rows.get("all#all", {}), rule),
         **by_dimension,
         "customers_flagged": flagged,
     }

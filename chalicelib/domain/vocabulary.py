@@ -8,11 +8,13 @@ from enum import StrEnum
 
 
 class Category(StrEnum):
-    """Complaint categories of the letters: policy & service behaviour, staff conduct, product quality."""
+    """Complaint categories of the letters: policy & service behaviour, staff conduct, product quality; and a
+    customer's suggestion for improvement (000 letter 5: evaluated and answered within 30 days)."""
 
     SERVICE = "service"
     STAFF = "staff"
     PRODUCT_QUALITY = "product_quality"
+    SUGGESTION = "suggestion"
 
 
 class Priority(StrEnum):
@@ -55,6 +57,20 @@ class ClockName(StrEnum):
     PROGRESS_UPDATE = "progress_update"
     SITE_VISIT = "site_visit"
     FOLLOW_UP = "follow_up"
+    HANDOFF = "handoff"
+    APPROVAL = "approval"
+    ANSWER = "answer"
+    REPLY = "reply"
+    PLAN = "plan"
+    DISPATCH = "dispatch"
+
+
+class Flag(StrEnum):
+    """Yes/no facts of a complaint, set at intake (signed sources) or by `triage`; policies match on them."""
+
+    CROSS_DEPARTMENT = "cross_department"
+    WARRANTY = "warranty"
+    REMOTE_AREA = "remote_area"
 
 
 class EventType(StrEnum):
@@ -74,6 +90,13 @@ class EventType(StrEnum):
     NOTE = "note"
     NOTICE = "notice"
     RECOMPUTED = "recomputed"
+    HANDOFF = "handoff"
+    APPROVE = "approve"
+    PLAN = "plan"
+    DISPATCH = "dispatch"
+    REPLY = "reply"
+    AGREE = "agree"
+    TRIAGE = "triage"
 
 
 CLOCK_EVENTS: tuple[EventType, ...] = (
@@ -84,19 +107,34 @@ CLOCK_EVENTS: tuple[EventType, ...] = (
     EventType.RESOLVE,
     EventType.CONFIRM,
     EventType.REOPEN,
+    EventType.HANDOFF,
+    EventType.APPROVE,
+    EventType.PLAN,
+    EventType.DISPATCH,
+    EventType.REPLY,
 )
 """The events a policy's clock rules can name (they start, stop or end clocks)."""
+
+NOTIFY_EVENTS: tuple[EventType, ...] = (*CLOCK_EVENTS, EventType.AGREE)
+"""The events a policy's `notify` rules can name (a notice on the event itself, not on a breach)."""
 
 STAFF_EVENTS: tuple[EventType, ...] = (
     EventType.RESPOND,
     EventType.PROGRESS_UPDATE,
     EventType.SITE_VISIT,
+    EventType.HANDOFF,
+    EventType.APPROVE,
+    EventType.PLAN,
+    EventType.DISPATCH,
+    EventType.REPLY,
     EventType.ASSIGN,
     EventType.RESOLVE,
     EventType.CONFIRM,
     EventType.REOPEN,
     EventType.PAUSE,
     EventType.RESUME,
+    EventType.AGREE,
+    EventType.TRIAGE,
     EventType.SATISFACTION,
     EventType.NOTE,
 )
@@ -120,19 +158,23 @@ class Audience(StrEnum):
 
 
 class Level(StrEnum):
-    """Notice levels, in the order a running clock reaches them."""
+    """Notice levels: those a running clock reaches, in that order; and `report`, a notice on an event (a policy's
+    `notify` rule), which is no breach."""
 
     WARNING = "warning"
     MINOR = "minor"
     MAJOR = "major"
     ESCALATION = "escalation"
+    REPORT = "report"
 
 
 class NoticeType(StrEnum):
-    """A breach notice (a level reached) or a resolved one (a notified clock cycle has ended)."""
+    """What a notice is about: a clock reaching a level, the end of a notified clock cycle, or an event the policy
+    asks to be told of."""
 
     BREACH = "breach"
     RESOLVED = "resolved"
+    EVENT = "event"
 
 
 class AlertChannelKind(StrEnum):

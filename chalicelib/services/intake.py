@@ -1,6 +1,7 @@
 """Open a complaint: a submitted mapping + delivery keys -> validated, given its policy and clocks, stored once
-(one write: complaint, first event, delivery keys), or the complaint an earlier delivery of the same submission
-created."""
+(one write: complaint, first event, delivery keys, and the notices the policy's notify rules owe on its receipt,
+pending), or the complaint an earlier delivery of the same submission created. The notices are published right
+after the write, through the publisher; a scan publishes any that this does not."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from chalicelib.domain.opening import build_complaint, received_event
 from chalicelib.domain.policy import PolicySet
 from chalicelib.ports import ComplaintStore, DeliveryKey, DuplicateDelivery
 from chalicelib.services.idempotency import caller_key, earlier, external_key, fingerprint, webhook_key
+from chalicelib.services.publisher import Publisher
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +55,10 @@ class Opened:
 class IntakeService:
     """Turns submissions into stored complaints exactly once per delivery."""
 
-    def __init__(self, store: ComplaintStore, policies: PolicySet) -> None:
+    def __init__(self, store: ComplaintStore, policies: PolicySet, publisher: Publisher) -> None:
         self._store = store
         self._policies = policies
+        self._publisher = publisher
 
     def open(self, data: Mapping[str, Any], delivery: Delivery, now: datetime) -> Opened:
         """Validate and store a submission; a repeat delivery returns the complaint the first one made."""
@@ -65,12 +68,15 @@ class IntakeService:
         for clock in complaint.clocks.values():
             if clock.cycle is not None and clock.cycle.error:
                 log.error("complaint %s clock %s: %s", complaint.id, clock.name, clock.cycle.error)
+        received = received_event(complaint, now, delivery.source)
+        complaint, outbox = self._publisher.owed_on(complaint, received, now)
         try:
-            self._store.create(complaint, received_event(complaint, now, delivery.source), keys)
+            self._store.create(complaint, received, keys, outbox)
         except DuplicateDelivery as duplicate:
             complaint_id = earlier(self._store, [duplicate.key], "complaint")
             existing = None if complaint_id is None else self._store.get(complaint_id)
             if existing is None:
                 raise Unavailable("A concurrent delivery is being stored; please retry.", retry_after=1) from None
             return Opened(existing, created=False)
+        self._publisher.deliver_written(outbox, now)
         return Opened(complaint, created=True)

@@ -61,14 +61,14 @@ class ReportService:
 
     def report(self, month: str) -> dict[str, Any]:
         """The month's report from its live counters."""
-        return build_report(month, self._store.rows(month))
+        return build_report(month, self._store.rows(month), self._policies.file.satisfaction)
 
     def recompute(self, month: str) -> dict[str, Any]:
         """Rebuild the month's counters from the audit trails of the complaints received in it."""
         start, end = month_bounds(month, self._policies)
         rows = rebuild(self._received(start, end))
         self._store.replace(month, rows)
-        return build_report(month, rows)
+        return build_report(month, rows, self._policies.file.satisfaction)
 
     def _received(self, start: datetime, end: datetime) -> Iterator[tuple[Complaint, list[AuditEvent]]]:
         """Every complaint received in [start, end), with its audit trail; one whose trail cannot be read is left

@@ -1,6 +1,10 @@
 """Scan what is due: due index (per shard, next_due <= now) -> notices each complaint owes (pure) -> claimed
-with the complaint's new next_due in one conditional transaction -> delivered through the outbox (published,
+with the complaint's new next_due in one conditional transaction -> delivered through the publisher (published,
 marked sent, or left pending for the next run). Overlapping runs are safe: conditional writes decide who sends.
+
+Notices owed on events (a policy's notify rules, the resolve of a notified clock) are written by intake and the
+workflow with their own change and published through the same publisher; whatever is not delivered stays pending,
+and a scan delivers it.
 
 Each complaint is evaluated on its own: one that cannot be read or evaluated is quarantined (the reason is
 recorded on it, the operator is told once, it is retried later) and the run goes on with the others.
@@ -19,7 +23,7 @@ from chalicelib.domain.operator import Quarantine, describe_failure, quarantine_
 from chalicelib.domain.policy import PolicySet
 from chalicelib.ports import DueComplaint, DueIndex, DueNotice, DueUnreadable, Outgoing
 from chalicelib.services.operator import OperatorAlerts
-from chalicelib.services.outbox import Outbox
+from chalicelib.services.publisher import Publisher
 
 log = logging.getLogger(__name__)
 FLUSH_AT = 50
@@ -53,14 +57,14 @@ class Scanner:
     def __init__(
         self,
         index: DueIndex,
-        outbox: Outbox,
+        publisher: Publisher,
         operator: OperatorAlerts,
         policies: PolicySet,
         base_url: str,
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
         self._index = index
-        self._outbox = outbox
+        self._publisher = publisher
         self._operator = operator
         self._policies = policies
         self._base_url = base_url
@@ -151,6 +155,6 @@ class Scanner:
         self._operator.tell(quarantine_notice(complaint_id, quarantine, self._base_url), now)
 
     def _deliver(self, outbox: list[Outgoing], now: datetime, report: ScanReport) -> None:
-        outcome = self._outbox.deliver(outbox, now)
+        outcome = self._publisher.deliver(outbox, now)
         report.delivered += len(outcome.delivered)
         report.failed += len(outcome.failed)

@@ -1,6 +1,7 @@
 """Staff work on complaints: record an event (validate -> apply, pure -> a write conditional on the version read,
-with the resolved notices it owes, retried on a lost race; once per Idempotency-Key -> resolved notices
-delivered), read the audit trail, list complaints, and the board (what is about to breach)."""
+with the notices it owes (the policy's notify rules on the event, the resolve of each notified clock cycle it
+ended) written in that same write, retried on a lost race; once per Idempotency-Key; the notices published right
+after, through the publisher), read the audit trail, list complaints, and the board (what is about to breach)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, NotFou
 from chalicelib.domain.listing import ListQuery
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.policy import PolicySet
-from chalicelib.domain.resolutions import resolved_notices
 from chalicelib.domain.vocabulary import Status
-from chalicelib.domain.workflow import apply_event, validate_event
-from chalicelib.ports import LEASE, ComplaintStore, DuplicateDelivery, InvalidCursor, UnreadableComplaint
+from chalicelib.domain.workflow import apply_event, needs_trail, validate_event
+from chalicelib.ports import ComplaintStore, DuplicateDelivery, InvalidCursor, UnreadableComplaint
 from chalicelib.services.idempotency import earlier, event_key, fingerprint
-from chalicelib.services.outbox import Outbox
+from chalicelib.services.publisher import Publisher
 
 ATTEMPTS = 4
 
@@ -26,11 +26,10 @@ ATTEMPTS = 4
 class WorkflowService:
     """Applies staff events and serves the audit trail and the listing."""
 
-    def __init__(self, store: ComplaintStore, policies: PolicySet, outbox: Outbox, base_url: str) -> None:
+    def __init__(self, store: ComplaintStore, policies: PolicySet, publisher: Publisher) -> None:
         self._store = store
         self._policies = policies
-        self._outbox = outbox
-        self._base_url = base_url
+        self._publisher = publisher
 
     def get(self, complaint_id: str) -> Complaint:
         """A complaint, or NotFound (or StoredRecordUnreadable for a damaged record)."""
@@ -57,11 +56,12 @@ class WorkflowService:
         for _ in range(ATTEMPTS):
             complaint = self.get(complaint_id)
             request, at = validate_event(data, complaint, now)
-            updated, event = apply_event(complaint, request, at, now, self._policies.calendars)
-            notices = resolved_notices(complaint, updated, now, self._policies, self._base_url)
+            trail = self._store.trail(complaint_id) if needs_trail(request.type) else ()
+            updated, event = apply_event(complaint, request, at, now, self._policies, trail)
+            updated, outbox = self._publisher.owed_on(updated, event, now, complaint)
             try:
-                if self._store.save(complaint, updated, event, key, notices, now + LEASE if notices else None):
-                    self._outbox.deliver([(notice, 1) for notice in notices], now)
+                if self._store.save(complaint, updated, event, key, outbox):
+                    self._publisher.deliver_written(outbox, now)
                     return updated.model_copy(update={"version": complaint.version + 1}), True
             except DuplicateDelivery:
                 earlier(self._store, [key] if key else [], "event")

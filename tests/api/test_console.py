@@ -233,11 +233,11 @@ def test_a_missing_field_is_named_in_words(people: World, api: Any) -> None:
     browser = signed_in(api)
     force = act(browser, complaint_id, type="pause", reason="force_majeure")
     assert force.status == 422
-    assert "未记录，请检查：不可抗力须填写说明。" in force.text
+    assert "未记录，请检查：不可抗力须填写说明、不可抗力须先告知客户时限顺延。" in force.text
     empty = act(browser, complaint_id, type="note", note="  ")
     assert empty.status == 422
     assert "请先填写备注内容" in empty.text
-    paused = act(browser, complaint_id, type="pause", reason="force_majeure", note="台风停电")
+    paused = act(browser, complaint_id, type="pause", reason="force_majeure", note="台风停电", customer_informed="yes")
     assert "计时已暂停：不可抗力" in browser.follow(paused).text
 
 

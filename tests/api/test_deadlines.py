@@ -22,7 +22,7 @@ CLOCK_FIELDS = {"state", "started_at", "deadline", "target", "paused_seconds", "
 BRIEF_TARGETS = {
     "urgent": (30 * MINUTE, 2 * HOUR, 4 * HOUR, 1 * HOUR),
     "important": (2 * HOUR, 24 * HOUR, 48 * HOUR, 24 * HOUR),
-    "general": (24 * HOUR, 48 * HOUR, 15 * DAY, 24 * HOUR),
+    "general": (2 * HOUR, 48 * HOUR, 15 * DAY, 24 * HOUR),  # first reply 2 h (001 part 5; 003 letter 1)
 }
 FRIDAY_17_00 = datetime(2026, 11, 20, 9, tzinfo=UTC)  # Fri 2026-11-20 17:00 +08:00
 

@@ -174,6 +174,8 @@ def test_a_typeform_variable_computed_by_the_form_sets_the_priority(world: World
         ("Customer service", "service"),
         ("Staff conduct", "staff"),
         ("员工", "staff"),
+        ("改进建议", "suggestion"),
+        ("Suggestion", "suggestion"),
     ],
 )
 def test_a_category_choice_is_understood_in_chinese_english_and_full_width(

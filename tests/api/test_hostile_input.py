@@ -20,6 +20,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from chalicelib.domain.intake import Submission
+from chalicelib.domain.vocabulary import Flag
 from chalicelib.views import ProblemDetails
 from tests.conftest import STAFF, World
 from tests.integration.helpers import invoke, received, subscribe
@@ -316,12 +317,15 @@ WRONG_VALUES: dict[str, Any] = {"int": 7, "float": 1.5, "true": True, "array": [
 # Falsy non-strings, on the fields that have a default: `value or default` would take them for "not given".
 FALSY_VALUES: dict[str, Any] = {"zero": 0, "false": False, "empty array": [], "empty object": {}}
 DEFAULTED = {"customer_tier", "priority", "complexity", "channel"}
+FLAGS = {flag.value for flag in Flag}  # yes/no fields: true is right for them; text other than yes/no is not
 
 
 def _wrong_type_cases() -> list[Any]:
     params: list[Any] = []
     for name in SUBMISSION_FIELDS:
         values = dict(WRONG_VALUES) | ({"null": None} if name in REQUIRED else {})
+        if name in FLAGS:
+            values = {label: value for label, value in values.items() if value is not True} | {"text": "maybe"}
         if name in DEFAULTED | {"description", "customer_email"}:
             values |= FALSY_VALUES
         params.extend(pytest.param(name, value, id=f"{name} {label}") for label, value in values.items())

@@ -57,6 +57,7 @@ def test_a_complaint_that_cannot_be_evaluated_shows_why_in_the_api_and_is_releas
     world.at(NOW)
     good = post(api, NOW - timedelta(minutes=25))
     bad = post(api, NOW - timedelta(minutes=25), category="product_quality")
+    assert {(n["type"], n["event"]) for n in alerts(world)} == {("event", "received")}  # reported on intake
     before = clocks_of(world, bad)
     clocks = json.loads(before)
     long_ago = "1900-01-01T01:00:00Z"  # before any holiday data: the office calendar cannot measure from it

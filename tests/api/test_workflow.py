@@ -168,7 +168,7 @@ def test_backdated_events_are_accepted_but_not_future_or_before_receipt(api: Any
     ("body", "fields"),
     [
         ({"type": "pause", "by": "x"}, ["reason"]),
-        ({"type": "pause", "by": "x", "reason": "force_majeure"}, ["note"]),
+        ({"type": "pause", "by": "x", "reason": "force_majeure"}, ["note", "customer_informed"]),
         ({"type": "assign", "by": "x"}, ["assignee"]),
         ({"type": "satisfaction", "by": "x", "score": 6}, ["score"]),
         ({"type": "fly", "by": ""}, ["type", "by"]),
@@ -229,7 +229,11 @@ def test_notices_are_appended_to_the_audit_trail(world: World, api: Any) -> None
     assert sorted(e["details"]["audience"] for e in notices) == ["on_call", "regional_manager"]
     assert all(e["by"] == "scanner" and e["details"]["level"] == "minor" for e in notices)
     ok(event(api, complaint_id, {"type": "respond", "by": "x"}))
-    assert [e["sequence"] for e in trail(api, complaint_id)] == [1, 2, 3, 4]
+    entries = trail(api, complaint_id)
+    assert [e["sequence"] for e in entries] == [1, 2, 3, 4, 5, 6, 7]  # the respond, then its resolves
+    resolves = [e for e in entries[4:] if e["type"] == "notice"]
+    assert sorted(e["details"]["audience"] for e in resolves) == ["assignee", "on_call", "regional_manager"]
+    assert {(e["details"]["type"], e["details"]["clock"]) for e in resolves} == {("resolved", "first_response")}
 
 
 def test_listing_filters_and_pages_through_an_index(

@@ -10,11 +10,12 @@ import pytest
 
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.intake import validate_submission
-from chalicelib.domain.model import Complaint
+from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.notices import event_notices, notice_events
 from chalicelib.domain.opening import build_complaint, received_event
 from chalicelib.domain.vocabulary import EventType, Status
 from chalicelib.domain.workflow import EventRequest, apply_event
-from chalicelib.ports import DeliveryKey, DueNotice, DuplicateDelivery, InvalidCursor, UnreadableComplaint
+from chalicelib.ports import DeliveryKey, DueNotice, DuplicateDelivery, InvalidCursor, Outbox, UnreadableComplaint
 from tests.contract.conftest import Backend
 
 NOW = datetime(2026, 11, 17, 2, 40, tzinfo=UTC)
@@ -41,7 +42,7 @@ def stored(backend: Backend, minutes_ago: float = 5, keys: tuple[DeliveryKey, ..
 
 def event(backend: Backend, before: Complaint, kind: str) -> tuple[Complaint, object]:
     request = EventRequest.model_validate({"type": kind, "by": "li.lei", "note": "n"})
-    return apply_event(before, request, NOW, NOW, backend.policies.calendars)
+    return apply_event(before, request, NOW, NOW, backend.policies)
 
 
 def test_a_created_complaint_reads_back_whole_with_its_first_event(backend: Backend) -> None:
@@ -154,7 +155,8 @@ def test_a_save_stores_the_notices_it_owes_pending_until_they_are_settled(backen
     notices = resolved_notices(current, answered, NOW, backend.policies, "https://sla.example.com")
     assert {n.audience for n in notices} >= {b.audience for b in breaches}  # and those warned before
     lease = NOW + timedelta(minutes=5)
-    assert store.save(current, answered, audit, None, notices, lease)  # type: ignore[arg-type]
+    outbox = Outbox(notices, [], lease)
+    assert store.save(current, answered, audit, None, outbox)  # type: ignore[arg-type]
     assert [item for item in backend.adapters.due.due(NOW) if isinstance(item, DueNotice)] == []
     pending = [item for item in backend.adapters.due.due(lease) if isinstance(item, DueNotice)]
     assert sorted(item.notice.notice_id for item in pending) == sorted(n.notice_id for n in notices)
@@ -162,7 +164,7 @@ def test_a_save_stores_the_notices_it_owes_pending_until_they_are_settled(backen
         assert backend.adapters.notice_log.notices_for(audience, NOW - timedelta(days=1), lease) == []
     again = store.get(made.id)
     assert again is not None
-    assert not store.save(again, answered, audit, None, notices, lease)  # type: ignore[arg-type]
+    assert not store.save(again, answered, audit, None, outbox)  # type: ignore[arg-type]
 
 
 def test_a_save_whose_event_number_is_taken_stores_nothing(backend: Backend) -> None:
@@ -176,3 +178,39 @@ def test_a_save_whose_event_number_is_taken_stores_nothing(backend: Backend) -> 
     again, repeated = event(backend, stale, "note")
     assert not store.save(current, again, repeated)  # type: ignore[arg-type]
     assert len(store.trail(made.id)) == 2
+
+
+def reported(backend: Backend, made: Complaint, event: AuditEvent) -> tuple[Complaint, Outbox]:
+    """The complaint with the report notices a product-quality rule owes on `event`, and their outbox."""
+    notices = event_notices(made, event, backend.policies, "https://sla.example.com")
+    assert len(notices) == 2
+    events = notice_events(made, notices)
+    counted = made.model_copy(update={"event_count": made.event_count + len(events)})
+    return counted, Outbox(notices, events, NOW + timedelta(minutes=5))
+
+
+def test_a_create_stores_the_notices_it_owes_pending_with_their_events(backend: Backend) -> None:
+    made = complaint(backend, category="product_quality")
+    first = received_event(made, NOW, "contract")
+    made, outbox = reported(backend, made, first)
+    backend.adapters.complaints.create(made, first, [], outbox)
+    trail = backend.adapters.complaints.trail(made.id)
+    assert [(e.sequence, e.type) for e in trail] == [(1, "received"), (2, "notice"), (3, "notice")]
+    assert not [item for item in backend.adapters.due.due(NOW) if isinstance(item, DueNotice)]  # leased
+    pending = [item for item in backend.adapters.due.due(NOW + timedelta(minutes=5)) if isinstance(item, DueNotice)]
+    assert {item.notice.notice_id for item in pending} == {notice.notice_id for notice in outbox.notices}
+    assert backend.adapters.reports.rows("2026-11")["all#all"] == {"received": 1}  # a report is no breach
+
+
+def test_a_save_stores_the_notices_it_owes_or_nothing_when_the_complaint_moved(backend: Backend) -> None:
+    store = backend.adapters.complaints
+    made = stored(backend, category="product_quality")
+    updated, audit = event(backend, made, "note")
+    changed, outbox = reported(backend, updated, received_event(made, NOW, "contract"))  # any notices will do
+    stale = made.model_copy(update={"version": made.version + 7})
+    assert not store.save(stale, changed, audit, None, outbox)  # type: ignore[arg-type]
+    assert not [item for item in backend.adapters.due.due(NOW + timedelta(minutes=5)) if isinstance(item, DueNotice)]
+    assert store.save(made, changed, audit, None, outbox)  # type: ignore[arg-type]
+    assert [e.sequence for e in store.trail(made.id)] == [1, 2, 3, 4]
+    pending = [item for item in backend.adapters.due.due(NOW + timedelta(minutes=5)) if isinstance(item, DueNotice)]
+    assert len(pending) == 2

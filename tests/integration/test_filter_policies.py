@@ -46,7 +46,12 @@ def test_example_filter_policies_select_what_they_promise(world: World, api: Any
     assert got["on-call"] == [("minor", "on_call"), ("warning", "on_call")]
     assert got["breaches-only"] == [("minor", "on_call")]
     assert got["marketing-director"] == []
-    assert got["product-quality-management"] == [("minor", "general_manager"), ("minor", "management_rep")]
+    assert got["product-quality-management"] == [  # its breach, and its intake (001 part 1, 4.6: every one)
+        ("minor", "general_manager"),
+        ("minor", "management_rep"),
+        ("report", "general_manager"),
+        ("report", "management_rep"),
+    ]
     assert len(got["urgent-first-response"]) == 2 + 4
 
 

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from chalicelib.services.operator import OperatorAlerts
-from chalicelib.services.outbox import Outbox
+from chalicelib.services.publisher import Publisher
 from chalicelib.services.scanner import Scanner
 from infra.definitions import LocalResources
 from infra.request_counter import DynamoRequests
@@ -31,7 +31,9 @@ def fresh_scanner(world: World) -> Scanner:
     operator = OperatorAlerts(services.adapters.claims, services.adapters.ops)
     return Scanner(
         services.adapters.due,
-        Outbox(services.adapters.notifier, services.adapters.due),
+        Publisher(
+            services.adapters.notifier, services.adapters.due, services.policies, services.settings.public_base_url
+        ),
         operator,
         services.policies,
         services.settings.public_base_url,

@@ -38,7 +38,7 @@ def complaint(minutes_ago: float, **fields: Any) -> Complaint:
 def after(item: Complaint, minutes_ago: float, **event: Any) -> Complaint:
     at = NOW - timedelta(minutes=minutes_ago)
     request, moment = validate_event({"by": "li.lei", **event}, item, at)
-    updated, _ = apply_event(item, request, moment, at, POLICIES.calendars)
+    updated, _ = apply_event(item, request, moment, at, POLICIES)
     return updated
 
 
@@ -68,12 +68,12 @@ def test_the_clock_at_stake_is_the_worst_running_one() -> None:
 
 def test_paused_complaints_come_after_running_ones_and_closed_ones_are_left_out() -> None:
     paused = after(after(complaint(60), 50, type="respond"), 40, type="pause", reason="waiting_on_customer")
-    running = complaint(1, priority="general")
-    resolved = after(after(complaint(30), 20, type="respond"), 10, type="resolve")
+    running = complaint(1, priority="general")  # first response within 2 h
+    resolved = after(after(complaint(30), 20, type="respond"), 10, type="resolve")  # follow-up within a working day
     closed = after(resolved, 5, type="confirm")
     shown = board([paused, closed, running, resolved], NOW, BoardQuery(), "li.lei")
-    assert [row.complaint for row in shown.rows] == [resolved, running, paused]
-    follow_up = shown.rows[0].stake
+    assert [row.complaint for row in shown.rows] == [running, resolved, paused]
+    follow_up = shown.rows[1].stake
     assert follow_up is not None
     assert follow_up.clock is ClockName.FOLLOW_UP
     assert resolved.status is Status.RESOLVED

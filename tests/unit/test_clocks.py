@@ -533,8 +533,8 @@ def test_a_confirmed_deadline_is_not_provisional() -> None:
 
 
 def test_a_24x7_clock_is_provisional_when_only_its_escalation_step_reaches_into_2027() -> None:
-    complaint = product_quality_complaint(sh(2026, 12, 31, 17))
-    first_response = cycle_of(complaint.clocks["first_response"])
+    complaint = product_quality_complaint(sh(2026, 12, 31, 17), priority="important")
+    first_response = cycle_of(complaint.clocks["resolution"])  # 24 h
     assert first_response.deadline == sh(2027, 1, 1, 17)  # 24 h on 24x7 needs no holiday data
     assert first_response.major_at == sh(2027, 1, 2, 17)
     assert first_response.escalate_at == sh(2027, 1, 4, 18)  # 1 working day after Sat 17:00: all of Mon 4 Jan

@@ -28,7 +28,7 @@ CATEGORIES = ("service", "staff", "product_quality")
 BRIEF_TARGETS = {
     "urgent": (30 * MINUTE, 2 * HOUR, 4 * HOUR, 1 * HOUR),
     "important": (2 * HOUR, 24 * HOUR, 48 * HOUR, 24 * HOUR),
-    "general": (24 * HOUR, 48 * HOUR, 15 * DAY, 24 * HOUR),
+    "general": (2 * HOUR, 48 * HOUR, 15 * DAY, 24 * HOUR),  # first reply 2 h (001 part 5; 003 letter 1)
 }
 
 
@@ -87,7 +87,7 @@ def test_default_targets_are_shown_as_written() -> None:
     clocks = DEFAULT.clocks_for(DEFAULT.select(complaint), complaint)
     shown = {name: clock.target for name, clock in clocks.items()}
     assert shown == {
-        "first_response": "24h",
+        "first_response": "2h",
         "resolution": "15d",
         "progress_update": "24h",
         "site_visit": "3h",
@@ -277,22 +277,22 @@ def _mutate(old: str, new: str) -> str:
 INVALID = {
     "unknown calendar": (
         _mutate("resolution: {target: 2h}", "resolution: {target: 2h, calendar: weekdays}"),
-        "policies.1.clocks.resolution.calendar",
+        "policies.2.clocks.resolution.calendar",
         "unknown calendar 'weekdays'",
     ),
     "missing catch-all last": (
         _mutate("  - name: general\n    clocks:", "  - name: general\n    match: {priority: general}\n    clocks:"),
-        "policies.5.match",
+        "policies.6.match",
         "the last policy must be a catch-all",
     ),
     "catch-all before the last policy": (
         _mutate("    match: {priority: important}\n", ""),
-        "policies.3.match",
+        "policies.4.match",
         "only the last policy may be a catch-all",
     ),
     "bad duration": (
         _mutate("first_response: {target: 30m}", "first_response: {target: 2x}"),
-        "policies.0.clocks.first_response.target",
+        "policies.1.clocks.first_response.target",
         "'2x' is not a duration",
     ),
     "bad percentage": (
@@ -312,13 +312,14 @@ INVALID = {
     ),
     "unknown clock name in a policy": (
         _mutate("first_response: {target: 30m}", "first_reply: {target: 30m}"),
-        "policies.0.clocks.first_reply",
+        "policies.1.clocks.first_reply",
         "Input should be 'first_response'",
     ),
     "unknown event": (
         _mutate("starts_on: [resolve]", "starts_on: [resolved]"),
         "clocks.follow_up.starts_on.0",
-        "must be received, respond, progress_update, site_visit, resolve, confirm or reopen",
+        "must be received, respond, progress_update, site_visit, resolve, confirm, reopen, handoff, approve, plan, "
+        "dispatch or reply",
     ),
     "unknown pause reason": (
         _mutate("pauses_on: [force_majeure]", "pauses_on: [act_of_god]"),
@@ -359,7 +360,7 @@ INVALID = {
     ),
     "unknown match value": (
         _mutate("match: {priority: urgent}", "match: {priority: urgnet}"),
-        "policies.1.match.priority.0",
+        "policies.2.match.priority.0",
         "Input should be 'urgent', 'important' or 'general'",
     ),
     "unknown audience": (
@@ -374,12 +375,12 @@ INVALID = {
     ),
     "extra unknown key in a policy": (
         _mutate("    match: {priority: urgent}\n", "    match: {priority: urgent}\n    priority: 1\n"),
-        "policies.1.priority",
+        "policies.2.priority",
         "Extra inputs are not permitted",
     ),
     "duplicate policy name": (
         _mutate("  - name: important\n", "  - name: urgent\n"),
-        "policies.3.name",
+        "policies.4.name",
         "another policy is already named 'urgent'",
     ),
     "YAML syntax error": (

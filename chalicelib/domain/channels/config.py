@@ -27,7 +27,7 @@ from chalicelib.domain.channels import dingtalk, feishu, pagerduty, slack, webho
 from chalicelib.domain.channels.base import Answer, VendorRequest, Verdict
 from chalicelib.domain.notice_texts import NoticeText
 from chalicelib.domain.notices import Notice
-from chalicelib.domain.vocabulary import AlertChannelKind, Audience, Level
+from chalicelib.domain.vocabulary import AlertChannelKind, Audience, Level, NoticeType
 from chalicelib.domain.yaml_files import load_yaml_model
 
 KINDS: dict[AlertChannelKind, ModuleType] = {
@@ -139,7 +139,9 @@ class Channel:
 
     def accepts(self, notice: Notice) -> bool:
         """Whether the channel's filters let the notice through (a resolved notice is filtered like the breach
-        its audience heard of: by its audience and that level)."""
+        its audience heard of: by its audience and that level). A pager takes no event notice: it is no incident."""
+        if notice.type == NoticeType.EVENT and self.spec.kind == AlertChannelKind.PAGERDUTY:
+            return False
         audiences, levels = self.spec.audiences, self.spec.levels
         return (audiences is None or notice.audience in audiences) and (levels is None or notice.level in levels)
 
