@@ -3,6 +3,10 @@
 Required settings have no default, and a malformed value is an error: a cold start with a missing table name or
 a broken WEBHOOK_SECRETS stops with `SettingsError` naming the variable, instead of running half-configured. The
 local stack and the tests set every required variable themselves.
+
+On AWS the secrets (STAFF_TOKEN_HASHES, WEBHOOK_SECRETS, PSEUDONYM_KEY) are not in the environment: the functions
+get APP_SECRETS_ARN, bootstrap reads that Secrets Manager secret once at cold start, and `with_secrets` completes
+the settings with it (validated the same way, naming the secret in errors).
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 DEFAULT_POLICY_FILE = Path(__file__).parent / "policy" / "default.yaml"
 DEFAULT_SOURCES_FILE = Path(__file__).parent / "sources" / "default.yaml"
+SECRET_SETTINGS = ("staff_token_hashes", "webhook_secrets", "pseudonym_key")
+"""The settings the app's secret holds on AWS (under their variable names, upper-case)."""
+MIN_PSEUDONYM_KEY = 32
 
 
 class SettingsError(ValueError):
@@ -54,6 +61,34 @@ class Settings(BaseModel):
     ses_configuration_set: str = ""
     staff_token_hashes: str = ""
     staff_tokens: str = ""
+    app_secrets_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:secretsmanager:")
+    pseudonym_key: str = Field(default="", validate_default=True)
+
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _pseudonym_key(cls, value: str, info: ValidationInfo) -> str:
+        from_secret = bool(info.context and info.context.get("secret"))
+        if not value and info.data.get("app_secrets_arn") and not from_secret:
+            return value  # on AWS: read from the app's secret at cold start (`with_secrets`)
+        if not value:
+            raise ValueError(
+                "is not set: the secret key of the customers' pseudonyms in reports (at least "
+                f"{MIN_PSEUDONYM_KEY} characters; on AWS `make deploy` keeps one in the app's secret)"
+            )
+        if len(value) < MIN_PSEUDONYM_KEY:
+            raise ValueError(f"must be at least {MIN_PSEUDONYM_KEY} characters")
+        return value
+
+    def with_secrets(self, secret: Mapping[str, object]) -> Settings:
+        """These settings completed by the app's secret (a JSON object of STAFF_TOKEN_HASHES, WEBHOOK_SECRETS and
+        PSEUDONYM_KEY); `SettingsError` naming what is wrong in it."""
+        unknown = sorted(name for name in secret if name.lower() not in SECRET_SETTINGS or not name.isupper())
+        if unknown:
+            raise SettingsError(
+                f"the app's secret (APP_SECRETS_ARN) holds {', '.join(unknown)}, which the app does not read"
+            )
+        values = self.model_dump() | {name.lower(): value for name, value in secret.items() if value not in (None, "")}
+        return self._validated(values, {"secret": True}, " (in the app's secret, APP_SECRETS_ARN)")
 
     @field_validator("sla_policy_file", "sources_file")
     @classmethod
@@ -66,6 +101,11 @@ class Settings(BaseModel):
         """The signing secrets of a source: WEBHOOK_SECRETS is a JSON object of lists, e.g.
         {"typeform": ["whsec_new...", "whsec_old..."]} (several while a secret is rotated)."""
         return list(self.webhook_secrets.get(source, []))
+
+    @property
+    def pseudonym_secret(self) -> bytes:
+        """The key of the customers' pseudonyms (HMAC-SHA256)."""
+        return self.pseudonym_key.encode("utf-8")
 
     def staff_hashes(self) -> list[tuple[str, str]]:
         """(person, SHA-256 hash) of every accepted staff token: configured hashes plus those of local tokens."""
@@ -87,14 +127,18 @@ class Settings(BaseModel):
         variable that is missing or malformed."""
         env = os.environ if environ is None else environ
         values = {name: env[name.upper()] for name in cls.model_fields if env.get(name.upper()) not in (None, "")}
+        return cls._validated(values, {}, "")
+
+    @classmethod
+    def _validated(cls, values: Mapping[str, object], context: dict[str, object], where: str) -> Settings:
         try:
-            return cls.model_validate(values)
+            return cls.model_validate(values, context=context)
         except ValidationError as exc:
             problems = []
             for error in exc.errors():
                 variable = str(error["loc"][0]).upper() if error["loc"] else "(settings)"
                 what = "is not set" if error["type"] == "missing" else str(error["msg"]).removeprefix("Value error, ")
-                problems.append(f"{variable} {what}")
+                problems.append(f"{variable}{where if variable.lower() in SECRET_SETTINGS else ''} {what}")
             raise SettingsError("the app cannot start: " + "; ".join(problems)) from None
 
     @staticmethod

@@ -47,8 +47,10 @@ OPTIONAL = ("WEBHOOK_SECRETS", "AWS_REGION", "STACK_NAME", "ARTIFACT_BUCKET", "L
 # CloudWatch Logs' retention periods, as the template allows them.
 RETENTION_DAYS = tuple(int(days) for days in definitions.template()["Parameters"]["LogRetentionDays"]["AllowedValues"])
 DEFAULT_RETENTION_DAYS = int(definitions.template()["Parameters"]["LogRetentionDays"]["Default"])
-# The secret's keys are the app's own variable names, so the app can merge it over its environment (issue 12).
-SECRET_KEYS = ("STAFF_TOKEN_HASHES", "WEBHOOK_SECRETS")
+# The secret's keys are the app's own variable names: the functions read it at cold start (APP_SECRETS_ARN) and
+# complete their settings with it. PSEUDONYM_KEY is made on the first deploy and kept by every later one: a new key
+# would give every customer a new pseudonym in the reports.
+SECRET_KEYS = ("STAFF_TOKEN_HASHES", "WEBHOOK_SECRETS", "PSEUDONYM_KEY")
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]  # the template makes roles and uses the SAM transform
 RESERVED_DOMAINS = ("example.com", "example.org", "example.net")  # RFC 2606: nobody receives mail there
 
@@ -291,10 +293,27 @@ class DeploySettings:
         return f"{self.stack_name}/app-secrets"
 
 
-def app_secrets(settings: DeploySettings) -> dict[str, str]:
-    """The secret's value: the app's variables, as the app reads them from its environment today."""
+def app_secrets(settings: DeploySettings, current: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The secret's value: the app's own variables; the pseudonym key of the `current` secret, or a new one."""
     webhook = json.dumps(settings.webhook_secrets, sort_keys=True) if settings.webhook_secrets else ""
-    return {"STAFF_TOKEN_HASHES": ",".join(settings.staff_token_hashes), "WEBHOOK_SECRETS": webhook}
+    pseudonym_key = (current or {}).get("PSEUDONYM_KEY") or secrets.token_urlsafe(32)
+    return {
+        "STAFF_TOKEN_HASHES": ",".join(settings.staff_token_hashes),
+        "WEBHOOK_SECRETS": webhook,
+        "PSEUDONYM_KEY": pseudonym_key,
+    }
+
+
+def current_app_secrets(secretsmanager: Any, name: str) -> dict[str, str] | None:
+    """The app's secret as it stands (None when there is none, or it is scheduled for deletion)."""
+    try:
+        value = secretsmanager.get_secret_value(SecretId=name)["SecretString"]
+    except ClientError as error:
+        if _code(error) in ("ResourceNotFoundException", "InvalidRequestException"):
+            return None
+        raise
+    found = json.loads(value)
+    return {str(key): str(item) for key, item in found.items()} if isinstance(found, dict) else None
 
 
 def stack_parameters(settings: DeploySettings, secrets_arn: str, public_base_url: str) -> dict[str, str]:
@@ -458,7 +477,7 @@ def put_app_secrets(secretsmanager: Any, name: str, values: Mapping[str, str]) -
         created = secretsmanager.create_secret(
             Name=name,
             SecretString=payload,
-            Description=f"{APP}: staff token hashes and webhook secrets (make deploy writes it)",
+            Description=f"{APP}: staff token hashes, webhook secrets, the pseudonym key (make deploy writes it)",
             Tags=[{"Key": "app", "Value": APP}],
         )
         return str(created["ARN"])
@@ -623,7 +642,9 @@ def deploy(
         template = transform(template)
     template_key = upload(s3, bucket, stack, json.dumps(template, sort_keys=True).encode("utf-8"), ".json")
     template_url = f"https://{bucket}.s3.{aws.region}.amazonaws.com/{template_key}"
-    secret_arn = put_app_secrets(aws.client("secretsmanager"), settings.secret_name, app_secrets(settings))
+    secretsmanager = aws.client("secretsmanager")
+    current = current_app_secrets(secretsmanager, settings.secret_name)
+    secret_arn = put_app_secrets(secretsmanager, settings.secret_name, app_secrets(settings, current))
     say(f"secrets:  {secret_arn}")
     known = stack_outputs(cloudformation, stack).get("EndpointURL")
     parameters = stack_parameters(settings, secret_arn, public_base_url(settings, known))
@@ -661,7 +682,9 @@ def destroy(aws: Aws, settings: DeploySettings, delete_data: bool, say: Callable
             )
         return
     if table is not None:
-        aws.client("dynamodb").delete_table(TableName=table)
+        dynamodb = aws.client("dynamodb")
+        dynamodb.update_table(TableName=table, DeletionProtectionEnabled=False)  # DELETE_DATA=yes says so
+        dynamodb.delete_table(TableName=table)
         say(f"deleted table {table}")
     try:
         aws.client("secretsmanager").delete_secret(SecretId=settings.secret_name, ForceDeleteWithoutRecovery=True)

@@ -74,6 +74,7 @@ class EventType(StrEnum):
     NOTE = "note"
     NOTICE = "notice"
     RECOMPUTED = "recomputed"
+    ERASE = "erase"
 
 
 CLOCK_EVENTS: tuple[EventType, ...] = (

@@ -1,6 +1,8 @@
 """Scan what is due: due index (per shard, next_due <= now) -> notices each complaint owes (pure) -> claimed
-with the complaint's new next_due in one conditional transaction -> published in SNS batches -> marked sent,
-or left pending for the next run. Overlapping runs are safe: conditional writes decide who sends.
+with the complaint's new next_due in one conditional transaction -> published under storm control (the
+`Publisher`: on their own, or counted into their audience's roll-up) -> marked sent, or left pending for the next
+run; roll-ups of windows that are over are published once. Overlapping runs are safe: conditional writes decide
+who sends.
 
 Each complaint is evaluated on its own: one that cannot be read or evaluated is quarantined (the reason is
 recorded on it, the operator is told once, it is retried later) and the run goes on with the others.
@@ -17,8 +19,9 @@ from datetime import datetime, timedelta
 from chalicelib.domain.notices import Notice, notice_events, owed_notices
 from chalicelib.domain.operator import Quarantine, describe_failure, quarantine_notice, quarantined
 from chalicelib.domain.policy import PolicySet
-from chalicelib.ports import DueComplaint, DueIndex, DueNotice, DueUnreadable, Notifier, Outgoing
+from chalicelib.ports import DueComplaint, DueIndex, DueNotice, DueRollUp, DueUnreadable, Outgoing
 from chalicelib.services.operator import OperatorAlerts
+from chalicelib.services.publishing import Publisher
 
 log = logging.getLogger(__name__)
 FLUSH_AT = 50
@@ -35,6 +38,9 @@ class ScanReport:
     retried: int = 0
     delivered: int = 0
     failed: int = 0
+    rolled_up: int = 0
+    rollups: int = 0
+    rollups_failed: int = 0
     quarantined: int = 0
     pending_notices: int = 0
     oldest_pending_seconds: float = 0.0
@@ -52,14 +58,14 @@ class Scanner:
     def __init__(
         self,
         index: DueIndex,
-        notifier: Notifier,
+        publisher: Publisher,
         operator: OperatorAlerts,
         policies: PolicySet,
         base_url: str,
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
         self._index = index
-        self._notifier = notifier
+        self._publisher = publisher
         self._operator = operator
         self._policies = policies
         self._base_url = base_url
@@ -79,7 +85,9 @@ class Scanner:
                 report.stopped_early = True
                 break
             oldest_due = due.due_at if oldest_due is None else min(oldest_due, due.due_at)
-            if isinstance(due, DueNotice):
+            if isinstance(due, DueRollUp):
+                self._rollup(due, now, lease_until, report)
+            elif isinstance(due, DueNotice):
                 report.pending_notices += 1
                 age = (now - due.notice.detected).total_seconds()
                 report.oldest_pending_seconds = max(report.oldest_pending_seconds, age)
@@ -149,15 +157,19 @@ class Scanner:
         )
         self._operator.tell(quarantine_notice(complaint_id, quarantine, self._base_url), now)
 
+    def _rollup(self, due: DueRollUp, now: datetime, lease_until: datetime, report: ScanReport) -> None:
+        report.pending_notices += 1
+        report.oldest_pending_seconds = max(report.oldest_pending_seconds, (now - due.window.end).total_seconds())
+        published = self._publisher.publish_rollup(due, now, lease_until)
+        if published is True:
+            report.rollups += 1
+        elif published is False:
+            report.rollups_failed += 1
+
     def _deliver(self, outbox: list[Outgoing], now: datetime, report: ScanReport) -> None:
         if not outbox:
             return
-        outcome = self._notifier.publish([notice for notice, _ in outbox])
-        report.delivered += len(outcome.delivered)
-        report.failed += len(outcome.failed)
-        self._index.settle(
-            [(notice, attempts) for notice, attempts in outbox if notice.notice_id in outcome.delivered],
-            [(notice, attempts) for notice, attempts in outbox if notice.notice_id not in outcome.delivered],
-            now,
-            now + timedelta(seconds=1),
-        )
+        delivered = self._publisher.deliver(outbox, now)
+        report.delivered += delivered.delivered
+        report.failed += delivered.failed
+        report.rolled_up += delivered.rolled_up

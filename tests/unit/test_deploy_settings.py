@@ -195,6 +195,9 @@ def test_every_template_parameter_is_passed() -> None:
     assert passed["OnCallEmail"] == "on-call@corp.cn"
 
 
+ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:complaint-sla-monitor-prod/app-secrets-AbCdEf"
+
+
 def test_the_secret_holds_the_apps_own_variables() -> None:
     settings = DeploySettings.from_values({**COMPLETE, "WEBHOOK_SECRETS": f'{{"tally": ["{SECRET}"]}}'}, "prod")
     stored = app_secrets(settings)
@@ -205,10 +208,18 @@ def test_the_secret_holds_the_apps_own_variables() -> None:
         "OPS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:OpsTopic",
         "PUBLIC_BASE_URL": "https://sla.example.com",
     }
-    merged = Settings.from_environ({**function_environment, **stored})
-    assert merged.staff_hashes() == [TOKEN_HASH]
+    merged = Settings.from_environ(function_environment | {"APP_SECRETS_ARN": ARN}).with_secrets(stored)
+    assert merged.staff_hashes() == [("staff", TOKEN_HASH)]
     assert merged.secrets_for("tally") == [SECRET]
+    assert len(merged.pseudonym_key) >= 32
     assert settings.secret_name == "complaint-sla-monitor-prod/app-secrets"
+
+
+def test_the_pseudonym_key_is_made_once_and_kept_by_every_later_deploy() -> None:
+    settings = DeploySettings.from_values(COMPLETE, "prod")
+    first = app_secrets(settings)
+    assert first["PSEUDONYM_KEY"] != app_secrets(settings)["PSEUDONYM_KEY"]  # made afresh without a current one
+    assert app_secrets(settings, first)["PSEUDONYM_KEY"] == first["PSEUDONYM_KEY"]
 
 
 def test_every_function_runs_the_uploaded_code() -> None:
