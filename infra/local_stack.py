@@ -8,7 +8,9 @@ Environment: AWS_EMULATOR_PORT (5000), PORT (8000), SCAN_INTERVAL (60 s), STAFF_
 is made and printed when unset), SLA_POLICY_FILE (the default policy when unset), OUTBOX_DIR (outbox/),
 LOCAL_CLOCK_START (an ISO 8601 instant with offset: the app's clock starts there and runs forward in real time,
 to rehearse a date such as the year end; only the local stack reads it, the deployed app uses real time),
-LOCAL_STATE_DIR (.local-state/), LOCAL_STATE_INTERVAL (2 s between snapshots).
+LOCAL_STATE_DIR (.local-state/), LOCAL_STATE_INTERVAL (2 s between snapshots), WEBHOOK_SECRETS and PSEUDONYM_KEY
+(a fixed development key when unset: the local stack keeps its secrets in its environment, never in Secrets
+Manager).
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ from infra.local_state import LocalState, StateError
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
+
+
+LOCAL_PSEUDONYM_KEY = "local-development-pseudonym-key-not-for-production"
+"""The local stack's key of customers' pseudonyms (stable, so reports kept in LOCAL_STATE_DIR stay consistent)."""
 
 
 def _say(text: str) -> None:
@@ -102,7 +108,8 @@ class LocalStack:
             self.staff_token = "dev-" + secrets.token_urlsafe(18)
             os.environ["STAFF_TOKENS"] = self.staff_token
         else:
-            self.staff_token = os.environ.get("STAFF_TOKENS", "").split(",")[0]
+            self.staff_token = os.environ.get("STAFF_TOKENS", "").split(",")[0].rpartition("=")[2]
+        os.environ.setdefault("PSEUDONYM_KEY", LOCAL_PSEUDONYM_KEY)
 
     def _subscribe_console_queues(self) -> dict[str, str]:
         sns = self.session.client("sns", endpoint_url=self.endpoint)
@@ -153,7 +160,6 @@ class LocalStack:
                 "customer_name": "张三",
                 "customer_email": "zhang.san@example.com",
                 "category": "service",
-                "priority": "urgent",
                 "subject": "客服没有回电话",
             },
             ensure_ascii=False,
