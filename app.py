@@ -507,13 +507,15 @@ def scan_due(event: CloudWatchEvent) -> None:
     """Every minute: raise the notices that are due, once each, and retry undelivered ones."""
     running = services()
     report = running.scanner.run(running.clock.now(), time_left=_remaining(event))
-    if report.complaints or report.retried or report.stopped_early or report.quarantined:
+    if report.complaints or report.retried or report.stopped_early or report.quarantined or report.rollups:
         app.log.info("scan %s", json.dumps(report.as_dict()))
     observability.emit(
         {
             "ScansCompleted": (1, "Count"),
             "NoticesSent": (report.delivered, "Count"),
             "NoticesFailed": (report.failed, "Count"),
+            "NoticesRolledUp": (report.rolled_up, "Count"),
+            "RollUpsSent": (report.rollups, "Count"),
             "NoticesPending": (report.pending_notices, "Count"),
             "OldestPendingNoticeAge": (report.oldest_pending_seconds, "Seconds"),
             "ScanDuration": (report.duration_seconds, "Seconds"),
