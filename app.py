@@ -69,7 +69,10 @@ if Settings.on_lambda():
 
 @app.middleware("all")
 def log_context(event: Any, get_response: Callable[[Any], Any]) -> Any:
-    """Every log line of an invocation carries its function name, request id and complaint id (if any)."""
+    """Every log line of an invocation carries its function name, request id and complaint id (if any); an HTTP
+    request's calls to AWS share one time budget, so that it is answered before API Gateway gives up."""
+    from chalicelib.budget import API_BUDGET, budget
+
     context = getattr(app, "lambda_context", None) if isinstance(event, Request) else getattr(event, "context", None)
     params = getattr(event, "uri_params", None) or {}
     observability.bind(
@@ -78,6 +81,9 @@ def log_context(event: Any, get_response: Callable[[Any], Any]) -> Any:
         complaint_id=params.get("complaint_id"),
     )
     try:
+        if isinstance(event, Request):
+            with budget(API_BUDGET):
+                return get_response(event)
         return get_response(event)
     finally:
         observability.unbind()
@@ -117,6 +123,32 @@ def answers_problems(view: Callable[..., Response]) -> Callable[..., Response]:
             frames = "".join(traceback.format_tb(exc.__traceback__))
             app.log.error("unhandled %s in %s\n%s", type(exc).__name__, view.__name__, frames)
             return problem_response(server_error())
+
+    return wrapped
+
+
+def public_cors(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Every answer of a public source's route (errors included) carries CORS headers for an allowed origin, so
+    that the form can show what was wrong."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        response = view(*args, **kwargs)
+        origin = _request().headers.get("origin")
+        source = kwargs.get("source", "web")
+        try:
+            spec = services().sources.sources.get(source)
+        except Exception:  # noqa: BLE001 - the answer stands without CORS headers if the sources cannot be read
+            return response
+        if spec is not None and spec.auth == "public" and origin is not None and origin in spec.cors_origins:
+            response.headers.update(
+                {
+                    "Access-Control-Allow-Origin": origin,
+                    "Access-Control-Expose-Headers": "Location, Retry-After",
+                    "Vary": "Origin",
+                }
+            )
+        return response
 
     return wrapped
 
@@ -190,10 +222,11 @@ INTAKE = Operation(
 
 @app.route("/complaints", methods=["POST"], content_types=["*/*"])
 @documented(INTAKE)
+@public_cors
 @answers_problems
 def post_complaint() -> Response:
     """Intake webhook of the `web` source (a public form): a submission becomes a complaint (once)."""
-    return _with_cors("web", _intake("web"))
+    return _intake("web")
 
 
 @app.route("/complaints", methods=["OPTIONS"])
@@ -228,16 +261,17 @@ def preflight_complaint() -> Response:
         parameters=(SOURCE, IDEMPOTENCY_KEY, WEBHOOK_ID, *WEBHOOK_SIGNATURE, *VENDOR_SIGNATURES, SOURCE_TOKEN),
     )
 )
+@public_cors
 @answers_problems
 def post_webhook(source: str) -> Response:
     """Intake webhook of a configured source (signed, or a mapped form service): a complaint, once."""
     if source not in services().sources.sources:
         raise NotFound("No intake source has this name.")
-    return _with_cors(source, _intake(source))
+    return _intake(source)
 
 
 def _intake(source: str) -> Response:
-    from chalicelib.domain.sources import check_honeypot, ignored_event, map_payload
+    from chalicelib.domain.sources import check_honeypot, ignored_event, map_delivery
     from chalicelib.services.intake import Delivery
     from chalicelib.views import complaint_view
 
@@ -264,9 +298,12 @@ def _intake(source: str) -> Response:
     check_honeypot(data, spec)
     if spec.honeypot is not None:
         data.pop(spec.honeypot, None)
-    delivery = Delivery(source, idempotency_key=_header("idempotency-key"), webhook_id=_header("webhook-id"))
+    delivery = Delivery(
+        source, idempotency_key=_header("idempotency-key"), webhook_id=_header("webhook-id"), signed=spec.signed
+    )
     now = running.clock.now()
-    opened = running.intake.open(map_payload(data, spec), delivery, now)
+    mapped, refused = map_delivery(data, spec, now)
+    opened = running.intake.open(mapped, delivery, now, refused)
     complaint = opened.complaint
     app.log.info(
         "complaint %s %s source=%s policy=%s",
@@ -277,14 +314,6 @@ def _intake(source: str) -> Response:
     )
     shown = complaint_view(complaint, now, running.policies, staff=False)
     return json_response(shown, 201 if opened.created else 200, {"Location": f"/complaints/{complaint.id}"})
-
-
-def _with_cors(source: str, response: Response) -> Response:
-    origin = _request().headers.get("origin")
-    spec = services().sources.sources[source]
-    if spec.auth == "public" and origin is not None and origin in spec.cors_origins:
-        response.headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
-    return response
 
 
 @app.route("/complaints/{complaint_id}", methods=["GET"])
@@ -330,9 +359,38 @@ def post_event(complaint_id: str) -> Response:
     complaint_id = _complaint_id(complaint_id)
     data = _json_object()
     now = running.clock.now()
-    complaint, applied = running.workflow.record(complaint_id, data, _header("idempotency-key"), now)
+    complaint, applied = running.workflow.record(
+        complaint_id, data, _header("idempotency-key"), now, current_staff().name
+    )
     app.log.info("complaint %s event %s%s", complaint_id, data.get("type"), "" if applied else " (repeat)")
     return json_response(complaint_view(complaint, now, running.policies, staff=True), 200)
+
+
+@app.route("/complaints/{complaint_id}/erase", methods=["POST"], content_types=["*/*"])
+@documented(
+    Operation(
+        summary="Erase the customer's personal data (PIPL, GDPR): name, contact details and description, from every "
+        "item of the complaint; the anonymous complaint, its clocks, audit trail and report counts stay.",
+        responses={200: (f"{VIEWS}:StaffComplaintView", "The complaint after the erasure")},
+        problems=(400, 401, 404, 409, 413, 415, 422, 503),
+        body="chalicelib.domain.erasure:EraseRequest",
+        parameters=(COMPLAINT_ID,),
+        staff=True,
+    )
+)
+@answers_problems
+@staff_only
+def erase_complaint(complaint_id: str) -> Response:
+    """Erase the customer's personal data from a complaint, recorded with who and why."""
+    from chalicelib.views import complaint_view
+
+    running = services()
+    complaint_id = _complaint_id(complaint_id)
+    data = _json_object()
+    now = running.clock.now()
+    erased = running.workflow.erase(complaint_id, data, now, current_staff().name)
+    app.log.info("complaint %s: personal data erased", complaint_id)
+    return json_response(complaint_view(erased, now, running.policies, staff=True), 200)
 
 
 @app.route("/complaints/{complaint_id}/events", methods=["GET"])
@@ -473,13 +531,15 @@ def scan_due(event: CloudWatchEvent) -> None:
     """Every minute: raise the notices that are due, once each, and retry undelivered ones."""
     running = services()
     report = running.scanner.run(running.clock.now(), time_left=_remaining(event))
-    if report.complaints or report.retried or report.stopped_early or report.quarantined:
+    if report.complaints or report.retried or report.stopped_early or report.quarantined or report.rollups:
         app.log.info("scan %s", json.dumps(report.as_dict()))
     observability.emit(
         {
             "ScansCompleted": (1, "Count"),
             "NoticesSent": (report.delivered, "Count"),
             "NoticesFailed": (report.failed, "Count"),
+            "NoticesRolledUp": (report.rolled_up, "Count"),
+            "RollUpsSent": (report.rollups, "Count"),
             "NoticesPending": (report.pending_notices, "Count"),
             "OldestPendingNoticeAge": (report.oldest_pending_seconds, "Seconds"),
             "ScanDuration": (report.duration_seconds, "Seconds"),

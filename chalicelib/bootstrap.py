@@ -6,6 +6,7 @@ never at import time.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from chalicelib.ports import (
     Mailer,
     Markers,
     NoticeLog,
+    NoticeWindows,
     Notifier,
     OpsNotifier,
     RelayQueue,
@@ -39,7 +41,7 @@ from chalicelib.services.relay import Relay
 from chalicelib.services.reports import ReportService
 from chalicelib.services.scanner import Scanner
 from chalicelib.services.workflow import WorkflowService
-from chalicelib.settings import Settings
+from chalicelib.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from chalicelib.adapters.memory import MemoryTable
@@ -55,6 +57,7 @@ class Adapters:
     reports: ReportStore
     claims: Claims
     markers: Markers
+    windows: NoticeWindows
     notifier: Notifier
     ops: OpsNotifier
     mailer: Mailer
@@ -74,6 +77,7 @@ class Services:
     adapters: Adapters
     intake: IntakeService
     workflow: WorkflowService
+    publisher: Publisher
     scanner: Scanner
     digests: DigestService
     reports: ReportService
@@ -130,31 +134,57 @@ class AwsClients:
     sqs: Any
 
 
+# botocore's own attempts per request: the DynamoDB adapters retry themselves, within the request's time budget
+# (chalicelib.budget), so botocore does not multiply them; SNS, SES and Secrets Manager get one retry.
+BOTOCORE_ATTEMPTS = {"dynamodb": 1, "sns": 2, "ses": 2, "secretsmanager": 2}
+
+
+def aws_client(settings: Settings, service: str) -> Any:
+    """A boto3 client with short timeouts (chalicelib.budget) and bounded retries, for the region and endpoint of
+    `settings`."""
+    import boto3
+    from botocore.config import Config
+
+    from chalicelib.budget import CONNECT_TIMEOUT, READ_TIMEOUT
+
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": BOTOCORE_ATTEMPTS[service]},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        tcp_keepalive=True,
+    )
+    return boto3.session.Session().client(
+        service,  # type: ignore[call-overload]
+        region_name=settings.aws_region,
+        endpoint_url=settings.aws_endpoint_url,
+        config=config,
+    )
+
+
 def aws_clients(settings: Settings) -> AwsClients:
-    """boto3 clients with short timeouts and bounded retries, for the region and endpoint of `settings`, each
-    made when first used."""
+    """The adapters' boto3 clients for `settings`, each made when first used."""
 
     def maker(service: str) -> Callable[[], Any]:
-        def make() -> Any:
-            import boto3
-            from botocore.config import Config
-
-            config = Config(
-                retries={"mode": "standard", "total_max_attempts": 2},
-                connect_timeout=3,
-                read_timeout=10,
-                tcp_keepalive=True,
-            )
-            return boto3.session.Session().client(
-                service,  # type: ignore[call-overload]
-                region_name=settings.aws_region,
-                endpoint_url=settings.aws_endpoint_url,
-                config=config,
-            )
-
-        return make
+        return lambda: aws_client(settings, service)
 
     return AwsClients(*(LazyClient(maker(service)) for service in ("dynamodb", "sns", "ses", "sqs")))
+
+
+def with_app_secret(settings: Settings, client: Any = None) -> Settings:
+    """`settings` completed by the app's secret when APP_SECRETS_ARN names one (on AWS; read once, at cold start):
+    Secrets Manager's GetSecretValue, a JSON object of STAFF_TOKEN_HASHES, WEBHOOK_SECRETS and PSEUDONYM_KEY.
+    Without it (the local stack, tests) the environment's values stand. `SettingsError` when it cannot be read."""
+    if settings.app_secrets_arn is None:
+        return settings
+    client = client or aws_client(settings, "secretsmanager")
+    try:
+        text = client.get_secret_value(SecretId=settings.app_secrets_arn)["SecretString"]
+        value = json.loads(text)
+    except Exception as exc:  # noqa: BLE001 - any failure stops the cold start, named, never quoting the secret
+        raise SettingsError(f"the app cannot start: APP_SECRETS_ARN cannot be read ({type(exc).__name__})") from None
+    if not isinstance(value, dict):
+        raise SettingsError("the app cannot start: the app's secret (APP_SECRETS_ARN) is not a JSON object")
+    return settings.with_secrets(value)
 
 
 def aws_adapters(settings: Settings, policies: PolicySet, clients: AwsClients | None = None) -> Adapters:
@@ -170,6 +200,7 @@ def aws_adapters(settings: Settings, policies: PolicySet, clients: AwsClients | 
     from chalicelib.adapters.report_store import DynamoReportStore
     from chalicelib.adapters.ses import SesMailer
     from chalicelib.adapters.sns import SnsNotifier, SnsOpsNotifier
+    from chalicelib.adapters.windows import DynamoNoticeWindows
 
     clients = clients or aws_clients(settings)
     table, shards, zone = settings.table_name, settings.due_shards, policies.display.tz
@@ -180,6 +211,7 @@ def aws_adapters(settings: Settings, policies: PolicySet, clients: AwsClients | 
         reports=DynamoReportStore(clients.dynamodb, table),
         claims=DynamoClaims(clients.dynamodb, table),
         markers=DynamoMarkers(clients.dynamodb, table),
+        windows=DynamoNoticeWindows(clients.dynamodb, table, shards),
         notifier=SnsNotifier(clients.sns, settings.alerts_topic_arn, policies.file.language),
         ops=SnsOpsNotifier(clients.sns, settings.ops_topic_arn),
         mailer=SesMailer(clients.ses, settings.digest_sender, settings.ses_configuration_set or None),
@@ -198,6 +230,7 @@ def memory_adapters(policies: PolicySet, table: MemoryTable | None = None) -> Ad
         MemoryMailer,
         MemoryMarkers,
         MemoryNoticeLog,
+        MemoryNoticeWindows,
         MemoryNotifier,
         MemoryOpsNotifier,
         MemoryRelayQueue,
@@ -213,6 +246,7 @@ def memory_adapters(policies: PolicySet, table: MemoryTable | None = None) -> Ad
         reports=MemoryReportStore(table),
         claims=MemoryClaims(table),
         markers=MemoryMarkers(table),
+        windows=MemoryNoticeWindows(table),
         notifier=MemoryNotifier(),
         ops=MemoryOpsNotifier(),
         mailer=MemoryMailer(),
@@ -233,7 +267,7 @@ def bootstrap(
     adapters = adapters or aws_adapters(settings, policies)
     operator = OperatorAlerts(adapters.claims, adapters.ops)
     base_url = settings.public_base_url
-    publisher = Publisher(adapters.notifier, adapters.due, policies, base_url)
+    publisher = Publisher(adapters.notifier, adapters.windows, adapters.due, policies, base_url)
     return Services(
         settings=settings,
         clock=clock,
@@ -241,8 +275,9 @@ def bootstrap(
         sources=load_sources(settings),
         authenticator=StaffAuthenticator(settings.staff_hashes()),
         adapters=adapters,
-        intake=IntakeService(adapters.complaints, policies, publisher),
+        intake=IntakeService(adapters.complaints, policies, publisher, settings.pseudonym_secret),
         workflow=WorkflowService(adapters.complaints, policies, publisher),
+        publisher=publisher,
         scanner=Scanner(adapters.due, publisher, operator, policies, base_url),
         digests=DigestService(adapters.notice_log, adapters.claims, adapters.mailer, policies, base_url),
         reports=ReportService(adapters.reports, adapters.complaints, adapters.claims, adapters.mailer, policies),
@@ -260,7 +295,7 @@ def services() -> Services:
     if _installed is None:
         from chalicelib.clock import SystemClock
 
-        _installed = bootstrap(Settings.from_environ(), SystemClock())
+        _installed = bootstrap(with_app_secret(Settings.from_environ()), SystemClock())
     return _installed
 
 

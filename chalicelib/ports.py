@@ -8,7 +8,7 @@ a due item carries an opaque `token` the adapter reads back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -16,7 +16,7 @@ from typing import Protocol
 from chalicelib.domain.channels.base import Answer, VendorRequest
 from chalicelib.domain.messages import Email
 from chalicelib.domain.model import AuditEvent, Complaint
-from chalicelib.domain.notices import Notice
+from chalicelib.domain.notices import Notice, RollUp, Window
 from chalicelib.domain.operator import OperatorNotice, Quarantine
 from chalicelib.domain.vocabulary import Status
 
@@ -119,6 +119,13 @@ class ComplaintStore(Protocol):
         """The audit trail, oldest first."""
         ...
 
+    def erase(self, before: Complaint, after: Complaint, event: AuditEvent, scrub: Callable[[str], str]) -> bool:
+        """Erase a customer's details: first every text of the complaint's other items (its audit events' details,
+        its notices' texts) is rewritten through `scrub`; then `after` (if the stored complaint is still at
+        `before.version`) and its audit event are stored at once. False when the complaint changed meanwhile (the
+        texts scrubbed stay scrubbed; retry)."""
+        ...
+
     def browse(self, statuses: Sequence[Status], since: Moment, until: Moment, cursor: str | None = None) -> Listed:
         """Complaints of these statuses (in that order) received in [since, until], newest first within a status, each
         with the cursor that resumes after it; `InvalidCursor` for a cursor not given out here. An unreadable
@@ -159,7 +166,17 @@ class DueUnreadable:
     token: str
 
 
-DueItem = DueComplaint | DueNotice | DueUnreadable
+@dataclass(frozen=True)
+class DueRollUp:
+    """A storm-control window whose roll-up is owed (its window has ended), or was not taken by SNS."""
+
+    window: Window
+    attempts: int
+    due_at: datetime
+    token: str
+
+
+DueItem = DueComplaint | DueNotice | DueUnreadable | DueRollUp
 Outgoing = tuple[Notice, int]
 """A notice being delivered, with the number of the attempt."""
 
@@ -189,6 +206,56 @@ class DueIndex(Protocol):
     def quarantine(self, seen: DueComplaint | DueUnreadable, quarantine: Quarantine) -> bool:
         """Record why a complaint cannot be evaluated and hold it until `quarantine.retry_at`; False when it
         changed meanwhile."""
+        ...
+
+
+# ----- storm control -----
+
+
+@dataclass(frozen=True)
+class RolledUp:
+    """What `NoticeWindows.roll_up` did with each notice (by id): counted in the window's roll-up; found no
+    longer pending (sent or rolled up already: left alone); or refused because the window's roll-up is already
+    being published (still pending: deliver it again later)."""
+
+    joined: frozenset[str]
+    gone: frozenset[str]
+    closed: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a window's roll-up counts: its notices by level, the complaints of the first 50, and the categories,
+    priorities and clocks among them."""
+
+    count: int
+    by_level: Mapping[str, int]
+    complaint_ids: Sequence[str]
+    facets: Mapping[str, Sequence[str]]
+
+
+class NoticeWindows(Protocol):
+    """Per-audience windows of storm control: individual slots taken with conditional writes, the rest counted
+    into the window's one roll-up exactly once (each with its notice marked, at once), and the roll-up delivered
+    once the window is over."""
+
+    def take(self, window: Window, wanted: int, limit: int) -> int:
+        """Take up to `wanted` of the window's `limit` slots for individual notices (conditional writes); how many
+        were taken (0 when all are)."""
+        ...
+
+    def roll_up(self, window: Window, notices: Notices, publish_at: datetime) -> RolledUp:
+        """Count each still-pending notice into the window's roll-up, marking it rolled up in the same write; the
+        roll-up becomes due at `publish_at`."""
+        ...
+
+    def lease(self, due: DueRollUp, until: datetime) -> Tally | None:
+        """Take an owed roll-up for this run and close its window to new notices; what it counts, or None when
+        another run took it."""
+        ...
+
+    def settle(self, window: Window, sent: bool, now: datetime, retry_at: datetime) -> None:
+        """The roll-up was published (done for good), or not (due again at `retry_at`)."""
         ...
 
 
@@ -274,10 +341,14 @@ class Delivery:
 
 
 class Notifier(Protocol):
-    """Breach notices to the alerts topic."""
+    """Notices and roll-ups to the alerts topic."""
 
     def publish(self, notices: Sequence[Notice]) -> Delivery:
         """Publish every notice; never raises for a failure, it reports it."""
+        ...
+
+    def publish_rollup(self, rollup: RollUp) -> bool:
+        """Publish one roll-up; False (never raises) when it was not taken."""
         ...
 
 

@@ -3,6 +3,10 @@
 Required settings have no default, and a malformed value is an error: a cold start with a missing table name or
 a broken WEBHOOK_SECRETS stops with `SettingsError` naming the variable, instead of running half-configured. The
 local stack and the tests set every required variable themselves.
+
+On AWS the secrets (STAFF_TOKEN_HASHES, WEBHOOK_SECRETS, PSEUDONYM_KEY) are not in the environment: the functions
+get APP_SECRETS_ARN, bootstrap reads that Secrets Manager secret once at cold start, and `with_secrets` completes
+the settings with it (validated the same way, naming the secret in errors).
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ DEFAULT_SOURCES_FILE = Path(__file__).parent / "sources" / "default.yaml"
 DEFAULT_CHANNELS_FILE = Path(__file__).parent / "channels" / "default.yaml"
 _FROM_THE_CHANNELS_FILE = "channel_values"  # read from the variables the channels file names, not from its own
 MIN_SESSION_SECRET = 32
+SECRET_SETTINGS = ("staff_token_hashes", "webhook_secrets", "pseudonym_key", "session_secret")
+"""The settings the app's secret holds on AWS (under their variable names, upper-case), with the variables the
+channels file names (the channels' URLs and secrets)."""
+MIN_PSEUDONYM_KEY = 32
 
 
 class SettingsError(ValueError):
@@ -65,6 +73,44 @@ class Settings(BaseModel):
         description="signs the console's session cookies (HMAC-SHA256); without it the console refuses to sign in",
     )
     session_cookie_secure: bool = True
+    app_secrets_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:secretsmanager:")
+    pseudonym_key: str = Field(default="", validate_default=True)
+
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _pseudonym_key(cls, value: str, info: ValidationInfo) -> str:
+        from_secret = bool(info.context and info.context.get("secret"))
+        if not value and info.data.get("app_secrets_arn") and not from_secret:
+            return value  # on AWS: read from the app's secret at cold start (`with_secrets`)
+        if not value:
+            raise ValueError(
+                "is not set: the secret key of the customers' pseudonyms in reports (at least "
+                f"{MIN_PSEUDONYM_KEY} characters; on AWS `make deploy` keeps one in the app's secret)"
+            )
+        if len(value) < MIN_PSEUDONYM_KEY:
+            raise ValueError(f"must be at least {MIN_PSEUDONYM_KEY} characters")
+        return value
+
+    def with_secrets(self, secret: Mapping[str, object]) -> Settings:
+        """These settings completed by the app's secret (a JSON object of STAFF_TOKEN_HASHES, WEBHOOK_SECRETS,
+        PSEUDONYM_KEY, SESSION_SECRET and the variables the channels file names); `SettingsError` naming what is
+        wrong in it."""
+        channel = set(_channel_variables(self.channels_file))
+        unknown = sorted(
+            name
+            for name in secret
+            if name not in channel and (name.lower() not in SECRET_SETTINGS or not name.isupper())
+        )
+        if unknown:
+            raise SettingsError(
+                f"the app's secret (APP_SECRETS_ARN) holds {', '.join(unknown)}, which the app does not read"
+            )
+        given = {name: value for name, value in secret.items() if value not in (None, "")}
+        values = self.model_dump() | {name.lower(): value for name, value in given.items() if name not in channel}
+        values["channel_values"] = self.channel_values | {
+            name: str(value) for name, value in given.items() if name in channel
+        }
+        return self._validated(values, {"secret": True}, " (in the app's secret, APP_SECRETS_ARN)")
 
     @field_validator("session_secret")
     @classmethod
@@ -84,6 +130,11 @@ class Settings(BaseModel):
         """The signing secrets of a source: WEBHOOK_SECRETS is a JSON object of lists, e.g.
         {"typeform": ["whsec_new...", "whsec_old..."]} (several while a secret is rotated)."""
         return list(self.webhook_secrets.get(source, []))
+
+    @property
+    def pseudonym_secret(self) -> bytes:
+        """The key of the customers' pseudonyms (HMAC-SHA256)."""
+        return self.pseudonym_key.encode("utf-8")
 
     def staff_hashes(self) -> list[tuple[str, str]]:
         """(person, SHA-256 hash) of every accepted staff token: configured hashes plus those of local tokens."""
@@ -109,17 +160,21 @@ class Settings(BaseModel):
             for name in cls.model_fields
             if name != _FROM_THE_CHANNELS_FILE and env.get(name.upper()) not in (None, "")
         }
+        settings = cls._validated(values, {}, "")
+        named = _channel_variables(settings.channels_file)
+        return settings.model_copy(update={"channel_values": {name: env[name] for name in named if env.get(name)}})
+
+    @classmethod
+    def _validated(cls, values: Mapping[str, object], context: dict[str, object], where: str) -> Settings:
         try:
-            settings = cls.model_validate(values)
+            return cls.model_validate(values, context=context)
         except ValidationError as exc:
             problems = []
             for error in exc.errors():
                 variable = str(error["loc"][0]).upper() if error["loc"] else "(settings)"
                 what = "is not set" if error["type"] == "missing" else str(error["msg"]).removeprefix("Value error, ")
-                problems.append(f"{variable} {what}")
+                problems.append(f"{variable}{where if variable.lower() in SECRET_SETTINGS else ''} {what}")
             raise SettingsError("the app cannot start: " + "; ".join(problems)) from None
-        named = _channel_variables(settings.channels_file)
-        return settings.model_copy(update={"channel_values": {name: env[name] for name in named if env.get(name)}})
 
     @staticmethod
     def on_lambda(environ: Mapping[str, str] | None = None) -> bool:

@@ -75,6 +75,14 @@ class ContactView(_View):
     phone: str | None
 
 
+class ErasureView(_View):
+    """The customer's personal data was erased: when, by whom, why."""
+
+    at: str
+    by: str
+    reason: str
+
+
 class ComplaintView(_View):
     """A complaint as the intake webhook answers it (no contact details)."""
 
@@ -109,6 +117,7 @@ class StaffComplaintView(ComplaintView):
     closed_at: str | None
     created_at: str
     allowed_events: list[StaffEvent]
+    erased: ErasureView | None = None
 
 
 class ComplaintPage(_View):
@@ -192,6 +201,9 @@ def complaint_view(complaint: Complaint, now: datetime, policies: PolicySet, *, 
         )
     if not staff:
         return ComplaintView(**shown)
+    if complaint.erased is not None:
+        erased = complaint.erased
+        shown["erased"] = ErasureView(at=_shown(erased.at, policies), by=erased.by, reason=erased.reason)
     return StaffComplaintView(
         **shown,
         customer=ContactView(**complaint.customer.model_dump()),

@@ -17,8 +17,14 @@ from typing import Any
 import yaml
 
 TEMPLATE = Path(__file__).with_name("resources.yaml")
-_TABLE_PROPERTIES = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
 _QUEUE_ATTRIBUTES = ("VisibilityTimeout", "MessageRetentionPeriod")
+_TABLE_PROPERTIES = (
+    "AttributeDefinitions",
+    "KeySchema",
+    "GlobalSecondaryIndexes",
+    "BillingMode",
+    "DeletionProtectionEnabled",
+)
 
 
 @lru_cache(maxsize=1)
@@ -67,8 +73,12 @@ def create_resources(session: Any, endpoint_url: str | None = None, region: str 
     """Create every table, topic and queue of the template through `session` (a boto3 Session)."""
     made = LocalResources()
     dynamodb = session.client("dynamodb", endpoint_url=endpoint_url, region_name=region)
-    for logical_id in resources_of_type("AWS::DynamoDB::Table"):
+    for logical_id, properties in resources_of_type("AWS::DynamoDB::Table").items():
         dynamodb.create_table(**table_request(logical_id))
+        if "TimeToLiveSpecification" in properties:
+            dynamodb.update_time_to_live(
+                TableName=logical_id, TimeToLiveSpecification=properties["TimeToLiveSpecification"]
+            )
         made.tables[logical_id] = logical_id
     sns = session.client("sns", endpoint_url=endpoint_url, region_name=region)
     for logical_id in resources_of_type("AWS::SNS::Topic"):

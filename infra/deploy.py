@@ -47,8 +47,12 @@ OPTIONAL = ("WEBHOOK_SECRETS", "AWS_REGION", "STACK_NAME", "ARTIFACT_BUCKET", "L
 # CloudWatch Logs' retention periods, as the template allows them.
 RETENTION_DAYS = tuple(int(days) for days in definitions.template()["Parameters"]["LogRetentionDays"]["AllowedValues"])
 DEFAULT_RETENTION_DAYS = int(definitions.template()["Parameters"]["LogRetentionDays"]["Default"])
-# The secret's keys are the app's own variable names, so the app can merge it over its environment (issue 12).
-SECRET_KEYS = ("STAFF_TOKEN_HASHES", "WEBHOOK_SECRETS", "SESSION_SECRET")
+# The secret's keys are the app's own variable names: the functions read it at cold start (APP_SECRETS_ARN) and
+# complete their settings with it. PSEUDONYM_KEY is made on the first deploy and kept by every later one: a new key
+# would give every customer a new pseudonym in the reports.
+# SESSION_SECRET (the console's cookie key) is kept the same way: a new one would sign everyone out. The variables
+# the packaged channels file names (the channels' URLs and secrets) go in it too, from the stage's settings file.
+SECRET_KEYS = ("STAFF_TOKEN_HASHES", "WEBHOOK_SECRETS", "PSEUDONYM_KEY", "SESSION_SECRET")
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]  # the template makes roles and uses the SAM transform
 RESERVED_DOMAINS = ("example.com", "example.org", "example.net")  # RFC 2606: nobody receives mail there
 
@@ -107,10 +111,12 @@ def is_loopback(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def problems(values: Mapping[str, str], signed_sources: Mapping[str, str] | None = None) -> list[str]:
+def problems(
+    values: Mapping[str, str], signed_sources: Mapping[str, str] | None = None, channels_file: Path | None = None
+) -> list[str]:
     """Everything wrong with a stage's settings, each message starting with the setting's name; [] when it can be
     deployed. `signed_sources`: the sources WEBHOOK_SECRETS may name, each with how it authenticates."""
-    unknown = sorted(set(values) - set(REQUIRED) - set(OPTIONAL))
+    unknown = sorted(set(values) - set(REQUIRED) - set(OPTIONAL) - set(channel_variables(channels_file)))
     found = [f"{name} is not a deploy setting (deploy/example.env lists them)" for name in unknown]
 
     def get(name: str) -> str:
@@ -251,6 +257,16 @@ def signed_sources(sources_file: Path | None = None) -> dict[str, str]:
     return {name: spec.auth for name, spec in parsed.sources.items() if spec.auth != "public"}
 
 
+def channel_variables(channels_file: Path | None = None) -> list[str]:
+    """The variables the packaged channels file (the bundled default) names: the channels' URLs and secrets, which
+    the deploy keeps in the app's secret."""
+    from chalicelib.domain.channels.config import parse_channels
+    from chalicelib.settings import DEFAULT_CHANNELS_FILE
+
+    path = channels_file or DEFAULT_CHANNELS_FILE
+    return parse_channels(path.read_text(encoding="utf-8"), str(path)).variables()
+
+
 @dataclass(frozen=True)
 class DeploySettings:
     """A stage's settings once `problems` found none."""
@@ -266,9 +282,10 @@ class DeploySettings:
     log_retention_days: int
     staff_token_hashes: tuple[str, ...]
     webhook_secrets: dict[str, list[str]] = field(default_factory=dict)
+    channel_values: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_values(cls, values: Mapping[str, str], stage: str) -> DeploySettings:
+    def from_values(cls, values: Mapping[str, str], stage: str, channels_file: Path | None = None) -> DeploySettings:
         def get(name: str) -> str:
             return values.get(name, "").strip()
 
@@ -284,6 +301,7 @@ class DeploySettings:
             log_retention_days=int(get("LOG_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS),
             staff_token_hashes=tuple(h.strip() for h in get("STAFF_TOKEN_HASHES").split(",") if h.strip()),
             webhook_secrets=json.loads(get("WEBHOOK_SECRETS") or "{}"),
+            channel_values={name: get(name) for name in channel_variables(channels_file) if get(name)},
         )
 
     @property
@@ -291,28 +309,31 @@ class DeploySettings:
         return f"{self.stack_name}/app-secrets"
 
 
-def app_secrets(settings: DeploySettings, session_key: str) -> dict[str, str]:
-    """The secret's value: the app's variables, as the app reads them from its environment today; the console's
-    SESSION_SECRET is the deploy's own (`session_key`), never in the settings file."""
+def app_secrets(settings: DeploySettings, current: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The secret's value: the app's own variables and the channels' values; the pseudonym key and the console's
+    session key of the `current` secret, or new ones on the first deploy."""
     webhook = json.dumps(settings.webhook_secrets, sort_keys=True) if settings.webhook_secrets else ""
+    kept = current or {}
+    session_key = kept.get("SESSION_SECRET", "")
     return {
         "STAFF_TOKEN_HASHES": ",".join(settings.staff_token_hashes),
         "WEBHOOK_SECRETS": webhook,
-        "SESSION_SECRET": session_key,
+        "PSEUDONYM_KEY": kept.get("PSEUDONYM_KEY") or secrets.token_urlsafe(32),
+        "SESSION_SECRET": session_key if len(session_key) >= 32 else secrets.token_urlsafe(48),
+        **settings.channel_values,
     }
 
 
-def session_secret(secretsmanager: Any, name: str) -> str:
-    """The console's SESSION_SECRET: the one the app's secret already holds (a redeploy keeps everyone signed
-    in), or a new random one on the first deploy."""
+def current_app_secrets(secretsmanager: Any, name: str) -> dict[str, str] | None:
+    """The app's secret as it stands (None when there is none, or it is scheduled for deletion)."""
     try:
-        stored = json.loads(secretsmanager.get_secret_value(SecretId=name)["SecretString"])
+        value = secretsmanager.get_secret_value(SecretId=name)["SecretString"]
     except ClientError as error:
-        if _code(error) not in ("ResourceNotFoundException", "InvalidRequestException"):
-            raise
-        stored = {}
-    kept = stored.get("SESSION_SECRET") if isinstance(stored, dict) else None
-    return kept if isinstance(kept, str) and len(kept) >= 32 else secrets.token_urlsafe(48)
+        if _code(error) in ("ResourceNotFoundException", "InvalidRequestException"):
+            return None
+        raise
+    found = json.loads(value)
+    return {str(key): str(item) for key, item in found.items()} if isinstance(found, dict) else None
 
 
 def stack_parameters(settings: DeploySettings, secrets_arn: str, public_base_url: str) -> dict[str, str]:
@@ -642,8 +663,8 @@ def deploy(
     template_key = upload(s3, bucket, stack, json.dumps(template, sort_keys=True).encode("utf-8"), ".json")
     template_url = f"https://{bucket}.s3.{aws.region}.amazonaws.com/{template_key}"
     secretsmanager = aws.client("secretsmanager")
-    values = app_secrets(settings, session_secret(secretsmanager, settings.secret_name))
-    secret_arn = put_app_secrets(secretsmanager, settings.secret_name, values)
+    current = current_app_secrets(secretsmanager, settings.secret_name)
+    secret_arn = put_app_secrets(secretsmanager, settings.secret_name, app_secrets(settings, current))
     say(f"secrets:  {secret_arn}")
     known = stack_outputs(cloudformation, stack).get("EndpointURL")
     parameters = stack_parameters(settings, secret_arn, public_base_url(settings, known))
@@ -681,7 +702,9 @@ def destroy(aws: Aws, settings: DeploySettings, delete_data: bool, say: Callable
             )
         return
     if table is not None:
-        aws.client("dynamodb").delete_table(TableName=table)
+        dynamodb = aws.client("dynamodb")
+        dynamodb.update_table(TableName=table, DeletionProtectionEnabled=False)  # DELETE_DATA=yes says so
+        dynamodb.delete_table(TableName=table)
         say(f"deleted table {table}")
     try:
         aws.client("secretsmanager").delete_secret(SecretId=settings.secret_name, ForceDeleteWithoutRecovery=True)

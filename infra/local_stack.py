@@ -10,7 +10,9 @@ is made and printed when unset), SESSION_SECRET (the console's cookie key; a ran
 SLA_POLICY_FILE (the default policy when unset), OUTBOX_DIR (outbox/),
 LOCAL_CLOCK_START (an ISO 8601 instant with offset: the app's clock starts there and runs forward in real time,
 to rehearse a date such as the year end; only the local stack reads it, the deployed app uses real time),
-LOCAL_STATE_DIR (.local-state/), LOCAL_STATE_INTERVAL (2 s between snapshots).
+LOCAL_STATE_DIR (.local-state/), LOCAL_STATE_INTERVAL (2 s between snapshots), WEBHOOK_SECRETS and PSEUDONYM_KEY
+(a fixed development key when unset: the local stack keeps its secrets in its environment, never in Secrets
+Manager).
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ class WholeLines(io.TextIOBase):
 
     def flush(self) -> None:
         self.out.flush()
+
+
+LOCAL_PSEUDONYM_KEY = "local-development-pseudonym-key-not-for-production"
+"""The local stack's key of customers' pseudonyms (stable, so reports kept in LOCAL_STATE_DIR stay consistent)."""
 
 
 def _say(text: str) -> None:
@@ -139,6 +145,7 @@ class LocalStack:
             os.environ["STAFF_TOKENS"] = self.staff_token
         else:  # the first configured token (`name=token` names its person): printed for the console and curl
             self.staff_token = os.environ.get("STAFF_TOKENS", "").split(",")[0].strip().rpartition("=")[2]
+        os.environ.setdefault("PSEUDONYM_KEY", LOCAL_PSEUDONYM_KEY)
 
     def _subscribe_console_queues(self) -> dict[str, str]:
         sns = self.session.client("sns", endpoint_url=self.endpoint)
@@ -189,7 +196,6 @@ class LocalStack:
                 "customer_name": "张三",
                 "customer_email": "zhang.san@example.com",
                 "category": "service",
-                "priority": "urgent",
                 "subject": "客服没有回电话",
             },
             ensure_ascii=False,

@@ -30,6 +30,7 @@ from chalicelib.settings import Settings
 from infra import moto_fixes
 from infra.definitions import LocalResources, create_resources
 from infra.request_counter import DynamoRequests
+from tests.intake import PSEUDONYM_KEY, RELAY_SECRET
 
 moto_fixes.apply()
 
@@ -37,7 +38,9 @@ pytest_plugins = ["tests.privacy"]  # no log record of the session may carry a c
 
 STAFF_TOKEN = "test-staff-token"
 SESSION_SECRET = "test-session-secret-" + "x" * 24
-STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
+STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}  # li.lei's token
+OTHER_STAFF_TOKEN = "test-other-staff-token"
+OTHER_STAFF = {"Authorization": f"Bearer {OTHER_STAFF_TOKEN}"}  # han.mei's token
 REGION = "us-east-1"
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -65,7 +68,9 @@ def settings_for_tests(**overrides: Any) -> Settings:
         "alerts_topic_arn": f"arn:aws:sns:{REGION}:123456789012:AlertsTopic",
         "ops_topic_arn": f"arn:aws:sns:{REGION}:123456789012:OpsTopic",
         "public_base_url": "http://127.0.0.1:8000",
-        "staff_tokens": STAFF_TOKEN,
+        "staff_tokens": f"li.lei={STAFF_TOKEN},han.mei={OTHER_STAFF_TOKEN}",
+        "webhook_secrets": {"relay": [RELAY_SECRET]},
+        "pseudonym_key": PSEUDONYM_KEY,
         "session_secret": SESSION_SECRET,
     }
     return Settings.model_validate(values | overrides)
@@ -159,6 +164,19 @@ def world(clock: SettableClock) -> Iterator[World]:
     install(services)
     yield World(services, clock, memory=table)
     install(None)
+
+
+@pytest.fixture
+def no_storm_limit(world: World, tmp_path: Path) -> None:
+    """The default policy with a storm-control limit above anything the test sends (for tests of other things:
+    storm control has tests of its own, tests/services/test_storm.py)."""
+    from chalicelib.settings import DEFAULT_POLICY_FILE
+
+    text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8").replace("  limit: 20 ", "  limit: 1000 ")
+    assert "limit: 1000" in text
+    path = tmp_path / "unthrottled.yaml"
+    path.write_text(text, encoding="utf-8")
+    world.reconfigure(sla_policy_file=path)
 
 
 @pytest.fixture

@@ -21,6 +21,9 @@ from chalicelib.ports import LEASE, Facts
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+KEPT = timedelta(days=60)
+"""How long a claim record is kept (TTL) after it was claimed or done: longer than any run looks back."""
+
 
 class DynamoClaims:
     """Claims side effects so each happens once."""
@@ -39,7 +42,12 @@ class DynamoClaims:
                 "TableName": self._table,
                 "Item": to_item(
                     keys.claim_key(scope, name)
-                    | {"kind": "claim", "status": "claimed", "claimed_at": keys.sortable_time(now)}
+                    | {
+                        "kind": "claim",
+                        "status": "claimed",
+                        "claimed_at": keys.sortable_time(now),
+                        keys.TTL_ATTR: keys.expires(now + KEPT),
+                    }
                 ),
                 "ConditionExpression": "attribute_not_exists(pk) OR (#status = :claimed AND claimed_at < :stale)",
                 "ExpressionAttributeNames": {"#status": "status"},
@@ -61,7 +69,12 @@ class DynamoClaims:
 
     def done(self, scope: str, name: str, now: datetime, facts: Mapping[str, object] | None = None) -> None:
         """Record that the side effect happened (and drop its retry marker, if any)."""
-        record = keys.claim_key(scope, name) | {"kind": "claim", "status": "sent", "sent_at": keys.sortable_time(now)}
+        record = keys.claim_key(scope, name) | {
+            "kind": "claim",
+            "status": "sent",
+            "sent_at": keys.sortable_time(now),
+            keys.TTL_ATTR: keys.expires(now + KEPT),
+        }
         items: list[dict[str, Any]] = [
             {"Put": {"TableName": self._table, "Item": to_item(record | dict(facts or {}))}},
             {"Delete": {"TableName": self._table, "Key": to_item(keys.retry_key(scope, name))}},

@@ -9,7 +9,8 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ from chalicelib.adapters.dynamo import (
     to_item,
 )
 from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.notices import NOTICE_TEXTS
 from chalicelib.domain.vocabulary import Status
 from chalicelib.ports import (
     Binding,
@@ -50,12 +52,21 @@ log = logging.getLogger(__name__)
 PAGE = 100
 
 
-def binding_values(key: DeliveryKey, complaint_id: str) -> dict[str, Any]:
-    """The item that binds a delivery key to its complaint."""
+BINDING_KEPT = timedelta(days=30)
+"""How long a delivery key is kept: longer than any sender retries (Standard Webhooks senders stop within days)."""
+SUBMISSION_ID_KEPT = timedelta(days=100)
+"""A source's submission id guards against replays of deliveries signed without a timestamp: it is kept longer
+than a submission's time of receipt may be old (90 days), after which a replay is refused for its age."""
+
+
+def binding_values(key: DeliveryKey, complaint_id: str, at: datetime) -> dict[str, Any]:
+    """The item that binds a delivery key to its complaint, kept (TTL) a while after `at`."""
+    kept = SUBMISSION_ID_KEPT if key.scope.startswith("external#") else BINDING_KEPT
     return keys.idempotency_key(key.scope, key.value) | {
         "complaint_id": complaint_id,
         "fingerprint": key.fingerprint,
         "kind": "idempotency",
+        keys.TTL_ATTR: keys.expires(at + kept),
     }
 
 
@@ -85,7 +96,7 @@ class DynamoComplaintStore:
         transaction = Transaction(self._table)
         transaction.put(complaint_values(complaint, self._shards), NEW)
         for key in keys_:
-            transaction.put(binding_values(key, complaint.id), NEW, label=key)
+            transaction.put(binding_values(key, complaint.id, complaint.created_at), NEW, label=key)
         transaction.put(event_values(complaint.id, event))
         add_outbox(transaction, complaint, outbox, self._shards)
         add_counters(transaction, complaint, [event, *(outbox.events if outbox else ())], self._zone)
@@ -104,7 +115,7 @@ class DynamoComplaintStore:
         transaction.put(complaint_values(stored, self._shards), "version = :seen", label="version", seen=before.version)
         transaction.put(event_values(after.id, event), NEW)
         if key is not None:
-            transaction.put(binding_values(key, after.id), NEW, label=key)
+            transaction.put(binding_values(key, after.id, event.recorded_at), NEW, label=key)
         add_outbox(transaction, after, outbox, self._shards)
         add_counters(transaction, after, [event, *(outbox.events if outbox else ())], self._zone)
         try:
@@ -112,6 +123,58 @@ class DynamoComplaintStore:
         except _Cancelled:
             return False
         return True
+
+    def erase(self, before: Complaint, after: Complaint, event: AuditEvent, scrub: Callable[[str], str]) -> bool:
+        for values in self._partition(after.id):
+            sk = str(values[keys.TABLE_SK])
+            if sk.startswith(keys.EVENT_PREFIX):
+                details = values.get("details") or {}
+                scrubbed = {name: scrub(str(text)) for name, text in details.items()}
+                if scrubbed != details:
+                    self._set(values, {"details": scrubbed})
+            elif sk.startswith(keys.NOTICE_PREFIX):
+                texts = {name: values[name] for name in NOTICE_TEXTS if isinstance(values.get(name), str)}
+                scrubbed = {name: scrub(text) for name, text in texts.items()}
+                if scrubbed != texts:
+                    self._set(values, scrubbed)
+        transaction = Transaction(self._table)
+        stored = after.model_copy(update={"version": before.version + 1})
+        transaction.put(complaint_values(stored, self._shards), "version = :seen", label="version", seen=before.version)
+        transaction.put(event_values(after.id, event), NEW)
+        add_counters(transaction, after, [event], self._zone)
+        try:
+            self._commit(transaction)
+        except _Cancelled:
+            return False
+        return True
+
+    def _partition(self, complaint_id: str) -> Iterator[dict[str, Any]]:
+        """Every item under the complaint's partition key (the complaint, its events and notices)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": to_item({":pk": keys.complaint_pk(complaint_id)}),
+            "ConsistentRead": True,
+        }
+        while True:
+            page = call_with_retries(self._client.query, self._attempts, **kwargs)
+            for item in page.get("Items", []):
+                yield from_item(item)
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _set(self, values: dict[str, Any], changed: dict[str, Any]) -> None:
+        names = {f"#a{i}": name for i, name in enumerate(changed)}
+        call_with_retries(
+            self._client.update_item,
+            self._attempts,
+            TableName=self._table,
+            Key=to_item({keys.TABLE_PK: values[keys.TABLE_PK], keys.TABLE_SK: values[keys.TABLE_SK]}),
+            UpdateExpression="SET " + ", ".join(f"{name} = :v{i}" for i, name in enumerate(names)),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_item({f":v{i}": value for i, value in enumerate(changed.values())}),
+        )
 
     def _commit(self, transaction: Transaction, first_is_new: bool = False) -> None:
         try:

@@ -17,13 +17,14 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamo, keys
 from chalicelib.domain.model import Complaint
-from chalicelib.domain.notices import Notice
+from chalicelib.domain.notices import Notice, Window
 from chalicelib.domain.operator import Quarantine
 from chalicelib.domain.vocabulary import NoticeType
 from chalicelib.ports import (
     DueComplaint,
     DueItem,
     DueNotice,
+    DueRollUp,
     DueUnreadable,
     Events,
     Notices,
@@ -179,6 +180,13 @@ class DynamoDueIndex:
 def _read(values: dict[str, Any]) -> DueItem:
     stored_due = str(values[keys.NEXT_DUE_ATTR])
     due_at = keys.time_of(stored_due)
+    if values.get("kind") == "rollup":
+        window = Window(
+            audience=values["audience"],
+            start=datetime.fromisoformat(values["window_start"]),
+            end=datetime.fromisoformat(values["window_end"]),
+        )
+        return DueRollUp(window, int(values.get("attempts", 0)), due_at, stored_due)
     if values.get("kind") == "notice":
         return DueNotice(Notice.model_validate(values), int(values.get("attempts", 0)), due_at, stored_due)
     try:

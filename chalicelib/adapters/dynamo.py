@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.records import complaint_from_record, complaint_record
+from chalicelib.budget import room_for_attempt
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.report import contributions, customer_row, month_of, row_keys
@@ -71,8 +72,11 @@ class _TryAgain(Exception):
 def call_with_retries(
     operation: Any, attempts: int, busy: str = "The complaint store is busy. Please retry.", **kwargs: Any
 ) -> Any:
-    """One request, retried on throttling, 5xx and lost connections; still failing -> `Unavailable(busy)`."""
+    """One request, retried on throttling, 5xx and lost connections, while the time budget allows another attempt
+    (`chalicelib.budget`); still failing -> `Unavailable(busy)`."""
     for attempt in range(attempts):
+        if not room_for_attempt():
+            break
         try:
             return operation(**kwargs)
         except ClientError as exc:
@@ -110,13 +114,20 @@ class Transaction:
         self._add("Put", operation, condition, values_of, label)
 
     def update(
-        self, key: Mapping[str, str], expression: str, names: Mapping[str, str], label: object = None, **values_of: Any
+        self,
+        key: Mapping[str, str],
+        expression: str,
+        names: Mapping[str, str],
+        label: object = None,
+        condition: str | None = None,
+        **values_of: Any,
     ) -> None:
-        """Update an item with `expression` (`names` for its `#name`s, `values_of` for its `:name`s)."""
+        """Update an item with `expression` (`names` for its `#name`s, `values_of` for its `:name`s), if
+        `condition` holds."""
         operation: dict[str, Any] = {"TableName": self.table, "Key": to_item(key), "UpdateExpression": expression}
         if names:
             operation["ExpressionAttributeNames"] = dict(names)
-        self._add("Update", operation, None, values_of, label)
+        self._add("Update", operation, condition, values_of, label)
 
     def delete(self, key: Mapping[str, str], label: object = None) -> None:
         self._add("Delete", {"TableName": self.table, "Key": to_item(key)}, None, {}, label)
@@ -218,13 +229,14 @@ def add_counters(transaction: Transaction, complaint: Complaint, events: Sequenc
     month = month_of(complaint.received_at, zone)
     shard = keys.report_shard(complaint.id)
     rows = [(row, totals) for row in row_keys(complaint)]
-    if customer:
-        rows.append((customer_row(complaint), customer))
+    customer_at = customer_row(complaint)
+    if customer and customer_at is not None:
+        rows.append((customer_at, customer))
     for row, counts in rows:
         ordered = sorted(counts)
         names = {f"#c{i}": name for i, name in enumerate(ordered)} | {"#kind": "kind"}
         additions = ", ".join(f"#c{i} :v{i}" for i in range(len(ordered)))
-        values = {f"v{i}": counts[name] for i, name in enumerate(ordered)}
+        values: dict[str, Any] = {f"v{i}": counts[name] for i, name in enumerate(ordered)}
         transaction.update(
             keys.report_key(month, row, shard), f"SET #kind = :kind ADD {additions}", names, kind="report", **values
         )

@@ -9,6 +9,10 @@ Report row  pk=R#<month>           sk=<row>#<shard>        a shard of a month's 
 Claim       pk=D#<scope>           sk=<name>               a side effect claimed once (digest, report, notice)
 Retry       pk=D#retry             sk=<scope>#<name>       a claimed side effect not yet done
 Marker      pk=M#<name>            sk=M                    a value the scheduled jobs keep
+Window      pk=W#<audience>        sk=<window start>       storm control: a window's slots and its roll-up
+
+Records that only guard against repeats (idempotency, claims, windows) carry `expires_at` (epoch seconds), the
+table's TimeToLiveSpecification attribute: DynamoDB deletes them some time after that moment.
 """
 
 from __future__ import annotations
@@ -130,6 +134,19 @@ RETRY_PK = "D#retry"
 def retry_key(scope: str, name: str) -> dict[str, str]:
     """Primary key of the marker that keeps a claimed side effect on the retry list until it is done."""
     return {TABLE_PK: RETRY_PK, TABLE_SK: f"{scope}#{name}"}
+
+
+def window_key(audience: str, start: datetime) -> dict[str, str]:
+    """Primary key of one audience's storm-control window."""
+    return {TABLE_PK: f"W#{audience}", TABLE_SK: sortable_time(start)}
+
+
+TTL_ATTR = "expires_at"
+
+
+def expires(moment: datetime) -> int:
+    """The TTL attribute's value for an item that may go at `moment` (epoch seconds)."""
+    return int(moment.timestamp())
 
 
 def marker_key(name: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,7 +25,7 @@ from chalicelib.domain.channels.base import Answer, VendorRequest
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.messages import Email
 from chalicelib.domain.model import AuditEvent, Complaint
-from chalicelib.domain.notices import Notice
+from chalicelib.domain.notices import NOTICE_TEXTS, ROLLUP_IDS, Notice, RollUp, Window
 from chalicelib.domain.operator import OperatorNotice, Quarantine
 from chalicelib.domain.report import contributions, customer_row, month_of, row_keys
 from chalicelib.domain.vocabulary import NoticeType, Status
@@ -37,6 +37,7 @@ from chalicelib.ports import (
     DueComplaint,
     DueItem,
     DueNotice,
+    DueRollUp,
     DueUnreadable,
     DuplicateDelivery,
     Events,
@@ -48,7 +49,9 @@ from chalicelib.ports import (
     Outbox,
     Outgoing,
     ReportRows,
+    RolledUp,
     SendFailed,
+    Tally,
     UnreadableComplaint,
 )
 
@@ -67,6 +70,23 @@ class _NoticeRecord:
     attempts: int
     pending_until: datetime | None
     sent_at: datetime | None = None
+    rollup: str | None = None
+
+
+@dataclass
+class _WindowRecord:
+    """A storm-control window: slots taken, what its roll-up counts, and its delivery."""
+
+    window: Window
+    slots: int = 0
+    count: int = 0
+    by_level: dict[str, int] = field(default_factory=dict)
+    ids: list[str] = field(default_factory=list)
+    facets: dict[str, set[str]] = field(default_factory=dict)
+    closed: bool = False
+    next_due: datetime | None = None
+    attempts: int = 0
+    sent_at: datetime | None = None
 
 
 @dataclass
@@ -82,6 +102,7 @@ class MemoryTable:
     claims: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     retries: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     markers: dict[str, str] = field(default_factory=dict)
+    windows: dict[tuple[str, datetime], _WindowRecord] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     unavailable: bool = False
 
@@ -107,6 +128,7 @@ class MemoryTable:
                     "claims": self.claims,
                     "retries": self.retries,
                     "markers": self.markers,
+                    "windows": self.windows,
                 }
             )
 
@@ -130,7 +152,8 @@ class MemoryTable:
             if not counts:
                 continue
             month = self.reports.setdefault(month_of(complaint.received_at, self.zone), {})
-            rows = row_keys(complaint) + ([customer_row(complaint)] if "surveys" in counts else [])
+            customer = customer_row(complaint)
+            rows = row_keys(complaint) + ([customer] if "surveys" in counts and customer is not None else [])
             for row in rows:
                 totals = month.setdefault(row, {})
                 for name, value in counts.items():
@@ -210,6 +233,21 @@ class MemoryComplaintStore:
         with self._table.access():
             return [AuditEvent.model_validate(raw) for raw in self._table.events.get(complaint_id, [])]
 
+    def erase(self, before: Complaint, after: Complaint, event: AuditEvent, scrub: Callable[[str], str]) -> bool:
+        with self._table.access():
+            for raw in self._table.events.get(after.id, []):
+                raw["details"] = {name: scrub(value) for name, value in raw.get("details", {}).items()}
+            for record in self._table.notices.values():
+                if record.notice.get("complaint_id") == after.id:
+                    for name in NOTICE_TEXTS:
+                        if isinstance(record.notice.get(name), str):
+                            record.notice[name] = scrub(record.notice[name])
+            if self._table.version(after.id) != before.version:
+                return False
+            self._table.write(after.model_copy(update={"version": before.version + 1}))
+            self._table.append(after, [event])
+            return True
+
     def browse(self, statuses: Sequence[Status], since: Moment, until: Moment, cursor: str | None = None) -> Listed:
         position, after = (0, None) if cursor is None else decode_cursor(cursor, len(statuses))
         with self._table.access():
@@ -244,6 +282,10 @@ class MemoryDueIndex:
     def due(self, now: datetime) -> Iterator[DueItem]:
         with self._table.access():
             found: list[DueItem] = []
+            for held in self._table.windows.values():
+                if held.next_due is not None and held.next_due <= now:
+                    token = keys.sortable_time(held.next_due)
+                    found.append(DueRollUp(held.window, held.attempts, held.next_due, token))
             for complaint_id, record in self._table.complaints.items():
                 if record.next_due is None or record.next_due > now:
                     continue
@@ -319,6 +361,66 @@ class MemoryDueIndex:
             record.raw["version"] = int(record.raw.get("version", 0)) + 1
             record.next_due = quarantine.retry_at
             return True
+
+
+class MemoryNoticeWindows:
+    """The `NoticeWindows` port in memory."""
+
+    def __init__(self, table: MemoryTable) -> None:
+        self._table = table
+
+    def _held(self, window: Window) -> _WindowRecord:
+        return self._table.windows.setdefault((window.audience.value, window.start), _WindowRecord(window))
+
+    def take(self, window: Window, wanted: int, limit: int) -> int:
+        with self._table.access():
+            held = self._held(window)
+            granted = max(0, min(wanted, limit - held.slots))
+            held.slots += granted
+            return granted
+
+    def roll_up(self, window: Window, notices: Notices, publish_at: datetime) -> RolledUp:
+        with self._table.access():
+            held = self._held(window)
+            if held.closed:
+                return RolledUp(frozenset(), frozenset(), frozenset(n.notice_id for n in notices))
+            joined, gone = set(), set()
+            for notice in notices:
+                record = self._table.notices.get(notice.notice_id)
+                if record is None or record.pending_until is None:
+                    gone.add(notice.notice_id)
+                    continue
+                record.pending_until = None
+                record.rollup = window.rollup_id
+                held.count += 1
+                held.by_level[notice.level.value] = held.by_level.get(notice.level.value, 0) + 1
+                if notice.complaint_id not in held.ids and len(held.ids) < ROLLUP_IDS:
+                    held.ids.append(notice.complaint_id)
+                for facet, value in (("categories", notice.category), ("priorities", notice.priority)):
+                    held.facets.setdefault(facet, set()).add(value)
+                held.facets.setdefault("clocks", set()).add(notice.about)
+                held.next_due = publish_at
+                joined.add(notice.notice_id)
+            return RolledUp(frozenset(joined), frozenset(gone), frozenset())
+
+    def lease(self, due: DueRollUp, until: datetime) -> Tally | None:
+        with self._table.access():
+            held = self._table.windows.get((due.window.audience.value, due.window.start))
+            if held is None or held.next_due is None or keys.sortable_time(held.next_due) != due.token:
+                return None
+            held.closed = True
+            held.next_due = until
+            held.attempts += 1
+            facets = {facet: sorted(values) for facet, values in held.facets.items()}
+            return Tally(held.count, dict(held.by_level), list(held.ids), facets)
+
+    def settle(self, window: Window, sent: bool, now: datetime, retry_at: datetime) -> None:
+        with self._table.access():
+            held = self._held(window)
+            if sent:
+                held.next_due, held.sent_at = None, now
+            else:
+                held.next_due = retry_at
 
 
 class MemoryNoticeLog:
@@ -424,6 +526,7 @@ class MemoryNotifier:
     """The `Notifier` port in memory: keeps what it published; `failing` makes every publish fail."""
 
     published: list[Notice] = field(default_factory=list)
+    rollups: list[RollUp] = field(default_factory=list)
     failing: bool = False
 
     def publish(self, notices: Sequence[Notice]) -> Delivery:
@@ -431,6 +534,12 @@ class MemoryNotifier:
             return Delivery(frozenset(), frozenset(n.notice_id for n in notices))
         self.published.extend(notices)
         return Delivery(frozenset(n.notice_id for n in notices), frozenset())
+
+    def publish_rollup(self, rollup: RollUp) -> bool:
+        if self.failing:
+            return False
+        self.rollups.append(rollup)
+        return True
 
 
 @dataclass
@@ -510,6 +619,7 @@ __all__ = [
     "MemoryMailer",
     "MemoryMarkers",
     "MemoryNoticeLog",
+    "MemoryNoticeWindows",
     "MemoryNotifier",
     "MemoryOpsNotifier",
     "MemoryRelayQueue",

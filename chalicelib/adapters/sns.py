@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.domain.notice_texts import render
-from chalicelib.domain.notices import Notice
+from chalicelib.domain.notices import Notice, RollUp
 from chalicelib.domain.operator import OperatorNotice
 from chalicelib.domain.words import DEFAULT_LANGUAGE, Language
 from chalicelib.ports import Delivery
@@ -75,6 +75,36 @@ class SnsNotifier:
                 log.warning("publish refused: %s", failure.get("Code"))
                 failed.add(batch[int(failure["Id"][1:])].notice_id)
         return Delivery(frozenset(delivered), frozenset(failed))
+
+    def publish_rollup(self, rollup: RollUp) -> bool:
+        """Publish one roll-up; its level, clock, category and priority attributes are lists (String.Array), so a
+        subscription whose filter matches any notice it counts receives it."""
+        attributes: dict[str, Any] = {}
+        for name, value in rollup.attributes().items():
+            if isinstance(value, list):
+                if value:
+                    attributes[name] = {"DataType": "String.Array", "StringValue": json.dumps(value)}
+            else:
+                attributes[name] = {"DataType": "String", "StringValue": value}
+        try:
+            self._client.publish(
+                TopicArn=self._topic,
+                Subject=rollup.subject,
+                Message=json.dumps(
+                    {
+                        "default": json.dumps(rollup.message(), ensure_ascii=False),
+                        "email": "\n".join([rollup.summary, "", *rollup.complaint_ids]),
+                        "sms": rollup.subject,
+                    },
+                    ensure_ascii=False,
+                ),
+                MessageStructure="json",
+                MessageAttributes=attributes,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("roll-up %s not published: %s", rollup.rollup_id, type(exc).__name__)
+            return False
+        return True
 
 
 class SnsOpsNotifier:

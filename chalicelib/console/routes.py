@@ -475,7 +475,7 @@ def act(visit: Visit, complaint_id: str) -> Response:
     key = form.get("key")
     try:
         _, applied = visit.running.workflow.record(
-            complaint_id, data, key if key and FORM_KEY.match(key) else None, visit.now
+            complaint_id, data, key if key and FORM_KEY.match(key) else None, visit.now, visit.me
         )
     except (Conflict, InvalidFields) as error:
         from chalicelib.web import problem_for

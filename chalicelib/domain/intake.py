@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -21,14 +21,19 @@ from pydantic import (
 )
 
 from chalicelib.domain.errors import FieldError, InvalidFields, field_errors
-from chalicelib.domain.model import Contact, facts_of
+from chalicelib.domain.model import Contact
 from chalicelib.domain.vocabulary import Category, Channel, Complexity, Priority
 
 MAX_AHEAD = timedelta(minutes=5)
 MAX_AGE = timedelta(days=90)
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,252}\.[^@\s.]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{3,30}$")
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+# Characters that make one line of text read differently from what it holds: bidirectional embeddings, overrides
+# and isolates (U+202A-U+202E, U+2066-U+2069: "Trojan Source"), and the line and paragraph separators U+2028 and
+# U+2029, which break a line where a single-line field (a name, a subject) must not have one.
+_SINGLE_LINE_REFUSED = frozenset(
+    [chr(code) for code in range(0x202A, 0x202F)] + [chr(code) for code in range(0x2066, 0x206A)] + ["\u2028", "\u2029"]
+)
 
 
 def _blank_to_none(value: object) -> object:
@@ -43,7 +48,23 @@ def _check_text(value: str, multiline: bool) -> str:
     for char in value:
         if unicodedata.category(char) == "Cc" and not (multiline and char in _ALLOWED_CONTROLS):
             raise ValueError("contains control characters")
+        if not multiline and char in _SINGLE_LINE_REFUSED:
+            raise ValueError(
+                f"contains U+{ord(char):04X}, a bidirectional control or line separator, which single-line text "
+                "may not hold"
+            )
     return value.strip()
+
+
+def check_email(value: str) -> str:
+    """A deliverable-looking address by the rules of `email-validator` (syntax only, no DNS), normalized (the
+    domain lower-cased and in Unicode); ValueError saying what is wrong."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return str(validate_email(value, check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise ValueError(f"is not an email address: {str(exc).rstrip('.')}") from None
 
 
 OptionalText = Annotated[StrictStr | None, BeforeValidator(_blank_to_none)]
@@ -89,8 +110,12 @@ class Submission(BaseModel):
         Field(default="standard", pattern=r"^[a-z0-9_-]{1,40}$")
     )
     category: Category
-    priority: Annotated[Priority, _or_default(Priority.GENERAL)] = Priority.GENERAL
-    complexity: Annotated[Complexity, _or_default(Complexity.GENERAL)] = Complexity.GENERAL
+    priority: Annotated[Priority | None, BeforeValidator(_blank_to_none)] = Field(
+        default=None, description="left out: the policy's `assign` rules give it (the public form may not set it)"
+    )
+    complexity: Annotated[Complexity | None, BeforeValidator(_blank_to_none)] = Field(
+        default=None, description="left out: the policy's `assign` rules give it (the public form may not set it)"
+    )
     channel: Annotated[Channel, _or_default(Channel.WEB_FORM)] = Channel.WEB_FORM
     cross_department: YesNo = False
     warranty: YesNo = False
@@ -99,8 +124,12 @@ class Submission(BaseModel):
     description: Annotated[StrictStr, BeforeValidator(lambda v: "" if v is None else v)] = Field(
         default="", max_length=10_000
     )
-    external_id: OptionalText = Field(default=None, max_length=200)
-    received_at: OptionalText = None
+    external_id: OptionalText = Field(
+        default=None, max_length=200, description="the form service's submission id (signed sources)"
+    )
+    received_at: OptionalText = Field(
+        default=None, description="ISO 8601 with offset (signed sources); otherwise the server's time of receipt"
+    )
 
     @field_validator("customer_name", "subject", "customer_tier", "external_id", "customer_email", "customer_phone")
     @classmethod
@@ -122,9 +151,7 @@ class Submission(BaseModel):
     @field_validator("customer_email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and not _EMAIL.match(value):
-            raise ValueError("is not an email address")
-        return value
+        return None if value is None else check_email(value)
 
     @field_validator("customer_phone")
     @classmethod
@@ -155,12 +182,8 @@ class Submission(BaseModel):
         """When the complaint was received: the given time, or `now`."""
         return now if self.received_at is None else datetime.fromisoformat(self.received_at)
 
-    def facts(self) -> dict[str, str]:
-        """The attributes a policy matches on."""
-        return facts_of(self)
 
-
-_CONTACT_FIELDS = {field: f"customer_{field}" for field in Contact.model_fields}
+CONTACT_FIELDS = {field: f"customer_{field}" for field in Contact.model_fields}
 """The nested `customer` object's fields and the flat fields they stand for."""
 
 
@@ -172,15 +195,16 @@ def _flatten_contact(data: Mapping[str, Any], errors: list[FieldError]) -> dict[
     if not isinstance(nested, Mapping):
         errors.append(FieldError("customer", "must be an object with name, email and phone"))
         return flat
-    for short, long in _CONTACT_FIELDS.items():
+    for short, long in CONTACT_FIELDS.items():
         if short in nested and flat.get(long) in (None, ""):
             flat[long] = nested[short]
     return flat
 
 
-def validate_submission(data: Mapping[str, Any], now: datetime) -> Submission:
-    """Validate a submitted mapping; raise `InvalidFields` listing every bad field."""
-    errors: list[FieldError] = []
+def validate_submission(data: Mapping[str, Any], now: datetime, refused: Sequence[FieldError] = ()) -> Submission:
+    """Validate a submitted mapping; raise `InvalidFields` listing every bad field (`refused`: fields its source
+    was not allowed to set, named with the others)."""
+    errors: list[FieldError] = list(refused)
     flat = _flatten_contact(data, errors)
     submission: Submission | None = None
     try:

@@ -33,6 +33,16 @@ class Contact(BaseModel):
     phone: str | None = None
 
 
+class Erasure(BaseModel):
+    """The customer's personal data was erased (PIPL, GDPR): when, by whom and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    by: str
+    reason: str
+
+
 class PolicyRef(BaseModel):
     """Which policy gave a complaint its clocks."""
 
@@ -50,6 +60,9 @@ class Complaint(BaseModel):
     received_at: datetime
     created_at: datetime
     customer: Contact
+    customer_key: str = Field(
+        default="", description="a pseudonym of the customer (an HMAC of the contact under a secret key)"
+    )
     customer_tier: str = "standard"
     category: Category
     priority: Priority
@@ -72,6 +85,7 @@ class Complaint(BaseModel):
     version: int = 1
     event_count: int = 1
     quarantine: Quarantine | None = None
+    erased: Erasure | None = None
 
     def next_due(self) -> datetime | None:
         """The earliest threshold of any running clock that has not been notified yet."""

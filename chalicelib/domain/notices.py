@@ -10,9 +10,11 @@ complaint's subject, with anything that looks like one masked, is its only custo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain import clocks as clock_rules
 from chalicelib.domain.clocks import LEVEL_ORDER
@@ -21,10 +23,13 @@ from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.notice_texts import notice_subject, summary
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.vocabulary import Audience, ClockState, EventType, Level, NoticeType
+from chalicelib.domain.words import DEFAULT_LANGUAGE, Language, word
 
 SCANNER = "scanner"
 NOTIFIER = "notify"
 """Who the audit trail says raised a notice: the scanner (a breach, a resolve) or the policy's notify rules."""
+NOTICE_TEXTS = ("summary", "subject")
+"""The free texts a stored notice may hold (an erasure scrubs them)."""
 
 
 def notice_id(complaint_id: str, about: str, cycle: int, level: Level | NoticeType, audience: str) -> str:
@@ -41,6 +46,7 @@ class Notice(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    kind: Literal["notice"] = "notice"
     notice_id: str
     type: NoticeType = NoticeType.BREACH
     complaint_id: str
@@ -92,6 +98,7 @@ class Notice(BaseModel):
         """The SNS message attributes subscriptions filter on (`clock` for a breach or a resolve, `event` for an
         event notice)."""
         found = {
+            "kind": self.kind,
             "type": self.type.value,
             "level": self.level.value,
             "category": self.category,
@@ -218,3 +225,112 @@ def event_notices(
         )
         notices.append(notice.model_copy(update={"summary": summary(notice, language)}))
     return notices
+
+
+# ----- storm control: windows and roll-ups -----
+
+ROLLUP_IDS = 50
+"""A roll-up lists the complaints of its first this many notices."""
+
+
+class Window(BaseModel):
+    """One audience's storm-control window: [start, end), fixed windows counted from the epoch (so from the hour)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    audience: Audience
+    start: datetime
+    end: datetime
+
+    @property
+    def rollup_id(self) -> str:
+        """The roll-up's stable id: one per audience and window."""
+        return f"rollup.{self.audience.value}.{self.start.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def window_of(audience: Audience, moment: datetime, seconds: int) -> Window:
+    """The window of `seconds` that `moment` falls in, for `audience`."""
+    epoch = int(moment.timestamp())
+    start = datetime.fromtimestamp(epoch - epoch % seconds, UTC)
+    return Window(audience=audience, start=start, end=start + timedelta(seconds=seconds))
+
+
+class RollUp(BaseModel):
+    """The notices of one audience's window beyond its limit, told in one message: how many, of which levels, and
+    the complaints of the first 50. Each notice it counts is in its complaint's audit trail and is marked rolled
+    up (never also sent on its own)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["rollup"] = "rollup"
+    rollup_id: str
+    audience: Audience
+    window_start: str
+    window_end: str
+    count: int
+    by_level: dict[Level, int]
+    complaint_ids: list[str] = Field(max_length=ROLLUP_IDS)
+    categories: list[str] = Field(default_factory=list)
+    priorities: list[str] = Field(default_factory=list)
+    clocks: list[str] = Field(default_factory=list)
+    summary: str = ""
+
+    subject: str = ""
+
+    def message(self) -> dict[str, object]:
+        """The SNS message body (JSON)."""
+        return self.model_dump(mode="json")
+
+    def attributes(self) -> dict[str, str | list[str]]:
+        """The SNS message attributes: the audience, and every level, clock, category and priority among the
+        notices it counts (lists, so that each subscription whose filter one of them matches receives it)."""
+        return {
+            "kind": self.kind,
+            "audience": self.audience.value,
+            "level": sorted(level.value for level in self.by_level),
+            "clock": sorted(self.clocks),
+            "category": sorted(self.categories),
+            "priority": sorted(self.priorities),
+        }
+
+
+def rollup(
+    window: Window,
+    count: int,
+    by_level: Mapping[Level, int],
+    complaint_ids: Sequence[str],
+    facets: Mapping[str, Sequence[str]],
+    zone: ZoneInfo,
+    language: Language = DEFAULT_LANGUAGE,
+) -> RollUp:
+    """The roll-up of a window from what its notices added up to (`facets`: categories, priorities, clocks)."""
+    start, end = window.start.astimezone(zone), window.end.astimezone(zone)
+    levels = sorted(by_level, key=LEVEL_ORDER.index)
+    if language == "zh-CN":
+        parts = "，".join(f"{word(level, language)} {by_level[level]}" for level in levels)
+        subject = f"【提醒汇总】{start:%H:%M}-{end:%H:%M} 发给{word(window.audience, language)}的其余 {count} 条提醒"
+        summary = (
+            f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} 发给{word(window.audience, language)}的提醒超过上限，"
+            f"其余 {count} 条汇总于此（{parts}）。各投诉的提醒均已记入其处理记录。"
+        )
+    else:
+        parts = ", ".join(f"{word(level, language).lower()} {by_level[level]}" for level in levels)
+        subject = f"[Roll-up] {count} more notices for {word(window.audience, language)}, {start:%H:%M}-{end:%H:%M}"
+        summary = (
+            f"{word(window.audience, language)} received its limit of notices for {start:%Y-%m-%d %H:%M}-{end:%H:%M}; "
+            f"the other {count} are rolled up here ({parts}). Each is in its complaint's audit trail."
+        )
+    return RollUp(
+        rollup_id=window.rollup_id,
+        audience=window.audience,
+        window_start=start.isoformat(),
+        window_end=end.isoformat(),
+        count=count,
+        by_level={level: by_level[level] for level in levels},
+        complaint_ids=list(dict.fromkeys(complaint_ids))[:ROLLUP_IDS],
+        categories=sorted(set(facets.get("categories", ()))),
+        priorities=sorted(set(facets.get("priorities", ()))),
+        clocks=sorted(set(facets.get("clocks", ()))),
+        subject=subject[:99],
+        summary=summary,
+    )

@@ -7,16 +7,29 @@ from datetime import datetime
 
 from chalicelib.domain import clocks as clock_rules
 from chalicelib.domain.intake import Submission
-from chalicelib.domain.model import AuditEvent, Complaint, Contact, PolicyRef
+from chalicelib.domain.model import AuditEvent, Complaint, Contact, PolicyRef, facts_of
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.vocabulary import EventType, Status
 
 
 def build_complaint(
-    submission: Submission, policies: PolicySet, complaint_id: str, now: datetime, source: str
+    submission: Submission,
+    policies: PolicySet,
+    complaint_id: str,
+    now: datetime,
+    source: str,
+    customer_key: str = "",
 ) -> Complaint:
-    """The complaint a valid submission becomes: its policy chosen and its clocks started at receipt."""
-    facts = submission.facts()
+    """The complaint a valid submission becomes: the priority and complexity it did not give assigned by the
+    policy's `assign` rules, its policy chosen and its clocks started at receipt."""
+    assigned = policies.assigned(facts_of(submission))
+    triaged = submission.model_copy(
+        update={
+            "priority": submission.priority or assigned.priority,
+            "complexity": submission.complexity or assigned.complexity,
+        }
+    )
+    facts = facts_of(triaged)
     policy = policies.select(facts)
     received_at = submission.received(now)
     started = {
@@ -31,10 +44,11 @@ def build_complaint(
         customer=Contact(
             name=submission.customer_name, email=submission.customer_email, phone=submission.customer_phone
         ),
+        customer_key=customer_key,
         customer_tier=submission.customer_tier,
         category=submission.category,
-        priority=submission.priority,
-        complexity=submission.complexity,
+        priority=triaged.priority,
+        complexity=triaged.complexity,
         channel=submission.channel,
         cross_department=submission.cross_department,
         warranty=submission.warranty,

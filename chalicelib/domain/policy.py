@@ -356,6 +356,46 @@ class DigestSpec(_Strict):
     monthly_report_to: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]] = Field(default_factory=list)
 
 
+class AssignMatch(_Strict):
+    """Conditions an `assign` rule may put: what the submission itself says (not the priority or complexity
+    being assigned)."""
+
+    category: Categories | None = None
+    channel: Channels | None = None
+    customer_tier: OneOrMany | None = None
+
+    def matches(self, facts: Mapping[str, str]) -> bool:
+        return all(facts.get(field) in allowed for field, allowed in self.model_dump(exclude_none=True).items())
+
+
+class AssignRule(_Strict):
+    """The priority and complexity a complaint starts with when its submission does not give them (a source that
+    may not set them: the public form). Staff change them later with a `triage` event."""
+
+    when: AssignMatch = Field(default_factory=AssignMatch)
+    priority: Priority = Priority.GENERAL
+    complexity: Complexity = Complexity.GENERAL
+
+
+class StormControl(_Strict):
+    """Per audience, at most `limit` individual notices in each `window` (fixed windows, counted from the start of
+    the hour); every further notice of that window goes out in one roll-up notice per audience."""
+
+    limit: int = Field(default=20, ge=1, le=1000)
+    window: Duration = Field(default_factory=lambda: parse_target("5m"))
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: Target) -> Target:
+        if value.days or not 60 <= value.seconds <= 3600 or 3600 % value.seconds:
+            raise ValueError("the window must divide an hour evenly, between 1m and 1h (e.g. 5m)")
+        return value
+
+    @property
+    def window_seconds(self) -> int:
+        return self.window.seconds
+
+
 class PolicyEntry(_Strict):
     name: str = Field(min_length=1, max_length=80)
     match: Match = Field(default_factory=Match)
@@ -375,6 +415,8 @@ class PolicyFile(_Strict):
     notify: list[NotifyRule] = Field(default_factory=list)
     satisfaction: SatisfactionRule = Field(default_factory=SatisfactionRule)
     digests: DigestSpec = Field(default_factory=DigestSpec)
+    assign: list[AssignRule] = Field(default_factory=list)
+    storm: StormControl = Field(default_factory=StormControl)
     policies: list[PolicyEntry] = Field(min_length=1)
 
     @field_validator("timezone")
@@ -441,6 +483,14 @@ class PolicySet:
             if policy.match.matches(facts):
                 return policy
         raise AssertionError("the validated policy file ends with a catch-all")
+
+    def assigned(self, facts: Mapping[str, str]) -> AssignRule:
+        """The priority and complexity of the first `assign` rule that holds for a submission's `facts` (general
+        and general when none does)."""
+        for rule in self.file.assign:
+            if rule.when.matches(facts):
+                return rule
+        return AssignRule()
 
     def clocks_for(self, policy: PolicyEntry, facts: Mapping[str, str]) -> dict[str, Clock]:
         """The clocks (not yet started) a complaint with these facts gets under `policy`."""

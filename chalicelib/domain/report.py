@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import hmac
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.model import AuditEvent, Complaint, Contact
 from chalicelib.domain.operator import describe_failure
 from chalicelib.domain.policy import SatisfactionRule
 from chalicelib.domain.vocabulary import ClockName, ClockState, EventType, Level
@@ -36,10 +37,11 @@ def month_of(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m")
 
 
-def customer_key(complaint: Complaint) -> str:
-    """A stable pseudonymous key of the customer (not reversible to the contact)."""
-    contact = (complaint.customer.email or complaint.customer.phone or complaint.customer.name).strip().lower()
-    return hashlib.sha256(contact.encode("utf-8")).hexdigest()[:16]
+def customer_key(contact: Contact, secret: bytes) -> str:
+    """A stable pseudonym of the customer: an HMAC-SHA256 of the contact (email, or phone, or name) under a secret
+    key, so that nobody without the key can test a guessed phone number or address against it."""
+    identity = (contact.email or contact.phone or contact.name).strip().lower()
+    return hmac.new(secret, identity.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
 def _bucket(seconds: int) -> int:
@@ -84,8 +86,9 @@ def row_keys(complaint: Complaint) -> list[str]:
     ]
 
 
-def customer_row(complaint: Complaint) -> str:
-    return f"customer#{customer_key(complaint)}"
+def customer_row(complaint: Complaint) -> str | None:
+    """The report row of the complaint's customer (its pseudonym, kept at intake and through an erasure)."""
+    return f"customer#{complaint.customer_key}" if complaint.customer_key else None
 
 
 def rebuild(complaints: Iterable[tuple[Complaint, list[AuditEvent]]]) -> dict[str, dict[str, int]]:
@@ -100,7 +103,7 @@ def rebuild(complaints: Iterable[tuple[Complaint, list[AuditEvent]]]) -> dict[st
         for counts, targets, customer in found:
             if not counts:
                 continue
-            if "surveys" in counts:
+            if "surveys" in counts and customer is not None:
                 targets = [*targets, customer]
             for row in targets:
                 totals = rows.setdefault(row, {})

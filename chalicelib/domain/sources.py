@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.errors import DomainError, FieldError, InvalidFields, Rejected  # noqa: F401 - re-exported
-from chalicelib.domain.intake import Submission
+from chalicelib.domain.intake import CONTACT_FIELDS, Submission
 from chalicelib.domain.mapping import PathError, answer_value, parse_path, resolve, translate, values_table
 from chalicelib.domain.yaml_files import load_yaml_model
 
@@ -26,6 +26,19 @@ Auth = Literal["public", "standard", "typeform", "tally", "token"]
 WITHOUT_TIMESTAMP = frozenset({"typeform", "tally", "token"})
 # Fields a customer must not be able to set by editing a form's URL (hidden fields are URL parameters).
 PROTECTED = frozenset({"priority"})
+# What a public source (a browser form anyone can post) may set by default: what the customer says about their own
+# complaint. The time of receipt is the server's, priority and complexity the policy's (`assign`; staff change them
+# with a triage event), the tier and the submission id a trusted system's.
+CUSTOMER_FIELDS = ("customer_name", "customer_email", "customer_phone", "category", "subject", "description")
+SERVER_TIME_TOLERANCE = timedelta(minutes=5)
+_WHY_NOT: dict[str, str] = {
+    "received_at": "is the server's time of receipt for this source: leave it out (a value more than 5 minutes "
+    "from the server's time is refused)",
+    "priority": "is not taken from this source: the policy assigns it, and staff change it with a triage event",
+    "complexity": "is not taken from this source: the policy assigns it, and staff change it with a triage event",
+    "customer_tier": "is not taken from this source: only a signed source may set it",
+    "external_id": "is not taken from this source: send an Idempotency-Key header to make retries safe",
+}
 
 
 class SourcesError(ValueError):
@@ -80,6 +93,28 @@ class SourceSpec(BaseModel):
     json_fields: list[str] = Field(default_factory=list)
     fields: dict[str, FieldSpec] | None = None
     defaults: dict[str, str] = Field(default_factory=dict)
+    may_set: list[str] | None = None
+
+    @property
+    def settable(self) -> frozenset[str]:
+        """The complaint fields a delivery from this source may set: `may_set`, or by default every field for a
+        signed source and the customer's own fields for a public one."""
+        if self.may_set is not None:
+            return frozenset(self.may_set)
+        return frozenset(CUSTOMER_FIELDS if self.auth == "public" else TARGET_FIELDS)
+
+    @property
+    def signed(self) -> bool:
+        """Whether deliveries are authenticated (anything but a public form)."""
+        return self.auth != "public"
+
+    @field_validator("may_set")
+    @classmethod
+    def _settable(cls, value: list[str] | None) -> list[str] | None:
+        for target in value or []:
+            if target not in TARGET_FIELDS:
+                raise ValueError(f"{target!r} is not a complaint field ({', '.join(TARGET_FIELDS)})")
+        return value
 
     @field_validator("cors_origins")
     @classmethod
@@ -205,8 +240,46 @@ def _field(target: str, spec: FieldSpec, payload: Mapping[str, Any], errors: lis
     return value
 
 
-def map_payload(payload: Mapping[str, Any], spec: SourceSpec) -> dict[str, Any]:
-    """A source's payload -> complaint fields: mapped fields (missing ones left out), then defaults."""
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _near(value: Any, now: datetime) -> bool:
+    """Whether a given time of receipt is within the tolerance of the server's."""
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return False
+    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+        return False
+    return abs(moment - now) <= SERVER_TIME_TOLERANCE
+
+
+def _untrusted(mapped: dict[str, Any], spec: SourceSpec, now: datetime, errors: list[FieldError]) -> None:
+    """Refuse (or, for a time of receipt within 5 minutes of the server's, drop) the fields the source may not
+    set; blank ones are left out as if not given."""
+    allowed = spec.settable
+    nested = mapped.get("customer")
+    if isinstance(nested, Mapping):
+        for short, target in CONTACT_FIELDS.items():
+            if target not in allowed and not _blank(nested.get(short)):
+                errors.append(FieldError(target, "is not taken from this source"))
+    for target in TARGET_FIELDS:
+        if target in allowed or target not in mapped:
+            continue
+        value = mapped.pop(target)
+        if _blank(value) or (target == "received_at" and _near(value, now)):
+            continue
+        errors.append(FieldError(target, _WHY_NOT.get(target, "is not taken from this source (its `may_set`)")))
+
+
+def map_delivery(
+    payload: Mapping[str, Any], spec: SourceSpec, now: datetime
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """A source's payload -> complaint fields: mapped fields (missing ones left out), then defaults; and, apart,
+    the errors of the fields the source may not set (so that validation can name them with every other bad field).
+    `now`: the server's time, which a public form's time of receipt may not stray from. `InvalidFields` when the
+    payload cannot be mapped."""
     errors: list[FieldError] = []
     if spec.fields is None:
         mapped = dict(payload)
@@ -216,12 +289,22 @@ def map_payload(payload: Mapping[str, Any], spec: SourceSpec) -> dict[str, Any]:
             value = _field(target, field, payload, errors)
             if value is not None:
                 mapped[target] = value
+    refused: list[FieldError] = []
+    _untrusted(mapped, spec, now, refused)
     for target, value in spec.defaults.items():
         mapped.setdefault(target, value)
     if spec.auth in WITHOUT_TIMESTAMP and mapped.get("external_id") in (None, ""):
         errors.append(FieldError("external_id", "is required: this source's submission id guards against replays"))
     if errors:
-        raise InvalidFields(errors)
+        raise InvalidFields(errors + refused)
+    return mapped, refused
+
+
+def map_payload(payload: Mapping[str, Any], spec: SourceSpec, now: datetime) -> dict[str, Any]:
+    """`map_delivery`, with the fields the source may not set refused at once (`InvalidFields`)."""
+    mapped, refused = map_delivery(payload, spec, now)
+    if refused:
+        raise InvalidFields(refused)
     return mapped
 
 

@@ -97,6 +97,7 @@ class EventType(StrEnum):
     REPLY = "reply"
     AGREE = "agree"
     TRIAGE = "triage"
+    ERASE = "erase"
 
 
 CLOCK_EVENTS: tuple[EventType, ...] = (

@@ -66,6 +66,7 @@ _TABLE: tuple[tuple[StrEnum, str, str], ...] = (  # value, zh-CN, en
     (EventType.NOTE, "备注", "Note"),
     (EventType.NOTICE, "提醒已发出", "Notice sent"),
     (EventType.RECOMPUTED, "期限已重算", "Deadline recomputed"),
+    (EventType.ERASE, "客户个人信息已删除", "Customer's personal data erased"),
     (PauseReason.WAITING_ON_CUSTOMER, "等待客户", "Waiting on the customer"),
     (PauseReason.FORCE_MAJEURE, "不可抗力", "Force majeure"),
     (Audience.ASSIGNEE, "负责人", "Assignee"),

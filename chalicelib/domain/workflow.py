@@ -48,6 +48,10 @@ from chalicelib.domain.vocabulary import (
 )
 
 MAX_SKEW = timedelta(minutes=1)
+MAX_BACKDATE = timedelta(hours=1)
+"""How late an event may be recorded: `at` at most this far before the server's time (a phone answer logged after
+the call), never before the complaint was received. Later than that it would rewrite clocks and reports after
+their notices went out; record it as a `note` instead."""
 E = EventType
 
 StaffEvent = Annotated[EventType, BeforeValidator(member_of(STAFF_EVENTS)), WithJsonSchema(enum_schema(STAFF_EVENTS))]
@@ -80,9 +84,13 @@ class EventRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: StaffEvent
-    by: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    by: Annotated[StrictStr, Field(min_length=1, max_length=100)] | None = Field(
+        default=None, description="who did it: always the person the staff token belongs to (another name is 422)"
+    )
     note: Annotated[StrictStr, Field(max_length=2000)] | None = None
-    at: StrictStr | None = Field(default=None, description="ISO 8601 with offset; default now; may be backdated")
+    at: StrictStr | None = Field(
+        default=None, description="ISO 8601 with offset; default now; at most 1 hour in the past, not before receipt"
+    )
     assignee: Annotated[StrictStr, Field(min_length=1, max_length=100)] | None = None
     reason: PauseReason | None = None
     customer_informed: StrictBool | StrictStr | None = Field(
@@ -165,6 +173,10 @@ def _event_time(text: str | None, complaint: Complaint, now: datetime, errors: l
         errors.append(FieldError("at", "is in the future"))
     elif at < complaint.received_at:
         errors.append(FieldError("at", "is before the complaint was received"))
+    elif at < now - MAX_BACKDATE:
+        errors.append(
+            FieldError("at", "is more than 1 hour in the past: record what happened earlier in a note instead")
+        )
     return at
 
 
@@ -224,13 +236,24 @@ def _against_complaint(request: EventRequest, at: datetime, complaint: Complaint
         errors.append(FieldError("type", "this triage changes nothing: the complaint already has these values"))
 
 
-def validate_event(data: Mapping[str, object], complaint: Complaint, now: datetime) -> tuple[EventRequest, datetime]:
-    """Validate an event request against the complaint: every bad field named; `at` not ahead, not before receipt."""
+def validate_event(
+    data: Mapping[str, object], complaint: Complaint, now: datetime, staff: str
+) -> tuple[EventRequest, datetime]:
+    """Validate an event request against the complaint, posted by `staff` (the person the token belongs to): every
+    bad field named; `by` may only name that person; `at` not ahead, not before receipt, at most an hour back.
+    The request returned names `staff` as its author."""
     errors: list[FieldError] = []
     try:
         request = EventRequest.model_validate(data)
     except ValidationError as exc:
         raise InvalidFields(field_errors(exc, unknown="is not a field of an event")) from None
+    if request.by is not None and request.by != staff:
+        errors.append(
+            FieldError(
+                "by", f"names someone else: events are recorded under the token's person ({staff}); leave by out"
+            )
+        )
+    request = request.model_copy(update={"by": staff})
     at = _event_time(request.at, complaint, now, errors)
     errors.extend(_required_fields(request))
     if not errors:
@@ -480,6 +503,7 @@ def apply_event(
     if request.type not in allowed:
         raise InvalidTransition(request.type, complaint.status, complaint.paused_reason is not None, allowed)
     change = STEPS[request.type](complaint, request, at, Context(policies, trail))
+    assert request.by is not None, "validate_event names the author"
     sequence = complaint.event_count + 1
     updated = complaint.model_copy(update={**change.fields, "clocks": change.clocks, "event_count": sequence})
     event = AuditEvent(

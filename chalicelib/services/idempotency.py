@@ -1,8 +1,9 @@
 """Idempotency, its rule written once: a delivery (a webhook, a staff event) comes with keys — the caller's
 Idempotency-Key, a webhook id, the submission's external id — each stored with the fingerprint of the content it
 first came with. A later delivery with a bound key is a repeat: the same complaint (or event) again, nothing new
-stored. A reused Idempotency-Key with different content is a `Conflict`; delivery ids name one delivery, so their
-content is not compared."""
+stored. A reused Idempotency-Key with different content is a `Conflict` that says nothing of what the key is bound
+to; delivery ids (a signed source's own) name one delivery, so their content is not compared. Every key lives
+within its source (or, for a staff event, its complaint): one source's keys never reach another's complaints."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ def fingerprint(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def caller_key(value: str, digest: str) -> DeliveryKey:
-    """The caller's Idempotency-Key on intake."""
-    return DeliveryKey("key", value, digest)
+def caller_key(source: str, value: str, digest: str) -> DeliveryKey:
+    """The caller's Idempotency-Key on intake, within its source."""
+    return DeliveryKey(f"key#{source}", value, digest)
 
 
 def webhook_key(source: str, value: str, digest: str) -> DeliveryKey:

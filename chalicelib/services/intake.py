@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.errors import FieldError, Unavailable
 from chalicelib.domain.intake import Submission, validate_submission
-from chalicelib.domain.model import Complaint
+from chalicelib.domain.model import Complaint, Contact
 from chalicelib.domain.opening import build_complaint, received_event
 from chalicelib.domain.policy import PolicySet
+from chalicelib.domain.report import customer_key
 from chalicelib.ports import ComplaintStore, DeliveryKey, DuplicateDelivery
 from chalicelib.services.idempotency import caller_key, earlier, external_key, fingerprint, webhook_key
 from chalicelib.services.publisher import Publisher
@@ -26,20 +27,24 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Delivery:
-    """What identifies a delivery besides its content: its source, the caller's idempotency key, the webhook id."""
+    """What identifies a delivery besides its content: its source (and whether it is signed), the caller's
+    idempotency key, the webhook id."""
 
     source: str = "default"
     idempotency_key: str | None = None
     webhook_id: str | None = None
+    signed: bool = True
 
     def keys(self, submission: Submission, digest: str) -> list[DeliveryKey]:
-        """The delivery keys that must lead to one complaint."""
+        """The delivery keys that must lead to one complaint, each within the source: the caller's
+        Idempotency-Key; and, from a signed source only, its delivery id and its submission id (anyone can write
+        those into an anonymous post, and they would lead to someone else's complaint)."""
         found = []
         if self.idempotency_key:
-            found.append(caller_key(self.idempotency_key, digest))
-        if self.webhook_id:
+            found.append(caller_key(self.source, self.idempotency_key, digest))
+        if self.signed and self.webhook_id:
             found.append(webhook_key(self.source, self.webhook_id, digest))
-        if submission.external_id:
+        if self.signed and submission.external_id:
             found.append(external_key(self.source, submission.external_id, digest))
         return found
 
@@ -55,16 +60,30 @@ class Opened:
 class IntakeService:
     """Turns submissions into stored complaints exactly once per delivery."""
 
-    def __init__(self, store: ComplaintStore, policies: PolicySet, publisher: Publisher) -> None:
+    def __init__(self, store: ComplaintStore, policies: PolicySet, publisher: Publisher, pseudonym_key: bytes) -> None:
         self._store = store
         self._policies = policies
         self._publisher = publisher
+        self._pseudonym_key = pseudonym_key
 
-    def open(self, data: Mapping[str, Any], delivery: Delivery, now: datetime) -> Opened:
-        """Validate and store a submission; a repeat delivery returns the complaint the first one made."""
-        submission = validate_submission(data, now)
+    def open(
+        self, data: Mapping[str, Any], delivery: Delivery, now: datetime, refused: Sequence[FieldError] = ()
+    ) -> Opened:
+        """Validate and store a submission (`refused`: fields its source may not set, refused with any other bad
+        field); a repeat delivery returns the complaint the first one made."""
+        submission = validate_submission(data, now, refused)
         keys = delivery.keys(submission, fingerprint(submission.model_dump()))
-        complaint = build_complaint(submission, self._policies, uuid.uuid4().hex, now, delivery.source)
+        contact = Contact(
+            name=submission.customer_name, email=submission.customer_email, phone=submission.customer_phone
+        )
+        complaint = build_complaint(
+            submission,
+            self._policies,
+            uuid.uuid4().hex,
+            now,
+            delivery.source,
+            customer_key=customer_key(contact, self._pseudonym_key),
+        )
         for clock in complaint.clocks.values():
             if clock.cycle is not None and clock.cycle.error:
                 log.error("complaint %s clock %s: %s", complaint.id, clock.name, clock.cycle.error)

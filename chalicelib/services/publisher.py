@@ -1,32 +1,52 @@
-"""The one way notices leave. Notices (each with its attempt number) -> published to the alerts topic -> the
-delivered ones marked sent, the others due again a second later for the next scan. The scanner's breaches go out
-through `deliver`; intake and staff events first ask `owed_on` what their change owes (the policy's notify rules on
-the event, the resolve of each notified clock cycle it ended), write that outbox with the change itself, then
-`deliver` it: a notice is stored before it is published, and published and settled the same way whoever owes it."""
+"""The one way notices leave, with storm control. Notices (each with its attempt number) -> per audience, a slot
+of the current window (a conditional write; at most `storm.limit` per `storm.window`) -> published to the alerts
+topic on their own; a notice beyond its window's limit -> counted into the window's one roll-up, marked so in the
+same write -> the roll-up published once the window is over (the scanner finds it due). The delivered ones are
+marked sent, the others due again a second later for the next scan. Every notice ends published on its own or
+counted in exactly one roll-up, and its audit event is in its complaint's trail either way.
+
+The scanner's breaches go out through `deliver`; intake and staff events first ask `owed_on` what their change
+owes (the policy's notify rules on the event, the resolve of each notified clock cycle it ended), write that outbox
+with the change itself, then `deliver` it: a notice is stored before it is published, and published and settled the
+same way whoever owes it."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.model import AuditEvent, Complaint
-from chalicelib.domain.notices import event_notices, notice_events
+from chalicelib.domain.notices import Window, event_notices, notice_events, rollup, window_of
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.resolutions import resolved_notices
-from chalicelib.domain.vocabulary import EventType
-from chalicelib.ports import LEASE, Delivery, DueIndex, Notifier, Outbox, Outgoing
+from chalicelib.domain.vocabulary import EventType, Level
+from chalicelib.ports import LEASE, Delivery, DueIndex, DueRollUp, NoticeWindows, Notifier, Outbox, Outgoing
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(seconds=1)
 
 
-class Publisher:
-    """Says what a change owes, publishes notices that are stored pending, and settles them."""
+@dataclass
+class Delivered:
+    """What one delivery did: notices published on their own, not taken by SNS, counted into roll-ups."""
 
-    def __init__(self, notifier: Notifier, due: DueIndex, policies: PolicySet, base_url: str) -> None:
+    delivered: int = 0
+    failed: int = 0
+    rolled_up: int = 0
+
+
+class Publisher:
+    """Says what a change owes, publishes notices stored pending under storm control, settles them, and publishes
+    the roll-ups of windows that are over."""
+
+    def __init__(
+        self, notifier: Notifier, windows: NoticeWindows, due: DueIndex, policies: PolicySet, base_url: str
+    ) -> None:
         self._notifier = notifier
+        self._windows = windows
         self._due = due
         self._policies = policies
         self._base_url = base_url
@@ -49,26 +69,67 @@ class Publisher:
         counted = after.model_copy(update={"event_count": after.event_count + len(events)})
         return counted, Outbox(notices, events, now + LEASE)
 
-    def deliver(self, outgoing: Sequence[Outgoing], now: datetime) -> Delivery:
-        """Publish and settle; what could not be settled stays pending under its lease, and a later scan delivers
-        it again (the relay and the subscribers see a notice id at most once more, never zero times)."""
+    def deliver(self, outgoing: Sequence[Outgoing], now: datetime) -> Delivered:
+        """Publish notices claimed (pending) in the store: each on its own while its audience's window has room,
+        else into the window's roll-up; mark them sent, rolled up, or pending again for a later run. What could not
+        be settled stays pending under its lease, and a later scan delivers it again (the relay and the subscribers
+        see a notice id at most once more, never zero times)."""
         if not outgoing:
-            return Delivery(frozenset(), frozenset())
-        outcome = self._notifier.publish([notice for notice, _ in outgoing])
-        try:
-            self._due.settle(
-                [(notice, attempt) for notice, attempt in outgoing if notice.notice_id in outcome.delivered],
-                [(notice, attempt) for notice, attempt in outgoing if notice.notice_id not in outcome.delivered],
-                now,
-                now + RETRY_AFTER,
-            )
-        except Unavailable:
-            log.warning("%d notices published but not settled; a scan settles them after their lease", len(outgoing))
-        if outcome.failed:
-            log.warning("%d notices not published; a scan retries them", len(outcome.failed))
-        return outcome
+            return Delivered()
+        storm = self._policies.file.storm
+        by_window: dict[Window, list[Outgoing]] = {}
+        for item in outgoing:
+            by_window.setdefault(window_of(item[0].audience, now, storm.window_seconds), []).append(item)
+        own: list[Outgoing] = []
+        overflow: dict[Window, list[Outgoing]] = {}
+        for window, items in by_window.items():
+            granted = self._windows.take(window, len(items), storm.limit)
+            own.extend(items[:granted])
+            if granted < len(items):
+                overflow[window] = items[granted:]
+        outcome = self._notifier.publish([notice for notice, _ in own]) if own else Delivery(frozenset(), frozenset())
+        sent = [item for item in own if item[0].notice_id in outcome.delivered]
+        unsent = [item for item in own if item[0].notice_id not in outcome.delivered]
+        report = Delivered(delivered=len(sent), failed=len(unsent))
+        for window, items in overflow.items():
+            result = self._windows.roll_up(window, [notice for notice, _ in items], window.end)
+            report.rolled_up += len(result.joined)
+            unsent.extend(item for item in items if item[0].notice_id in result.closed)
+            if result.closed:
+                log.info(
+                    "%d notices came after roll-up %s closed; delivered later", len(result.closed), window.rollup_id
+                )
+        if sent or unsent:
+            try:
+                self._due.settle(sent, unsent, now, now + RETRY_AFTER)
+            except Unavailable:
+                log.warning("%d notices published but not settled; a scan settles them after their lease", len(sent))
+        if report.failed:
+            log.warning("%d notices not published; a scan retries them", report.failed)
+        return report
 
     def deliver_written(self, outbox: Outbox | None, now: datetime) -> None:
         """Deliver the outbox a change has just written (nothing when it owed nothing)."""
         if outbox is not None:
             self.deliver([(notice, 1) for notice in outbox.notices], now)
+
+    def publish_rollup(self, due: DueRollUp, now: datetime, lease_until: datetime) -> bool | None:
+        """Publish a window's roll-up once: True when SNS took it, False when not (due again in a second), None
+        when another run has it."""
+        tally = self._windows.lease(due, lease_until)
+        if tally is None:
+            return None
+        message = rollup(
+            due.window,
+            tally.count,
+            {Level(level): count for level, count in tally.by_level.items()},
+            tally.complaint_ids,
+            tally.facets,
+            self._policies.display.tz,
+            self._policies.file.language,
+        )
+        published = self._notifier.publish_rollup(message)
+        self._windows.settle(due.window, published, now, now + RETRY_AFTER)
+        if not published:
+            log.warning("roll-up %s not published; the next run retries it", message.rollup_id)
+        return published

@@ -1,6 +1,8 @@
 """Scan what is due: due index (per shard, next_due <= now) -> notices each complaint owes (pure) -> claimed
-with the complaint's new next_due in one conditional transaction -> delivered through the publisher (published,
-marked sent, or left pending for the next run). Overlapping runs are safe: conditional writes decide who sends.
+with the complaint's new next_due in one conditional transaction -> published under storm control (the
+`Publisher`: on their own, or counted into their audience's roll-up) -> marked sent, or left pending for the next
+run; roll-ups of windows that are over are published once. Overlapping runs are safe: conditional writes decide
+who sends.
 
 Notices owed on events (a policy's notify rules, the resolve of a notified clock) are written by intake and the
 workflow with their own change and published through the same publisher; whatever is not delivered stays pending,
@@ -21,7 +23,7 @@ from datetime import datetime, timedelta
 from chalicelib.domain.notices import Notice, notice_events, owed_notices
 from chalicelib.domain.operator import Quarantine, describe_failure, quarantine_notice, quarantined
 from chalicelib.domain.policy import PolicySet
-from chalicelib.ports import DueComplaint, DueIndex, DueNotice, DueUnreadable, Outgoing
+from chalicelib.ports import DueComplaint, DueIndex, DueNotice, DueRollUp, DueUnreadable, Outgoing
 from chalicelib.services.operator import OperatorAlerts
 from chalicelib.services.publisher import Publisher
 
@@ -40,6 +42,9 @@ class ScanReport:
     retried: int = 0
     delivered: int = 0
     failed: int = 0
+    rolled_up: int = 0
+    rollups: int = 0
+    rollups_failed: int = 0
     quarantined: int = 0
     pending_notices: int = 0
     oldest_pending_seconds: float = 0.0
@@ -84,7 +89,9 @@ class Scanner:
                 report.stopped_early = True
                 break
             oldest_due = due.due_at if oldest_due is None else min(oldest_due, due.due_at)
-            if isinstance(due, DueNotice):
+            if isinstance(due, DueRollUp):
+                self._rollup(due, now, lease_until, report)
+            elif isinstance(due, DueNotice):
                 report.pending_notices += 1
                 age = (now - due.notice.detected).total_seconds()
                 report.oldest_pending_seconds = max(report.oldest_pending_seconds, age)
@@ -154,7 +161,19 @@ class Scanner:
         )
         self._operator.tell(quarantine_notice(complaint_id, quarantine, self._base_url), now)
 
+    def _rollup(self, due: DueRollUp, now: datetime, lease_until: datetime, report: ScanReport) -> None:
+        report.pending_notices += 1
+        report.oldest_pending_seconds = max(report.oldest_pending_seconds, (now - due.window.end).total_seconds())
+        published = self._publisher.publish_rollup(due, now, lease_until)
+        if published is True:
+            report.rollups += 1
+        elif published is False:
+            report.rollups_failed += 1
+
     def _deliver(self, outbox: list[Outgoing], now: datetime, report: ScanReport) -> None:
-        outcome = self._publisher.deliver(outbox, now)
-        report.delivered += len(outcome.delivered)
-        report.failed += len(outcome.failed)
+        if not outbox:
+            return
+        delivered = self._publisher.deliver(outbox, now)
+        report.delivered += delivered.delivered
+        report.failed += delivered.failed
+        report.rolled_up += delivered.rolled_up

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.board import BOARD_STATUSES, Board, BoardQuery, board
+from chalicelib.domain.erasure import erase, validate_erasure
 from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, NotFound, StoredRecordUnreadable
 from chalicelib.domain.listing import ListQuery
 from chalicelib.domain.model import AuditEvent, Complaint
@@ -45,17 +46,18 @@ class WorkflowService:
         return complaint
 
     def record(
-        self, complaint_id: str, data: Mapping[str, Any], idempotency_key: str | None, now: datetime
+        self, complaint_id: str, data: Mapping[str, Any], idempotency_key: str | None, now: datetime, staff: str
     ) -> tuple[Complaint, bool]:
-        """Apply a staff event; returns the complaint and whether this call applied it (False: a repeat)."""
+        """Apply a staff event posted by `staff`; returns the complaint and whether this call applied it (False: a
+        repeat)."""
         key = None
         if idempotency_key is not None:
-            key = event_key(complaint_id, idempotency_key, fingerprint(dict(data)))
+            key = event_key(complaint_id, idempotency_key, fingerprint({**data, "by": staff}))
             if earlier(self._store, [key], "event") is not None:
                 return self.get(complaint_id), False
         for _ in range(ATTEMPTS):
             complaint = self.get(complaint_id)
-            request, at = validate_event(data, complaint, now)
+            request, at = validate_event(data, complaint, now, staff)
             trail = self._store.trail(complaint_id) if needs_trail(request.type) else ()
             updated, event = apply_event(complaint, request, at, now, self._policies, trail)
             updated, outbox = self._publisher.owed_on(updated, event, now, complaint)
@@ -67,6 +69,17 @@ class WorkflowService:
                 earlier(self._store, [key] if key else [], "event")
                 return self.get(complaint_id), False
         raise Conflict("The complaint kept changing while this event was applied; nothing was recorded. Retry.")
+
+    def erase(self, complaint_id: str, data: Mapping[str, Any], now: datetime, staff: str) -> Complaint:
+        """Erase the customer's personal data from the complaint and every item it left (PIPL, GDPR), recorded as
+        an `erase` event by `staff` with the reason given; the anonymous complaint after it."""
+        request = validate_erasure(data)
+        for _ in range(ATTEMPTS):
+            complaint = self.get(complaint_id)
+            after, event, scrub = erase(complaint, request, staff, now)
+            if self._store.erase(complaint, after, event, scrub):
+                return after.model_copy(update={"version": complaint.version + 1})
+        raise Conflict("The complaint kept changing while it was erased; retry.")
 
     def trail(self, complaint_id: str) -> list[AuditEvent]:
         """The audit trail, oldest first."""

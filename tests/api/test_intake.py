@@ -14,12 +14,12 @@ import pytest
 
 from infra.request_counter import DynamoRequests
 from tests.conftest import STAFF, World
+from tests.intake import relay
 
 VALID: dict[str, Any] = {
     "customer_name": "张三",
     "customer_email": "zhang.san@example.com",
     "category": "service",
-    "priority": "urgent",
     "subject": "客服态度差 😠",
     "description": "我等了两个小时。<script>alert(1)</script>",
 }
@@ -56,7 +56,6 @@ def test_form_post_creates_a_complaint(api: Any) -> None:
         "customer_email": "",
         "category": "product_quality",
         "subject": "产品质量问题",
-        "complexity": "complex",
         "submit": "提交",
     }
     response = api.http.post(
@@ -67,8 +66,7 @@ def test_form_post_creates_a_complaint(api: Any) -> None:
     assert response.status_code == 201, response.body
     body = json.loads(response.body)
     assert body["category"] == "product_quality"
-    assert body["complexity"] == "complex"
-    assert body["priority"] == "general"
+    assert (body["priority"], body["complexity"]) == ("important", "general")  # the policy's `assign` rules
     assert body["channel"] == "web_form"
 
 
@@ -83,24 +81,29 @@ def test_nested_customer_object_is_accepted(api: Any) -> None:
 
 
 def test_writing_a_new_complaint_is_one_dynamodb_request(aws_api: Any, dynamodb_requests: DynamoRequests) -> None:
-    response = post_json(aws_api, {**VALID, "external_id": "sub-1"}, {"Idempotency-Key": "k-1", "webhook-id": "msg_1"})
+    response = relay(aws_api, {**VALID, "external_id": "sub-1"}, "msg_1", **{"Idempotency-Key": "k-1"})
     assert response.status_code == 201
     assert dynamodb_requests.calls == {"TransactWriteItems": 1}
 
 
+def test_duplicate_delivery_returns_the_same_complaint(world: World, api: Any) -> None:
+    first = post_json(api, VALID, {"Idempotency-Key": "same-key"})
+    second = post_json(api, VALID, {"Idempotency-Key": "same-key"})
+    assert first.status_code == 201
+    assert second.status_code == 200
+    assert json.loads(first.body)["id"] == json.loads(second.body)["id"]
+    assert second.headers["Location"] == first.headers["Location"]
+    assert world.complaint_count() == 1
+
+
 @pytest.mark.parametrize(
-    ("headers", "extra"),
-    [
-        ({"Idempotency-Key": "same-key"}, {}),
-        ({"webhook-id": "msg_2b3c"}, {}),
-        ({}, {"external_id": "typeform-123"}),
-    ],
+    ("message_ids", "extra"), [(("msg_2b3c", "msg_2b3c"), {}), ((None, None), {"external_id": "t-1"})]
 )
-def test_duplicate_delivery_returns_the_same_complaint(
-    world: World, api: Any, headers: dict[str, str], extra: dict[str, str]
+def test_a_signed_sources_repeat_delivery_returns_the_same_complaint(
+    world: World, api: Any, message_ids: tuple[str | None, str | None], extra: dict[str, str]
 ) -> None:
-    first = post_json(api, {**VALID, **extra}, headers)
-    second = post_json(api, {**VALID, **extra}, headers)
+    first = relay(api, {**VALID, **extra}, message_ids[0])
+    second = relay(api, {**VALID, **extra}, message_ids[1])
     assert first.status_code == 201
     assert second.status_code == 200
     assert json.loads(first.body)["id"] == json.loads(second.body)["id"]
@@ -115,7 +118,7 @@ def test_concurrent_duplicates_make_one_complaint(api: Any, world: World, monkey
     lock = threading.Lock()
 
     def deliver() -> None:
-        response = post_json(api, VALID, {"webhook-id": "msg_concurrent"})
+        response = post_json(api, VALID, {"Idempotency-Key": "concurrent"})
         with lock:
             statuses.append(response.status_code)
             if response.status_code in (200, 201):
@@ -211,13 +214,13 @@ def test_missing_contact_is_a_field_error(api: Any) -> None:
 
 
 @pytest.mark.parametrize("case", ["ahead", "too old", "not a date"])
-def test_received_at_out_of_bounds_is_refused(api: Any, case: str) -> None:
+def test_received_at_out_of_bounds_is_refused_from_a_signed_source(api: Any, case: str) -> None:
     received_at = {
         "ahead": (datetime.now(UTC) + timedelta(minutes=10)).isoformat(),
         "too old": (datetime.now(UTC) - timedelta(days=91)).isoformat(),
         "not a date": "yesterday",
     }[case]
-    problem = _problem(post_json(api, {**VALID, "received_at": received_at}), 422)
+    problem = _problem(relay(api, {**VALID, "received_at": received_at}), 422)
     assert [e["field"] for e in problem["errors"]] == ["received_at"]
 
 

@@ -15,6 +15,7 @@ import pytest
 from chalicelib.views import AuditTrail, ComplaintView, StaffComplaintView
 from infra.request_counter import DynamoRequests
 from tests.conftest import STAFF, World
+from tests.intake import relay
 from tests.integration.helpers import notices, subscribe
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -63,7 +64,7 @@ def post(api: Any, **fields: Any) -> dict[str, Any]:
         "received_at": RECEIVED.isoformat(),
         **fields,
     }
-    response = api.http.post("/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(payload))
+    response = relay(api, payload)  # a trusted, signed source: it may set priority, flags and the time of receipt
     assert response.status_code == 201, response.body
     body: dict[str, Any] = json.loads(response.body)
     ComplaintView.model_validate(body)
@@ -181,14 +182,16 @@ def test_a_triage_through_the_api_sets_the_flags_and_the_clocks_follow(world: Wo
 def test_a_reported_intake_is_one_transaction_then_one_publish_and_one_write_marking_it_sent(
     aws_world: World, aws_api: Any, dynamodb_requests: DynamoRequests
 ) -> None:
-    """On moto: the reports are claimed in intake's one transaction, published through SNS, then marked sent."""
+    """On moto: the reports are claimed in intake's one transaction, given their audiences' storm-control slots,
+    published through SNS, then marked sent."""
     assert aws_world.resources is not None
     queue = subscribe(
         aws_world.resources.topics["AlertsTopic"], "management", {"audience": ["management_rep", "general_manager"]}
     )
     aws_world.at(RECEIVED.replace(minute=1))
     complaint = post(aws_api, category="product_quality")
-    assert dynamodb_requests.calls == {"TransactWriteItems": 1, "BatchWriteItem": 1}
+    # the write; a storm-control slot per audience (one UpdateItem each); the two marked sent in one batch
+    assert dynamodb_requests.calls == {"TransactWriteItems": 1, "UpdateItem": 2, "BatchWriteItem": 1}
     got = sorted((n["type"], n["event"], n["audience"], n["complaint_id"]) for n in notices(queue))
     assert got == [
         ("event", "received", "general_manager", complaint["id"]),

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import STAFF
+from tests.intake import public
 from tests.integration.helpers import URGENT
 
 
@@ -22,7 +23,7 @@ def test_intake_and_a_staff_event_log_json_lines_with_request_and_complaint_ids(
 ) -> None:
     capsys.readouterr()
     created = api.http.post(
-        "/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(URGENT).encode()
+        "/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(public(URGENT)).encode()
     )
     complaint_id = json.loads(created.body)["id"]
     api.http.post(

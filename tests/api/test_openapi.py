@@ -12,13 +12,17 @@ import pytest
 import app as application
 from chalicelib.views import ComplaintPage, ComplaintView, IgnoredDelivery, ProblemDetails, StaffComplaintView
 from tests.conftest import STAFF, World
+from tests.intake import public
 from tests.integration.helpers import URGENT
 
 JSON = {"Content-Type": "application/json"}
 
 
+PUBLIC = public(URGENT)
+
+
 def _new(api: Any) -> str:
-    response = api.http.post("/complaints", headers=JSON, body=json.dumps(URGENT).encode())
+    response = api.http.post("/complaints", headers=JSON, body=json.dumps(PUBLIC).encode())
     complaint_id: str = json.loads(response.body)["id"]
     return complaint_id
 
@@ -26,6 +30,20 @@ def _new(api: Any) -> str:
 def _event(api: Any, complaint_id: str, body: Any, headers: dict[str, str] | None = None) -> Any:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return api.http.post(f"/complaints/{complaint_id}/events", headers={**JSON, **STAFF, **(headers or {})}, body=raw)
+
+
+ERASE = {"reason": "the customer asked (PIPL art. 47), ticket 12"}
+
+
+def _erase(api: Any, complaint_id: str, body: Any, headers: dict[str, str] | None = None) -> Any:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return api.http.post(f"/complaints/{complaint_id}/erase", headers={**JSON, **STAFF, **(headers or {})}, body=raw)
+
+
+def _erased_twice(api: Any) -> Any:
+    complaint_id = _new(api)
+    _erase(api, complaint_id, ERASE)
+    return _erase(api, complaint_id, ERASE)
 
 
 def _throttled(api: Any, call: Callable[[str], Any]) -> Any:
@@ -50,13 +68,13 @@ def _unreadable(api: Any) -> Any:
 
 
 def _repeat(api: Any) -> Any:
-    api.http.post("/complaints", headers={**JSON, "webhook-id": "w1"}, body=json.dumps(URGENT).encode())
-    return api.http.post("/complaints", headers={**JSON, "webhook-id": "w1"}, body=json.dumps(URGENT).encode())
+    api.http.post("/complaints", headers={**JSON, "Idempotency-Key": "w1"}, body=json.dumps(PUBLIC).encode())
+    return api.http.post("/complaints", headers={**JSON, "Idempotency-Key": "w1"}, body=json.dumps(PUBLIC).encode())
 
 
 def _key_conflict(api: Any) -> Any:
-    api.http.post("/complaints", headers={**JSON, "Idempotency-Key": "k"}, body=json.dumps(URGENT).encode())
-    other = {**URGENT, "subject": "other"}
+    api.http.post("/complaints", headers={**JSON, "Idempotency-Key": "k"}, body=json.dumps(PUBLIC).encode())
+    other = {**PUBLIC, "subject": "other"}
     return api.http.post("/complaints", headers={**JSON, "Idempotency-Key": "k"}, body=json.dumps(other).encode())
 
 
@@ -108,10 +126,10 @@ def _partial_typeform(api: Any) -> Any:
     return api.http.post("/webhooks/typeform", headers=typeform_headers(body), body=body)
 
 
-BIG = json.dumps({"type": "note", "by": "x", "note": "x" * 70_000}).encode()
+BIG = json.dumps({"type": "note", "note": "x" * 70_000}).encode()
 TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ("/complaints", "post", "201"): lambda api: api.http.post(
-        "/complaints", headers=JSON, body=json.dumps(URGENT).encode()
+        "/complaints", headers=JSON, body=json.dumps(PUBLIC).encode()
     ),
     ("/complaints", "post", "200"): _repeat,
     ("/complaints", "post", "400"): lambda api: api.http.post("/complaints", headers=JSON, body=b"{"),
@@ -122,7 +140,7 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ),
     ("/complaints", "post", "422"): lambda api: api.http.post("/complaints", headers=JSON, body=b"{}"),
     ("/complaints", "post", "503"): lambda api: _throttled(
-        api, lambda _: api.http.post("/complaints", headers=JSON, body=json.dumps({**URGENT, "subject": "t"}).encode())
+        api, lambda _: api.http.post("/complaints", headers=JSON, body=json.dumps({**PUBLIC, "subject": "t"}).encode())
     ),
     ("/complaints", "get", "200"): lambda api: api.http.get("/complaints", headers=STAFF),
     ("/complaints", "get", "401"): lambda api: api.http.get("/complaints"),
@@ -135,26 +153,20 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ("/complaints/{complaint_id}", "get", "503"): lambda api: _throttled(
         api, lambda cid: api.http.get(f"/complaints/{cid}", headers=STAFF)
     ),
-    ("/complaints/{complaint_id}/events", "post", "200"): lambda api: _event(
-        api, _new(api), {"type": "note", "by": "x"}
-    ),
+    ("/complaints/{complaint_id}/events", "post", "200"): lambda api: _event(api, _new(api), {"type": "note"}),
     ("/complaints/{complaint_id}/events", "post", "400"): lambda api: _event(api, _new(api), b"[1"),
     ("/complaints/{complaint_id}/events", "post", "401"): lambda api: api.http.post(
         f"/complaints/{_new(api)}/events", headers=JSON, body=b"{}"
     ),
-    ("/complaints/{complaint_id}/events", "post", "404"): lambda api: _event(
-        api, "b" * 32, {"type": "note", "by": "x"}
-    ),
-    ("/complaints/{complaint_id}/events", "post", "409"): lambda api: _event(
-        api, _new(api), {"type": "confirm", "by": "x"}
-    ),
+    ("/complaints/{complaint_id}/events", "post", "404"): lambda api: _event(api, "b" * 32, {"type": "note"}),
+    ("/complaints/{complaint_id}/events", "post", "409"): lambda api: _event(api, _new(api), {"type": "confirm"}),
     ("/complaints/{complaint_id}/events", "post", "413"): lambda api: _event(api, _new(api), BIG),
     ("/complaints/{complaint_id}/events", "post", "415"): lambda api: _event(
         api, _new(api), b"type=note", {"Content-Type": "text/plain"}
     ),
-    ("/complaints/{complaint_id}/events", "post", "422"): lambda api: _event(api, _new(api), {"type": "note"}),
+    ("/complaints/{complaint_id}/events", "post", "422"): lambda api: _event(api, _new(api), {"type": "nap"}),
     ("/complaints/{complaint_id}/events", "post", "503"): lambda api: _throttled(
-        api, lambda cid: _event(api, cid, {"type": "note", "by": "x"})
+        api, lambda cid: _event(api, cid, {"type": "note"})
     ),
     ("/complaints/{complaint_id}/events", "get", "200"): lambda api: api.http.get(
         f"/complaints/{_new(api)}/events", headers=STAFF
@@ -165,6 +177,23 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ),
     ("/complaints/{complaint_id}/events", "get", "503"): lambda api: _throttled(
         api, lambda cid: api.http.get(f"/complaints/{cid}/events", headers=STAFF)
+    ),
+    ("/complaints/{complaint_id}/erase", "post", "200"): lambda api: _erase(api, _new(api), ERASE),
+    ("/complaints/{complaint_id}/erase", "post", "400"): lambda api: _erase(api, _new(api), b"{"),
+    ("/complaints/{complaint_id}/erase", "post", "401"): lambda api: api.http.post(
+        f"/complaints/{_new(api)}/erase", headers=JSON, body=json.dumps(ERASE).encode()
+    ),
+    ("/complaints/{complaint_id}/erase", "post", "404"): lambda api: _erase(api, "d" * 32, ERASE),
+    ("/complaints/{complaint_id}/erase", "post", "409"): _erased_twice,
+    ("/complaints/{complaint_id}/erase", "post", "413"): lambda api: _erase(
+        api, _new(api), json.dumps({"reason": "x" * 70_000}).encode()
+    ),
+    ("/complaints/{complaint_id}/erase", "post", "415"): lambda api: _erase(
+        api, _new(api), b"reason=x", {"Content-Type": "application/x-www-form-urlencoded"}
+    ),
+    ("/complaints/{complaint_id}/erase", "post", "422"): lambda api: _erase(api, _new(api), {"reason": ""}),
+    ("/complaints/{complaint_id}/erase", "post", "503"): lambda api: _throttled(
+        api, lambda cid: _erase(api, cid, ERASE)
     ),
     ("/openapi.json", "get", "200"): lambda api: api.http.get("/openapi.json"),
     ("/c/{code}", "get", "302"): lambda api: api.http.get("/c/0000000000000000000001"),
@@ -280,5 +309,7 @@ def test_each_documented_status_is_really_returned(api: Any, case: tuple[str, st
         ComplaintView.model_validate(body)
     elif path == "/complaints" and method == "get":
         ComplaintPage.model_validate(body)
-    elif path in ("/complaints/{complaint_id}",) or (path.endswith("/events") and method == "post"):
+    elif path in ("/complaints/{complaint_id}", "/complaints/{complaint_id}/erase") or (
+        path.endswith("/events") and method == "post"
+    ):
         StaffComplaintView.model_validate(body)

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.intake import RELAY_SECRET, relay_headers
+
 ROOT = Path(__file__).resolve().parents[2]
 E2E_TOKEN = "e2e-staff-token"
 
@@ -55,8 +57,17 @@ class Stack:
     def post_json(
         self, payload: dict[str, Any], headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], Any]:
+        """POST /complaints: the public form (it may not set a priority or a time of receipt)."""
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         return self.request("POST", "/complaints", body, {"Content-Type": "application/json", **(headers or {})})
+
+    def relay_json(
+        self, payload: dict[str, Any], message_id: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], Any]:
+        """POST /webhooks/relay, signed the Standard Webhooks way: a trusted system, which may set everything."""
+        body = json.dumps(payload, ensure_ascii=False)
+        signed = relay_headers(body, message_id)
+        return self.request("POST", "/webhooks/relay", body.encode("utf-8"), {**signed, **(headers or {})})
 
 
 def start_stack(tmp: Path, scan_interval: str = "3600", extra_env: dict[str, str] | None = None) -> Stack:
@@ -66,7 +77,8 @@ def start_stack(tmp: Path, scan_interval: str = "3600", extra_env: dict[str, str
         "PORT": str(port),
         "AWS_EMULATOR_PORT": str(emulator),
         "SCAN_INTERVAL": scan_interval,
-        "STAFF_TOKENS": E2E_TOKEN,
+        "STAFF_TOKENS": f"li.lei={E2E_TOKEN}",
+        "WEBHOOK_SECRETS": json.dumps({"relay": [RELAY_SECRET]}),
         "OUTBOX_DIR": str(tmp / "outbox"),
         "LOCAL_STATE_DIR": str(tmp / "state"),
         "PYTHONUNBUFFERED": "1",

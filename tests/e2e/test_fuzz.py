@@ -68,15 +68,15 @@ def _seed(stack: Stack) -> list[str]:
     ids = []
     for priority, category in (("urgent", "service"), ("important", "product_quality"), ("general", "staff")):
         payload = {**CUSTOMER, "category": category, "priority": priority, "subject": f"fuzz seed {priority}"}
-        status, _, body = stack.post_json(payload)
+        status, _, body = stack.relay_json(payload)
         assert status == 201, body
         ids.append(body["id"])
-    by = {"by": "fuzz.seed"}
+    by = {"by": "li.lei"}
     _event(stack, ids[1], {"type": "resolve", **by})
     _event(stack, ids[2], {"type": "resolve", **by})
     _event(stack, ids[2], {"type": "confirm", **by})
     paused = {**CUSTOMER, "category": "service", "subject": "fuzz seed paused", "complexity": "complex"}
-    status, _, body = stack.post_json(paused)
+    status, _, body = stack.relay_json(paused)
     assert status == 201, body
     ids.append(body["id"])
     _event(stack, ids[3], {"type": "pause", "reason": "waiting_on_customer", **by})

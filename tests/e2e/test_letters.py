@@ -37,12 +37,12 @@ def test_each_letter_loads_on_the_local_stack_and_a_complaint_shows_its_promised
     stack = start_stack(tmp_path, scan_interval="1", extra_env=env)
     try:
         fields, promised = PROMISED[file]
-        status, _, body = stack.post_json(complaint(**fields))
+        status, _, body = stack.relay_json(complaint(**fields))
         assert status == 201, body
         assert {name: clock["deadline"] for name, clock in body["clocks"].items()} == promised
         assert body["policy"]["name"].startswith(file.removesuffix(".yaml"))
         if file == "complaint-handling.yaml":
-            status, _, quality = stack.post_json(complaint(category="product_quality"))
+            status, _, quality = stack.relay_json(complaint(category="product_quality"))
             assert status == 201
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:

@@ -19,6 +19,7 @@ import boto3
 import pytest
 
 from tests.e2e.conftest import Stack, read_output, start_stack, stop_stack
+from tests.intake import relay_headers
 
 pytestmark = pytest.mark.e2e
 WEBHOOKS = 2_000
@@ -44,8 +45,8 @@ def webhook(run: str, number: int) -> tuple[bytes, dict[str, str]]:
         "subject": f"load {run} #{number}",
         "description": "等了很久没有人回复。",
     }
-    headers = {"Content-Type": "application/json", "webhook-id": f"msg_{run}_{number}"}
-    return json.dumps(payload, ensure_ascii=False).encode("utf-8"), headers
+    body = json.dumps(payload, ensure_ascii=False)
+    return body.encode("utf-8"), relay_headers(body, f"msg_{run}_{number}")  # a signed relay: it sets priorities
 
 
 class LoadClient(threading.Thread):
@@ -72,7 +73,7 @@ class LoadClient(threading.Thread):
         for number in self.numbers:
             body, headers = webhook(self.run_id, number)
             try:
-                connection.request("POST", "/complaints", body=body, headers=headers)
+                connection.request("POST", "/webhooks/relay", body=body, headers=headers)
                 response = connection.getresponse()
                 answer: Any = json.loads(response.read())
             except (OSError, http.client.HTTPException, ValueError) as error:

@@ -23,7 +23,7 @@ COMPLAINT: dict[str, Any] = {
 
 
 def post(stack: Stack) -> str:
-    status, _, body = stack.post_json(COMPLAINT)
+    status, _, body = stack.relay_json(COMPLAINT)
     assert status == 201
     complaint_id: str = body["id"]
     return complaint_id

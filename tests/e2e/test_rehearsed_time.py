@@ -44,7 +44,7 @@ def test_new_years_eve_rehearsed_gives_provisional_2027_deadlines_and_urgent_not
         assert site_visit["provisional"] is True
         urgent = set()
         for number in range(8):
-            status, _, body = stack.post_json(
+            status, _, body = stack.relay_json(
                 {
                     "customer_name": "张三",
                     "customer_email": "zhang.san@example.com",

@@ -75,7 +75,7 @@ def test_an_overdue_urgent_complaint_pages_once_is_resolved_on_respond_and_signs
                 "subject": "客服没有回电话",
                 "received_at": received_at.isoformat(),
             }
-            status, _, complaint = stack.post_json(payload)
+            status, _, complaint = stack.relay_json(payload)
             assert status == 201
             complaint_id = complaint["id"]
             wait_for(lambda: len(events(receiver, "trigger")) >= 1 and len(receiver.at("/webhook")) >= 1)

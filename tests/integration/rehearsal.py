@@ -12,9 +12,6 @@ brought up to date):
 - REPLACED, AWS::SES::ConfigurationSet: moto skips it and then drops every variable that refers to it
   (SES_CONFIGURATION_SET would vanish). The rehearsal creates the configuration set through the SES API and puts its
   name where the template refers to it.
-- REPLACED, AWS::IAM::ManagedPolicy: moto creates and attaches it but has no way to delete it, so deleting the
-  stack fails on the roles it stays attached to (DeleteConflict). The rehearsal gives the same roles the same
-  document as an inline AWS::IAM::Policy, which moto deletes.
 - SKIPPED BY MOTO (left in the template; moto warns and creates nothing): alarms, SNS subscriptions, the WAF web ACL
   and its association, Lambda's EventInvokeConfig (retries and the on-failure queue), the relay queue's policy.
   cfn-lint checks them, and tests/unit/test_packaging.py the alarms, the retries, the ops subscription and the relay
@@ -39,8 +36,8 @@ from infra.deploy import Aws, DeploySettings
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 REMOVED = ("AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage")
-CONFIGURATION_SET, MANAGED_POLICY = "AWS::SES::ConfigurationSet", "AWS::IAM::ManagedPolicy"
-REPLACED = (CONFIGURATION_SET, MANAGED_POLICY)
+CONFIGURATION_SET = "AWS::SES::ConfigurationSet"
+REPLACED = (CONFIGURATION_SET,)
 SKIPPED_BY_MOTO = (
     "AWS::CloudWatch::Alarm",
     "AWS::SNS::Subscription",
@@ -107,14 +104,6 @@ def for_moto(template: dict[str, Any], aws: Aws) -> dict[str, Any]:
     for logical_id, resource in list(resources.items()):
         if resource["Type"] in REMOVED:
             del resources[logical_id]
-        elif resource["Type"] == MANAGED_POLICY:
-            properties = resource["Properties"]
-            resource["Type"] = "AWS::IAM::Policy"
-            resource["Properties"] = {
-                "PolicyName": logical_id,
-                "PolicyDocument": properties["PolicyDocument"],
-                "Roles": properties["Roles"],
-            }
         elif resource["Type"] == CONFIGURATION_SET:
             name = f"rehearsal-{logical_id}"
             if name not in {c["Name"] for c in ses.list_configuration_sets()["ConfigurationSets"]}:

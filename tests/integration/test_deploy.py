@@ -16,7 +16,17 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.deploy import Aws, Refused, deploy, destroy, physical_ids, put_app_secrets, sender_problem
+from infra.deploy import (
+    Aws,
+    Refused,
+    app_secrets,
+    current_app_secrets,
+    deploy,
+    destroy,
+    physical_ids,
+    put_app_secrets,
+    sender_problem,
+)
 from tests.integration.rehearsal import REGION, ROOT, SETTINGS, rehearse
 
 
@@ -55,6 +65,15 @@ def test_the_secret_gets_a_new_version_only_when_its_values_change(aws: Aws) -> 
     put_app_secrets(client, "stack/app-secrets", {**values, "STAFF_TOKEN_HASHES": "b" * 64})
     assert len(client.list_secret_version_ids(SecretId=arn)["Versions"]) == 2
     assert json.loads(client.get_secret_value(SecretId=arn)["SecretString"])["STAFF_TOKEN_HASHES"] == "b" * 64
+
+
+def test_a_redeploy_keeps_the_pseudonym_key_of_the_first(aws: Aws) -> None:
+    client = aws.client("secretsmanager")
+    first = app_secrets(SETTINGS, current_app_secrets(client, "stack/app-secrets"))
+    put_app_secrets(client, "stack/app-secrets", first)
+    again = app_secrets(SETTINGS, current_app_secrets(client, "stack/app-secrets"))
+    assert again == first
+    assert len(first["PSEUDONYM_KEY"]) >= 32
 
 
 def test_a_second_deploy_updates_the_stack_in_place(aws: Aws, packaged_template: Path) -> None:

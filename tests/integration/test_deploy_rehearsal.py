@@ -18,11 +18,12 @@ from moto import mock_aws
 from moto.cloudformation.parsing import get_model_map
 
 from chalicelib.adapters import keys
+from chalicelib.bootstrap import with_app_secret
+from chalicelib.budget import API_BUDGET, API_GATEWAY_TIMEOUT, ATTEMPT_SECONDS
 from chalicelib.settings import Settings
 from infra.deploy import SECRET_KEYS, Aws, deploy, physical_ids, unreachable_recipients
 from tests.integration.rehearsal import (
     CONFIGURATION_SET,
-    MANAGED_POLICY,
     REGION,
     REMOVED,
     REPLACED,
@@ -41,9 +42,11 @@ FROM_THE_TEMPLATE = {
     "digest_sender": "DigestSender",
     "public_base_url": "PublicBaseUrl",
     "relay_queue_url": "RelayQueue",
+    "app_secrets_arn": "AppSecretsArn",
 }
 FROM_CHALICE_CONFIG = {"due_shards"}  # .chalice/config.json environment_variables
-FROM_THE_SECRET = {"staff_token_hashes", "webhook_secrets", "session_secret"}  # APP_SECRETS_ARN (issue 12 reads it)
+# APP_SECRETS_ARN, read at cold start
+FROM_THE_SECRET = {"staff_token_hashes", "webhook_secrets", "pseudonym_key", "session_secret"}
 FROM_LAMBDA = {"aws_region"}  # the Lambda runtime sets AWS_REGION
 LOCAL_ONLY = {"aws_endpoint_url", "staff_tokens", "session_cookie_secure"}  # must never be set on AWS
 BUNDLED_DEFAULTS = {"sla_policy_file", "sources_file", "channels_file", "max_body_bytes"}  # packaged with the code
@@ -105,8 +108,6 @@ def test_moto_lacks_exactly_what_the_rehearsal_adjusts(deployed: Deployed) -> No
     supported = get_model_map()
     for kind in (CONFIGURATION_SET, *SKIPPED_BY_MOTO):
         assert kind not in supported, f"moto now supports {kind}: drop it from tests/integration/rehearsal.py"
-    deletes = supported[MANAGED_POLICY].delete_from_cloudformation_json
-    assert getattr(deletes, "__isabstractmethod__", False), "moto now deletes managed policies: drop the adjustment"
     # REMOVED: moto makes the RestApi without the routes of its Body, so a deployment of it has no methods.
     api = deployed.aws.client("apigateway")
     paths = {r["path"] for r in api.get_resources(restApiId=deployed.resources["RestAPI"])["items"]}
@@ -160,15 +161,17 @@ def test_every_function_reads_settings_that_point_at_the_stack(deployed: Deploye
             assert field.upper() not in environment, (handler, field)
         stored = json.loads(secret.get_secret_value(SecretId=environment["APP_SECRETS_ARN"])["SecretString"])
         assert set(stored) == set(SECRET_KEYS) == {field.upper() for field in FROM_THE_SECRET}
-        settings = Settings.from_environ({**environment, **stored, "AWS_REGION": REGION})
+        settings = with_app_secret(Settings.from_environ({**environment, "AWS_REGION": REGION}), secret)
+        assert settings.app_secrets_arn == secret.describe_secret(SecretId=SETTINGS.secret_name)["ARN"]
         assert settings.table_name == deployed.resources["ComplaintsTable"]
         assert settings.alerts_topic_arn == deployed.resources["AlertsTopic"]
         assert settings.ops_topic_arn == deployed.resources["OpsTopic"]
         assert settings.digest_sender == SETTINGS.digest_sender
         assert settings.public_base_url == SETTINGS.public_base_url
         assert settings.due_shards == 4
-        assert [digest for _, digest in settings.staff_hashes()] == list(SETTINGS.staff_token_hashes)
         assert len(settings.session_secret) >= 32
+        assert settings.staff_hashes() == [("staff", digest) for digest in SETTINGS.staff_token_hashes]
+        assert len(settings.pseudonym_key) >= 32
         assert settings.secrets_for("typeform") == SETTINGS.webhook_secrets["typeform"]
         for field in FROM_THE_TEMPLATE:
             assert field.upper() in environment, (handler, field)
@@ -231,8 +234,40 @@ def test_every_function_logs_to_a_group_kept_for_the_retention_given(deployed: D
         assert [g.get("retentionInDays") for g in found] == [SETTINGS.log_retention_days], name
 
 
-def test_the_table_outlives_the_stack(deployed: Deployed) -> None:
+def test_the_table_outlives_the_stack_and_cannot_be_deleted_by_mistake(deployed: Deployed) -> None:
     assert deployed.translated["Resources"]["ComplaintsTable"]["DeletionPolicy"] == "Retain"
+    table = deployed.resources["ComplaintsTable"]
+    assert deployed.aws.client("dynamodb").describe_table(TableName=table)["Table"]["DeletionProtectionEnabled"]
+    ttl = deployed.translated["Resources"]["ComplaintsTable"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": keys.TTL_ATTR, "Enabled": True}
+
+
+def test_the_api_function_answers_before_api_gateway_gives_up(deployed: Deployed) -> None:
+    functions = deployed.functions()
+    api = functions["app.app"]["Timeout"]
+    assert API_BUDGET + ATTEMPT_SECONDS <= api < API_GATEWAY_TIMEOUT
+    assert all(configuration["Timeout"] == 60 for handler, configuration in functions.items() if handler != "app.app")
+
+
+def test_each_function_has_one_policy_of_its_own_logging_only_to_its_own_group(deployed: Deployed) -> None:
+    iam = deployed.aws.client("iam")
+    translated = deployed.translated["Resources"]
+    functions = {name: r["Properties"] for name, r in translated.items() if r["Type"] == "AWS::Lambda::Function"}
+    assert len(functions) == 6  # the API, four schedules, the relay
+    for name, function in functions.items():
+        role = function["Role"]["Fn::GetAtt"][0]
+        physical = deployed.resources[role]
+        assert iam.list_attached_role_policies(RoleName=physical)["AttachedPolicies"] == [], name
+        assert len(iam.list_role_policies(RoleName=physical)["PolicyNames"]) == 1, name
+        [policy] = translated[role]["Properties"]["Policies"]
+        statements = policy["PolicyDocument"]["Statement"]
+        logging = [s for s in statements if any(action.startswith("logs:") for action in s["Action"])]
+        assert [s["Resource"] for s in logging] == [
+            [{"Fn::GetAtt": [function["LoggingConfig"]["LogGroup"]["Ref"], "Arn"]}]
+        ]
+        assert set(logging[0]["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents"}
+        actions = [action for s in statements for action in s["Action"]]
+        assert not [a for a in actions if "*" in a and not a.startswith("kms:")], name
 
 
 def test_deploy_prints_the_api_the_console_and_what_to_do_next(deployed: Deployed) -> None:

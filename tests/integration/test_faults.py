@@ -26,6 +26,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from infra.definitions import LocalResources
 from tests.conftest import World
+from tests.intake import public, relay
 
 SUBMISSION: dict[str, Any] = {
     "customer_name": "张三",
@@ -35,7 +36,7 @@ SUBMISSION: dict[str, Any] = {
     "subject": "客服没有回电话",
     "external_id": "form-submission-42",
 }
-DELIVERY = {"Content-Type": "application/json", "webhook-id": "msg_fault_42", "Idempotency-Key": "fault-key-42"}
+DELIVERY = {"webhook-id": "msg_fault_42", "Idempotency-Key": "fault-key-42"}
 ONE_COMPLAINT = Counter({"complaint": 1, "idempotency": 3, "event": 1})  # three delivery keys -> three records
 FAULTS = {
     "throttled": (400, "ProvisionedThroughputExceededException", "The level of configured provisioned throughput"),
@@ -110,8 +111,15 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def post(api: Any, payload: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Any:
-    body = json.dumps(SUBMISSION if payload is None else payload, ensure_ascii=False).encode("utf-8")
-    return api.http.post("/complaints", headers=DELIVERY if headers is None else headers, body=body)
+    """A delivery through the signed relay (the public form has none of these keys); `headers` without a
+    webhook-id: the public form."""
+    headers = DELIVERY if headers is None else headers
+    payload = SUBMISSION if payload is None else payload
+    if "webhook-id" not in headers:
+        body = json.dumps(public(payload), ensure_ascii=False).encode("utf-8")
+        return api.http.post("/complaints", headers={"Content-Type": "application/json", **headers}, body=body)
+    extra = {name: value for name, value in headers.items() if name != "webhook-id"}
+    return relay(api, payload, headers["webhook-id"], **extra)
 
 
 def table_items(aws: LocalResources) -> list[dict[str, Any]]:
@@ -271,7 +279,7 @@ def test_a_hundred_deliveries_of_one_webhook_make_exactly_one_complaint(
     # chalice.test.Client swaps os.environ for a copy around every request; from threads the swaps interleave,
     # so put the real mapping back afterwards.
     monkeypatch.setattr(os, "environ", os.environ)
-    headers = {"Content-Type": "application/json", "webhook-id": "msg_delivered_100_times"}
+    headers = {"webhook-id": "msg_delivered_100_times"}
     payload = {key: value for key, value in SUBMISSION.items() if key != "external_id"}
     results: list[tuple[int, str | None]] = []
     lock = threading.Lock()

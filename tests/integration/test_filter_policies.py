@@ -9,9 +9,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 
+from chalicelib.domain.notices import rollup, window_of
+from chalicelib.domain.vocabulary import Audience, Level
 from infra.definitions import LocalResources
 from infra.local_stack import LocalStack
 from tests.conftest import World
@@ -19,6 +22,7 @@ from tests.integration.helpers import invoke, minutes_ago, notices, post, subscr
 
 POLICIES = Path(__file__).resolve().parents[2] / "infra" / "filter-policies"
 NOW = datetime.now(UTC).replace(microsecond=0)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def scan(api: Any) -> None:
@@ -53,6 +57,27 @@ def test_example_filter_policies_select_what_they_promise(world: World, api: Any
         ("report", "management_rep"),
     ]
     assert len(got["urgent-first-response"]) == 2 + 4
+
+
+def test_a_roll_up_reaches_every_subscription_one_of_its_notices_would_have(world: World, aws: LocalResources) -> None:
+    queues = {
+        path.stem: subscribe(aws.topics["AlertsTopic"], f"rollup-{path.stem}", json.loads(path.read_text()))
+        for path in sorted(POLICIES.glob("*.json"))
+    }
+    window = window_of(Audience.ON_CALL, NOW, 300)
+    facets = {"categories": ["service"], "priorities": ["general"], "clocks": ["resolution"]}
+    minor = rollup(window, 30, {Level.MINOR: 30}, ["a" * 32], facets, SHANGHAI)
+    warnings = rollup(window, 12, {Level.WARNING: 12}, ["b" * 32], facets, SHANGHAI)
+    assert world.adapters.notifier.publish_rollup(minor)
+    assert world.adapters.notifier.publish_rollup(warnings)
+    got = {name: sorted(m["count"] for m in notices(url)) for name, url in queues.items()}
+    assert got == {
+        "on-call": [12, 30],
+        "breaches-only": [30],  # level is a list: ["minor"] matches, ["warning"] does not
+        "marketing-director": [],
+        "product-quality-management": [],
+        "urgent-first-response": [],
+    }
 
 
 def test_the_local_stack_writes_each_email_to_the_outbox(aws: LocalResources, tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ def items() -> dict[tuple[str, str], dict[str, Any]]:
 def restart_the_emulator() -> None:
     """What a new `make run` sees before restoring: the table made anew from the template, empty."""
     dynamodb = boto3.client("dynamodb")
+    dynamodb.update_table(TableName=TABLE, DeletionProtectionEnabled=False)  # the emulator's process ends instead
     dynamodb.delete_table(TableName=TABLE)
     dynamodb.create_table(**table_request(TABLE))
 

@@ -18,6 +18,7 @@ from moto.ses.models import ses_backends
 
 from chalicelib.domain.report_render import CSV_COLUMNS
 from tests.conftest import STAFF, World
+from tests.intake import relay
 from tests.integration.helpers import invoke
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -50,23 +51,21 @@ def simulate_october(world: World, api: Any) -> int:
                 "channel": CHANNELS[(count // 2) % 3],
                 "subject": f"投诉 {count}",
             }
-            response = api.http.post(
-                "/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(payload).encode()
-            )
+            response = relay(api, payload)  # a signed source may set the priority and the channel
             assert response.status_code == 201
             complaint_id = json.loads(response.body)["id"]
             count += 1
             late = count % 4 == 0
             world.at(received + timedelta(minutes=80 if late else 10))
             invoke(api, "scan_due")
-            act(api, complaint_id, {"type": "respond", "by": "agent"})
+            act(api, complaint_id, {"type": "respond"})
             world.at(received + timedelta(hours=30 if late else 1))
             invoke(api, "scan_due")
-            act(api, complaint_id, {"type": "resolve", "by": "agent"})
+            act(api, complaint_id, {"type": "resolve"})
             if count % 3:
-                act(api, complaint_id, {"type": "confirm", "by": "agent"})
+                act(api, complaint_id, {"type": "confirm"})
                 score = 1 if payload["customer_email"] == "unhappy@example.com" else 3 + count % 3
-                act(api, complaint_id, {"type": "satisfaction", "by": "survey", "score": score})
+                act(api, complaint_id, {"type": "satisfaction", "score": score})
     return count
 
 

@@ -58,7 +58,7 @@ def receive(world: World, at: datetime, external_id: str | None = None, **fields
 
 def staff(world: World, complaint_id: str, at: datetime, kind: str, **fields: Any) -> Complaint:
     world.at(at)
-    return world.services.workflow.record(complaint_id, {"type": kind, "by": "li.lei", **fields}, None, at)[0]
+    return world.services.workflow.record(complaint_id, {"type": kind, "by": "li.lei", **fields}, None, at, "li.lei")[0]
 
 
 def scan(world: World, at: datetime) -> None:

@@ -31,7 +31,7 @@ def breached(world: World, add: Add) -> str:
 
 
 def respond(world: World, complaint_id: str, at: datetime) -> None:
-    world.services.workflow.record(complaint_id, {"type": "respond", "by": "li.lei"}, None, at)
+    world.services.workflow.record(complaint_id, {"type": "respond", "by": "li.lei"}, None, at, "li.lei")
 
 
 def resolved(world: World) -> list[Notice]:

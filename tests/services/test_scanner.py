@@ -8,9 +8,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.conftest import World
 from tests.services.conftest import Add
 
+pytestmark = pytest.mark.usefixtures("no_storm_limit")  # storm control has tests of its own (test_storm.py)
 NOW = datetime(2026, 11, 17, 10, 40, tzinfo=ZoneInfo("Asia/Shanghai"))
 PLENTY = 600.0
 

@@ -37,7 +37,7 @@ def complaint(minutes_ago: float, **fields: Any) -> Complaint:
 
 def after(item: Complaint, minutes_ago: float, **event: Any) -> Complaint:
     at = NOW - timedelta(minutes=minutes_ago)
-    request, moment = validate_event({"by": "li.lei", **event}, item, at)
+    request, moment = validate_event({"by": "li.lei", **event}, item, at, "li.lei")
     updated, _ = apply_event(item, request, moment, at, POLICIES)
     return updated
 

@@ -454,6 +454,7 @@ def product_quality_complaint(received_at: datetime, **extra: Any) -> Any:
         "customer_name": "王五",
         "customer_phone": "+86 138 0013 8000",
         "category": "product_quality",
+        "priority": "general",
         "subject": "产品质量问题",
         "received_at": received_at.isoformat(),
         **extra,

@@ -195,9 +195,12 @@ def test_every_template_parameter_is_passed() -> None:
     assert passed["OnCallEmail"] == "on-call@corp.cn"
 
 
+ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:complaint-sla-monitor-prod/app-secrets-AbCdEf"
+
+
 def test_the_secret_holds_the_apps_own_variables() -> None:
     settings = DeploySettings.from_values({**COMPLETE, "WEBHOOK_SECRETS": f'{{"tally": ["{SECRET}"]}}'}, "prod")
-    stored = app_secrets(settings, "s" * 64)
+    stored = app_secrets(settings, {"SESSION_SECRET": "s" * 64})
     assert set(stored) == set(SECRET_KEYS)
     function_environment = {  # what the template gives every function besides the secret
         "TABLE_NAME": "ComplaintsTable",
@@ -205,11 +208,44 @@ def test_the_secret_holds_the_apps_own_variables() -> None:
         "OPS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:OpsTopic",
         "PUBLIC_BASE_URL": "https://sla.example.com",
     }
-    merged = Settings.from_environ({**function_environment, **stored})
+    merged = Settings.from_environ(function_environment | {"APP_SECRETS_ARN": ARN}).with_secrets(stored)
     assert merged.staff_hashes() == [("staff", TOKEN_HASH)]
     assert merged.secrets_for("tally") == [SECRET]
+    assert len(merged.pseudonym_key) >= 32
     assert merged.session_secret == "s" * 64
     assert settings.secret_name == "complaint-sla-monitor-prod/app-secrets"
+
+
+def test_the_pseudonym_key_and_the_session_key_are_made_once_and_kept_by_every_later_deploy() -> None:
+    settings = DeploySettings.from_values(COMPLETE, "prod")
+    first = app_secrets(settings)
+    again = app_secrets(settings)
+    assert first["PSEUDONYM_KEY"] != again["PSEUDONYM_KEY"]  # made afresh without a current one
+    assert first["SESSION_SECRET"] != again["SESSION_SECRET"]
+    kept = app_secrets(settings, first)
+    assert kept["PSEUDONYM_KEY"] == first["PSEUDONYM_KEY"]
+    assert kept["SESSION_SECRET"] == first["SESSION_SECRET"]
+
+
+def test_the_channels_values_go_in_the_secret_and_reach_the_relay(tmp_path: Path) -> None:
+    channels = tmp_path / "channels.yaml"
+    channels.write_text("channels:\n  - {name: group, kind: wecom, url_env: WECOM_WEBHOOK_URL}\n", encoding="utf-8")
+    url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"
+    values = {**COMPLETE, "WECOM_WEBHOOK_URL": url}
+    assert problems(values) == ["WECOM_WEBHOOK_URL is not a deploy setting (deploy/example.env lists them)"]
+    assert problems(values, channels_file=channels) == []
+    settings = DeploySettings.from_values(values, "prod", channels)
+    stored = app_secrets(settings)
+    assert stored["WECOM_WEBHOOK_URL"] == url
+    environment = {
+        "TABLE_NAME": "ComplaintsTable",
+        "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:AlertsTopic",
+        "OPS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:OpsTopic",
+        "PUBLIC_BASE_URL": "https://sla.example.com",
+        "APP_SECRETS_ARN": ARN,
+        "CHANNELS_FILE": str(channels),
+    }
+    assert Settings.from_environ(environment).with_secrets(stored).channel_values["WECOM_WEBHOOK_URL"] == url
 
 
 def test_every_function_runs_the_uploaded_code() -> None:

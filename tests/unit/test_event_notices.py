@@ -57,6 +57,7 @@ def test_a_product_quality_intake_owes_one_report_per_audience_with_no_clock_and
         None,
     )
     assert notice.attributes() == {
+        "kind": "notice",
         "type": "event",
         "level": "report",
         "category": "product_quality",

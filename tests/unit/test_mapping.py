@@ -4,6 +4,7 @@ labels translated through the built-in and per-source tables, and the sources fi
 from __future__ import annotations
 
 import textwrap
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from chalicelib.domain.errors import InvalidFields
 from chalicelib.domain.mapping import PathError, answer_value, normal, parse_path, resolve
 from chalicelib.domain.sources import SourcesError, SourceSpec, map_payload, parse_sources
 from chalicelib.settings import DEFAULT_SOURCES_FILE
+
+NOW = datetime(2026, 11, 22, 4, tzinfo=UTC)
 
 FIELDS = {
     "fields": [
@@ -117,7 +120,7 @@ def test_several_answers_where_one_is_expected_name_the_field() -> None:
     """)
     payload = {"answers": [{"title": "Category", "value": ["服务", "员工"]}]}
     with pytest.raises(InvalidFields) as raised:
-        map_payload(payload, source)
+        map_payload(payload, source, NOW)
     assert [(e.field, e.message) for e in raised.value.errors] == [("category", "has 2 answers where one is expected")]
 
 
@@ -129,16 +132,16 @@ def test_a_sources_values_table_adds_to_the_built_in_names() -> None:
           priority: {path: p, values: {"P0": urgent}}
           customer_tier: {path: t, values: {"金卡会员": gold}}
     """)
-    assert map_payload({"c": "售后", "p": "p0", "t": "金卡会员"}, source) == {
+    assert map_payload({"c": "售后", "p": "p0", "t": "金卡会员"}, source, NOW) == {
         "category": "service",
         "priority": "urgent",
         "customer_tier": "gold",
     }
-    assert map_payload({"c": "产品质量", "p": "重要"}, source) == {
+    assert map_payload({"c": "产品质量", "p": "重要"}, source, NOW) == {
         "category": "product_quality",
         "priority": "important",
     }
-    assert map_payload({"c": "Unknown"}, source) == {"category": "Unknown"}  # validation then names it
+    assert map_payload({"c": "Unknown"}, source, NOW) == {"category": "Unknown"}  # validation then names it
 
 
 def test_a_naive_time_takes_the_fields_time_zone_and_an_aware_one_keeps_its_own() -> None:
@@ -147,9 +150,9 @@ def test_a_naive_time_takes_the_fields_time_zone_and_an_aware_one_keeps_its_own(
         fields:
           received_at: {path: at, time_zone: Asia/Shanghai}
     """)
-    assert map_payload({"at": "2016-08-23 10:01:59"}, source) == {"received_at": "2016-08-23T10:01:59+08:00"}
-    assert map_payload({"at": "2016-08-23T02:01:59Z"}, source) == {"received_at": "2016-08-23T02:01:59Z"}
-    assert map_payload({"at": "yesterday"}, source) == {"received_at": "yesterday"}
+    assert map_payload({"at": "2016-08-23 10:01:59"}, source, NOW) == {"received_at": "2016-08-23T10:01:59+08:00"}
+    assert map_payload({"at": "2016-08-23T02:01:59Z"}, source, NOW) == {"received_at": "2016-08-23T02:01:59Z"}
+    assert map_payload({"at": "yesterday"}, source, NOW) == {"received_at": "yesterday"}
 
 
 def test_a_priority_from_a_tally_hidden_field_is_refused() -> None:
@@ -161,7 +164,7 @@ def test_a_priority_from_a_tally_hidden_field_is_refused() -> None:
     """)
     payload = {"id": "r1", "fields": [{"label": "priority", "type": "HIDDEN_FIELDS", "value": "urgent"}]}
     with pytest.raises(InvalidFields) as raised:
-        map_payload(payload, source)
+        map_payload(payload, source, NOW)
     assert [e.field for e in raised.value.errors] == ["priority"]
 
 
@@ -173,7 +176,7 @@ def test_a_source_signed_without_a_timestamp_needs_a_submission_id_in_each_deliv
           subject: s
     """)
     with pytest.raises(InvalidFields) as raised:
-        map_payload({"s": "x"}, source)
+        map_payload({"s": "x"}, source, NOW)
     assert [e.field for e in raised.value.errors] == ["external_id"]
 
 

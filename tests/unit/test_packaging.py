@@ -25,15 +25,115 @@ def test_requirements_txt_lists_exactly_the_runtime_dependencies() -> None:
     assert packaged == declared
 
 
-def test_every_function_role_gets_the_app_policy() -> None:
-    """autogen_policy is off: each function Chalice generates has a role, and AppPolicy must be on it."""
+# What each function's code calls (services -> ports -> adapters), as IAM actions. A new call needs its action
+# here and in the role's policy (infra/resources.yaml), and nothing more is granted.
+CALLS = {
+    "ApiHandler": {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
+        "sns:Publish",
+    },
+    "ScanDue": {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
+        "sns:Publish",
+        "kms:GenerateDataKey*",
+        "kms:Decrypt",
+        "sqs:SendMessage",
+    },
+    "SendDigests": {
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "ses:SendRawEmail",
+        "sqs:SendMessage",
+    },
+    "SendMonthlyReport": {
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "ses:SendRawEmail",
+        "sqs:SendMessage",
+    },
+    "WatchCalendars": {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "sns:Publish",
+        "kms:GenerateDataKey*",
+        "kms:Decrypt",
+        "sqs:SendMessage",
+    },
+    "RelayNotices": {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+    },
+}
+EVERY_FUNCTION = {"logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue"}
+
+
+def _functions() -> list[str]:
     import app as application
 
-    functions = ["ApiHandler"] + [
+    return ["ApiHandler"] + [
         "".join(part.capitalize() for part in source.name.split("_")) for source in application.app.event_sources
     ]
-    roles = {entry["Ref"] for entry in resources_of_type("AWS::IAM::ManagedPolicy")["AppPolicy"]["Roles"]}
-    assert roles == {f"{name}Role" for name in functions}
+
+
+def test_each_function_role_has_one_policy_of_its_own_with_only_the_actions_it_calls() -> None:
+    """autogen_policy is off: each function Chalice generates has a role; the merge template replaces its policy."""
+    roles = resources_of_type("AWS::IAM::Role")
+    assert set(roles) == {f"{name}Role" for name in _functions()} == {f"{name}Role" for name in CALLS}
+    assert resources_of_type("AWS::IAM::ManagedPolicy") == {}
+    for name, properties in roles.items():
+        [policy] = properties["Policies"]
+        actions = {action for statement in policy["PolicyDocument"]["Statement"] for action in statement["Action"]}
+        assert actions == CALLS[name.removesuffix("Role")] | EVERY_FUNCTION, name
+
+
+def test_each_function_logs_only_to_its_own_group_and_the_api_reaches_only_the_alerts_topic() -> None:
+    roles = resources_of_type("AWS::IAM::Role")
+    for name, properties in roles.items():
+        function = "APIHandler" if name == "ApiHandlerRole" else name.removesuffix("Role")
+        [policy] = properties["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if any(action.startswith("logs:") for action in statement["Action"]):
+                assert statement["Resource"] == [{"Fn::GetAtt": [f"{function}Logs", "Arn"]}], name
+    api = roles["ApiHandlerRole"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert not {a for s in api for a in s["Action"] if a.split(":")[0] in ("ses", "sqs", "kms")}
+    [publish] = [s for s in api if "sns:Publish" in s["Action"]]  # the notices an intake or a staff event owes
+    assert publish["Resource"] == [{"Ref": "AlertsTopic"}]
+    assert not {a for s in api for a in s["Action"] if a.endswith("DeleteItem")}
+
+
+def test_the_table_keeps_its_records_only_as_long_as_they_guard_and_cannot_be_deleted_by_mistake() -> None:
+    table = resources_of_type("AWS::DynamoDB::Table")["ComplaintsTable"]
+    assert table["DeletionProtectionEnabled"] is True
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_the_api_function_answers_before_api_gateway_and_its_retries_fit_its_budget() -> None:
+    from chalicelib.budget import API_BUDGET, API_GATEWAY_TIMEOUT, API_LAMBDA_TIMEOUT, ATTEMPT_SECONDS
+
+    config = yaml.safe_load((ROOT / ".chalice" / "config.json").read_text())
+    timeout = config["lambda_functions"]["api_handler"]["lambda_timeout"]
+    assert timeout == API_LAMBDA_TIMEOUT < API_GATEWAY_TIMEOUT
+    assert timeout >= API_BUDGET + ATTEMPT_SECONDS  # attempts end within the budget; the rest is margin
 
 
 def test_chalice_config_turns_off_the_generated_policy() -> None:
@@ -174,10 +274,10 @@ def test_the_relay_reports_partial_batch_failures_and_its_dead_letters_are_alarm
     assert (alarm["MetricName"], alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 1)
     errors = _alarms()["RelayNoticesErrorsAlarm"]
     assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "RelayNotices"}}]
-    relay_policy = resources["RelayPolicy"]["Properties"]
-    assert relay_policy["Roles"] == [{"Ref": "RelayNoticesRole"}]
-    actions = set(relay_policy["PolicyDocument"]["Statement"][0]["Action"])
-    assert actions == {
+    [relay_policy] = resources["RelayNoticesRole"]["Properties"]["Policies"]
+    [queue] = [s for s in relay_policy["PolicyDocument"]["Statement"] if s["Sid"] == "RelayQueue"]
+    assert queue["Resource"] == [{"Fn::GetAtt": ["RelayQueue", "Arn"]}]
+    assert set(queue["Action"]) == {
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",

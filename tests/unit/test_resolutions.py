@@ -43,7 +43,9 @@ def scanned(complaint: Complaint, at: datetime) -> Complaint:
 
 
 def event(complaint: Complaint, kind: str, at: datetime, **fields: Any) -> Complaint:
-    request, moment = validate_event({"type": kind, "by": "li.lei", "at": at.isoformat(), **fields}, complaint, at)
+    request, moment = validate_event(
+        {"type": kind, "by": "li.lei", "at": at.isoformat(), **fields}, complaint, at, "li.lei"
+    )
     updated, _ = apply_event(complaint, request, moment, at, POLICIES)
     return updated
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ GOOD = {
     "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:AlertsTopic",
     "OPS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:OpsTopic",
     "PUBLIC_BASE_URL": "https://sla.example.com",
+    "PSEUDONYM_KEY": "a-pseudonym-key-of-at-least-32-characters",
 }
 
 
@@ -72,3 +74,44 @@ def test_a_lambda_cold_start_without_its_table_stops_naming_it() -> None:
     assert "SettingsError: the app cannot start: TABLE_NAME is not set" in stopped.stderr
     assert _import_app(AWS_LAMBDA_FUNCTION_NAME="complaint-sla-monitor-prod", **GOOD).returncode == 0
     assert _import_app().returncode == 0  # local tools (chalice package, tests) import the app without settings
+
+
+ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:stack/app-secrets-AbCdEf"
+ON_AWS = {key: value for key, value in GOOD.items() if key != "PSEUDONYM_KEY"} | {"APP_SECRETS_ARN": ARN}
+SECRET = {
+    "STAFF_TOKEN_HASHES": "li.lei:" + "a" * 64,
+    "WEBHOOK_SECRETS": '{"relay": ["whsec_x"]}',
+    "PSEUDONYM_KEY": "a-pseudonym-key-kept-in-the-secret-000",
+}
+
+
+def test_on_aws_the_secret_settings_wait_for_the_apps_secret_and_are_completed_by_it() -> None:
+    waiting = Settings.from_environ(ON_AWS)
+    assert (waiting.app_secrets_arn, waiting.pseudonym_key, waiting.staff_hashes()) == (ARN, "", [])
+    settings = waiting.with_secrets(SECRET)
+    assert settings.staff_hashes() == [("li.lei", "a" * 64)]
+    assert settings.secrets_for("relay") == ["whsec_x"]
+    assert settings.pseudonym_secret == SECRET["PSEUDONYM_KEY"].encode()
+    assert settings.table_name == GOOD["TABLE_NAME"]
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [
+        ({k: v for k, v in SECRET.items() if k != "PSEUDONYM_KEY"}, "PSEUDONYM_KEY (in the app's secret"),
+        ({**SECRET, "PSEUDONYM_KEY": "short"}, "PSEUDONYM_KEY (in the app's secret, APP_SECRETS_ARN) must be at least"),
+        ({**SECRET, "WEBHOOK_SECRETS": "{oops"}, "WEBHOOK_SECRETS (in the app's secret"),
+        ({**SECRET, "STAFF_TOKENS": "plain"}, "holds STAFF_TOKENS, which the app does not read"),
+        ({**SECRET, "TABLE_NAME": "other"}, "holds TABLE_NAME, which the app does not read"),
+    ],
+)
+def test_a_secret_missing_or_holding_the_wrong_thing_stops_the_cold_start_naming_it(
+    secret: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(SettingsError, match=re.escape(problem)):
+        Settings.from_environ(ON_AWS).with_secrets(secret)
+
+
+def test_without_the_apps_secret_the_pseudonym_key_is_required_from_the_environment() -> None:
+    with pytest.raises(SettingsError, match="PSEUDONYM_KEY is not set"):
+        Settings.from_environ({key: value for key, value in GOOD.items() if key != "PSEUDONYM_KEY"})

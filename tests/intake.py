@@ -1,0 +1,42 @@
+"""Posting complaints as the tests need them. The public form (`POST /complaints`) may not set a priority, a
+complexity, a tier or the time of receipt; a test that needs those posts through the signed `relay` source, as a
+trusted system would (Standard Webhooks, signed with RELAY_SECRET, which the tests' settings configure)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from standardwebhooks.webhooks import Webhook
+
+RELAY_SECRET = "whsec_" + base64.b64encode(b"relay-secret-of-the-test-suite!!").decode()
+PSEUDONYM_KEY = "pseudonym-key-of-the-test-suite-0123456789"
+PUBLIC_FIELDS = ("customer_name", "customer_email", "customer_phone", "category", "subject", "description")
+
+
+def relay_headers(body: str, message_id: str | None = None) -> dict[str, str]:
+    """The headers of a Standard Webhooks delivery of `body` to the `relay` source, signed now."""
+    message_id = message_id or f"msg_{uuid.uuid4().hex}"
+    moment = datetime.now(UTC)
+    return {
+        "Content-Type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(moment.timestamp())),
+        "webhook-signature": Webhook(RELAY_SECRET).sign(message_id, moment, body),
+    }
+
+
+def relay(api: Any, payload: dict[str, Any], message_id: str | None = None, **headers: str) -> Any:
+    """POST /webhooks/relay through chalice.test.Client, signed: the response."""
+    body = json.dumps(payload, ensure_ascii=False)
+    return api.http.post(
+        "/webhooks/relay", headers={**relay_headers(body, message_id), **headers}, body=body.encode("utf-8")
+    )
+
+
+def public(payload: dict[str, Any]) -> dict[str, Any]:
+    """Only what the public form may set."""
+    return {name: value for name, value in payload.items() if name in PUBLIC_FIELDS or name == "customer"}
