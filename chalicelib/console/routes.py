@@ -422,9 +422,9 @@ def complaint_page(visit: Visit, complaint_id: str) -> Response:
 
 
 def _complaint(visit: Visit, complaint_id: str, status: int, problem: str | None = None, done: Any = None) -> Response:
-    from chalicelib.console.actions import offered
+    from chalicelib.console.actions import CHOICES, offered, running_clocks
     from chalicelib.console.pages import clock_cards, timeline
-    from chalicelib.domain.vocabulary import Grade, PauseReason, Status
+    from chalicelib.domain.vocabulary import ClockName, Flag, Grade, PauseReason, Status
     from chalicelib.domain.workflow import allowed_events
 
     running, texts = visit.running, visit.texts
@@ -446,6 +446,12 @@ def _complaint(visit: Visit, complaint_id: str, status: int, problem: str | None
         forms=offered(complaint, allowed_events(complaint)),
         form_key=secrets.token_urlsafe(16),
         reasons=[(reason.value, texts.word(reason)) for reason in PauseReason],
+        running=[(name, texts.word(ClockName(name))) for name in running_clocks(complaint)],
+        choices=[
+            (name, [(c.value, texts.word(c), c == getattr(complaint, name)) for c in kind])
+            for name, kind in CHOICES.items()
+        ],
+        flags=[(flag.value, texts.word(flag), bool(getattr(complaint, flag.value))) for flag in Flag],
         problem=problem,
         done=None if done is None else texts.word(done),
         grade_of=lambda value: texts.word(Grade(value)),
@@ -469,7 +475,8 @@ def act(visit: Visit, complaint_id: str) -> Response:
     form = _form(visit)
     if not visit.signer.csrf_ok(visit.session.nonce, form.get("csrf")):
         return _forbidden(visit)
-    data = event_request(form, visit.me)
+    complaint = visit.running.workflow.get(complaint_id)
+    data = event_request(form, visit.me, complaint, visit.running.policies.display.tz)
     if data["type"] == "note" and "note" not in data:
         return _complaint(visit, complaint_id, 422, problem=visit.texts("refused.note_needed"))
     key = form.get("key")
@@ -510,8 +517,10 @@ def _why(texts: Texts, error: DomainError, data: Mapping[str, object]) -> str:
                 names.append(texts("field.force_majeure_note"))
             elif problem.field == "customer_informed":
                 names.append(texts("field.customer_informed"))
-            elif problem.field in ("note", "assignee", "reason", "score", "at"):
+            elif problem.field in ("note", "assignee", "reason", "score", "at", "department", "clock", "deadline"):
                 names.append(texts(f"field.{problem.field}"))
+            elif problem.field == "type" and data.get("type") == "triage":
+                names.append(texts("field.triage"))
             else:
                 names.append(texts("field.other"))
         return texts("refused.fields", fields=texts.listing(list(dict.fromkeys(names))))

@@ -9,6 +9,7 @@ import math
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -246,11 +247,12 @@ def test_only_what_the_complaint_allows_is_offered(people: World, api: Any) -> N
     browser = signed_in(api)
     page = browser.get(f"/console/complaints/{complaint_id}")
     buttons = re.findall(r'name="type" value="(\w+)"', page.body)
-    assert buttons == ["respond", "resolve", "note", "assign", "assign", "pause"]
+    assert buttons == ["respond", "resolve", "note", "assign", "assign", "pause", "agree", "triage"]
+    assert "handoff" not in buttons  # the default policy has no hand-off clock
     assert "指派给我" in page.text
     act(browser, complaint_id, type="resolve")
     resolved = browser.get(f"/console/complaints/{complaint_id}")
-    assert re.findall(r'name="type" value="(\w+)"', resolved.body) == [
+    assert re.findall(r'name="type" value="(\w+)"', resolved.body)[:6] == [
         "confirm",
         "reopen",
         "note",
@@ -258,6 +260,78 @@ def test_only_what_the_complaint_allows_is_offered(people: World, api: Any) -> N
         "assign",
         "pause",
     ]
+
+
+LETTERS = Path(__file__).resolve().parents[2] / "chalicelib" / "policy" / "letters"
+
+
+def test_a_letters_own_steps_are_offered_and_recorded_from_the_page(people: World, api: Any) -> None:
+    people.reconfigure(sla_policy_file=LETTERS / "after-sales.yaml")
+    complaint_id = post(api, NOW - timedelta(minutes=10), category="product_quality")
+    browser = signed_in(api)
+    page = browser.get(f"/console/complaints/{complaint_id}")
+    assert "转交责任部门" in page.text
+    assert "责任部门" in page.text
+    handed = act(browser, complaint_id, type="handoff", department="售后服务部")
+    assert "已记录：已转交责任部门" in browser.follow(handed).text
+    last = trail(people, complaint_id)[-1]
+    assert (last["type"], last["by"], last["details"]["department"]) == ("handoff", "li.lei", "售后服务部")
+    nothing = act(browser, complaint_id, type="handoff")
+    assert nothing.status == 422
+    assert "未记录，请检查：责任部门" in nothing.text
+
+
+def test_an_agreed_time_is_read_in_the_policys_zone_and_needs_a_note(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=10))
+    browser = signed_in(api)
+    page = browser.get(f"/console/complaints/{complaint_id}")
+    assert '<option value="first_response">首次响应</option>' in page.body
+    bare = act(browser, complaint_id, type="agree", clock="first_response", deadline="2026-11-23T15:00")
+    assert bare.status == 422
+    assert "未记录，请检查：备注" in bare.text
+    agreed = act(
+        browser, complaint_id, type="agree", clock="first_response", deadline="2026-11-23T15:00", note="客户约下午三点"
+    )
+    assert agreed.status == 303, agreed.body
+    complaint = people.services.workflow.get(complaint_id)
+    cycle = complaint.clocks["first_response"].cycle
+    assert cycle is not None
+    assert cycle.deadline == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    past = act(browser, complaint_id, type="agree", clock="first_response", deadline="2026-11-23T09:00", note="x")
+    assert past.status == 422
+    assert "约定的时间（须晚于现在）" in past.text
+
+
+def test_a_triage_sends_only_what_it_changes_and_nothing_changed_is_said_in_words(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=10))  # urgent service
+    browser = signed_in(api)
+    page = browser.get(f"/console/complaints/{complaint_id}")
+    assert re.search(r'<option value="urgent" selected>紧急</option>', page.body)
+    same = act(browser, complaint_id, type="triage", priority="urgent", complexity="general", category="service")
+    assert same.status == 422
+    assert "重新分级须至少改变一项" in same.text
+    changed = act(
+        browser,
+        complaint_id,
+        type="triage",
+        priority="urgent",
+        complexity="complex",
+        category="service",
+        remote_area="yes",
+        note="客户在山区",
+    )
+    assert changed.status == 303, changed.body
+    complaint = people.services.workflow.get(complaint_id)
+    assert (complaint.complexity.value, complaint.remote_area, complaint.priority.value) == ("complex", True, "urgent")
+    last = trail(people, complaint_id)[-1]
+    assert last["type"] == "triage"
+    assert last["by"] == "li.lei"
+    assert {name: last["details"][name] for name in ("complexity", "remote_area")} == {
+        "complexity": "complex",
+        "remote_area": "true",
+    }
+    assert "priority" not in last["details"]
+    assert "category" not in last["details"]
 
 
 def test_the_timeline_says_what_happened_in_words(people: World, api: Any) -> None:
