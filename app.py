@@ -276,6 +276,8 @@ def _intake(source: str) -> Response:
         complaint.policy.name,
     )
     shown = complaint_view(complaint, now, running.policies, staff=False)
+    if opened.receipt_url is not None:
+        shown = shown.model_copy(update={"receipt_url": opened.receipt_url})
     return json_response(shown, 201 if opened.created else 200, {"Location": f"/complaints/{complaint.id}"})
 
 
@@ -473,6 +475,9 @@ def scan_due(event: CloudWatchEvent) -> None:
     """Every minute: raise the notices that are due, once each, and retry undelivered ones."""
     running = services()
     report = running.scanner.run(running.clock.now(), time_left=_remaining(event))
+    acknowledged = running.customer.retry(running.clock.now())  # acknowledgement emails still owed
+    if acknowledged:
+        app.log.info("acknowledgements retried %d", acknowledged)
     if report.complaints or report.retried or report.stopped_early or report.quarantined:
         app.log.info("scan %s", json.dumps(report.as_dict()))
     observability.emit(

@@ -9,6 +9,7 @@ Report row  pk=R#<month>           sk=<row>#<shard>        a shard of a month's 
 Claim       pk=D#<scope>           sk=<name>               a side effect claimed once (digest, report, notice)
 Retry       pk=D#retry             sk=<scope>#<name>       a claimed side effect not yet done
 Marker      pk=M#<name>            sk=M                    a value the scheduled jobs keep
+Receipt     pk=T#<sha256 of token> sk=T                    leads a customer's receipt to its complaint
 """
 
 from __future__ import annotations
@@ -135,3 +136,8 @@ def retry_key(scope: str, name: str) -> dict[str, str]:
 def marker_key(name: str) -> dict[str, str]:
     """Primary key of a named marker kept by the scheduled jobs."""
     return {TABLE_PK: f"M#{name}", TABLE_SK: "M"}
+
+
+def receipt_key(digest: str) -> dict[str, str]:
+    """Primary key of the item that leads a receipt (by its token's digest, never the token) to its complaint."""
+    return {TABLE_PK: f"T#{digest}", TABLE_SK: "T"}

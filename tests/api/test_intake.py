@@ -83,9 +83,20 @@ def test_nested_customer_object_is_accepted(api: Any) -> None:
 
 
 def test_writing_a_new_complaint_is_one_dynamodb_request(aws_api: Any, dynamodb_requests: DynamoRequests) -> None:
-    response = post_json(aws_api, {**VALID, "external_id": "sub-1"}, {"Idempotency-Key": "k-1", "webhook-id": "msg_1"})
+    phone_only = {k: v for k, v in VALID.items() if k != "customer_email"} | {"customer_phone": "13800138000"}
+    response = post_json(
+        aws_api, {**phone_only, "external_id": "sub-1"}, {"Idempotency-Key": "k-1", "webhook-id": "m1"}
+    )
     assert response.status_code == 201
     assert dynamodb_requests.calls == {"TransactWriteItems": 1}
+
+
+def test_an_acknowledged_complaint_costs_one_more_write_marking_its_email_sent(
+    aws_api: Any, dynamodb_requests: DynamoRequests
+) -> None:
+    response = post_json(aws_api, {**VALID, "external_id": "sub-2"})
+    assert response.status_code == 201
+    assert dynamodb_requests.calls == {"TransactWriteItems": 2}  # the complaint with its receipt; the email done
 
 
 @pytest.mark.parametrize(
