@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from chalicelib import observability
 from chalicelib.auth import StaffMember
 from chalicelib.console.routes import console
+from chalicelib.customer.routes import customer
 from chalicelib.domain.errors import BodyTooLarge, DomainError, FieldError, InvalidFields, NotFound
 from chalicelib.openapi import (
     COMPLAINT_ID,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 
 app = Chalice(app_name=observability.SERVICE, configure_logs=False)
 app.register_blueprint(console)  # the staff console's pages (/console), beside the JSON API
+app.register_blueprint(customer)  # the customer's status page (/r/{token}), documented with the API
 observability.logger()  # app.log and the chalicelib loggers write JSON lines
 app.log.setLevel(logging.INFO)
 COMPLAINT_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
