@@ -180,6 +180,7 @@ FORM_PAGES: dict[int, tuple[Any, str]] = {
     400: (HTML, "A page: the form could not be read"),
     403: (HTML, "A page: the form came without its CSRF token"),
     409: (HTML, "A page: the complaint is not waiting for this answer"),
+    415: ({"application/json": {"type": "object"}}, "Not a form: Chalice refuses other content types"),
     422: (HTML, "A page: a field is missing or wrong (no reason for a no, no rating)"),
 }
 
