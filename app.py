@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from chalicelib import observability
 from chalicelib.auth import StaffMember
 from chalicelib.console.routes import console
+from chalicelib.customer.routes import customer
 from chalicelib.domain.errors import BodyTooLarge, DomainError, FieldError, InvalidFields, NotFound
 from chalicelib.openapi import (
     COMPLAINT_ID,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 
 app = Chalice(app_name=observability.SERVICE, configure_logs=False)
 app.register_blueprint(console)  # the staff console's pages (/console), beside the JSON API
+app.register_blueprint(customer)  # the customer's status page (/r/{token}), documented with the API
 observability.logger()  # app.log and the chalicelib loggers write JSON lines
 app.log.setLevel(logging.INFO)
 COMPLAINT_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
@@ -313,6 +315,8 @@ def _intake(source: str) -> Response:
         complaint.policy.name,
     )
     shown = complaint_view(complaint, now, running.policies, staff=False)
+    if opened.receipt_url is not None:
+        shown = shown.model_copy(update={"receipt_url": opened.receipt_url})
     return json_response(shown, 201 if opened.created else 200, {"Location": f"/complaints/{complaint.id}"})
 
 
@@ -531,6 +535,9 @@ def scan_due(event: CloudWatchEvent) -> None:
     """Every minute: raise the notices that are due, once each, and retry undelivered ones."""
     running = services()
     report = running.scanner.run(running.clock.now(), time_left=_remaining(event))
+    acknowledged = running.customer.retry(running.clock.now())  # acknowledgement emails still owed
+    if acknowledged:
+        app.log.info("acknowledgements retried %d", acknowledged)
     if report.complaints or report.retried or report.stopped_early or report.quarantined or report.rollups:
         app.log.info("scan %s", json.dumps(report.as_dict()))
     observability.emit(

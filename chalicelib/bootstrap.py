@@ -33,6 +33,7 @@ from chalicelib.ports import (
     ReportStore,
 )
 from chalicelib.services.calendars import CalendarWatch
+from chalicelib.services.customer import CustomerService
 from chalicelib.services.digests import DigestService
 from chalicelib.services.intake import IntakeService
 from chalicelib.services.operator import OperatorAlerts
@@ -82,6 +83,7 @@ class Services:
     digests: DigestService
     reports: ReportService
     calendars: CalendarWatch
+    customer: CustomerService
 
     @cached_property
     def relay(self) -> Relay:
@@ -268,6 +270,8 @@ def bootstrap(
     operator = OperatorAlerts(adapters.claims, adapters.ops)
     base_url = settings.public_base_url
     publisher = Publisher(adapters.notifier, adapters.windows, adapters.due, policies, base_url)
+    workflow = WorkflowService(adapters.complaints, policies, publisher)
+    customer = CustomerService(adapters.complaints, adapters.claims, adapters.mailer, workflow, policies, base_url)
     return Services(
         settings=settings,
         clock=clock,
@@ -275,13 +279,14 @@ def bootstrap(
         sources=load_sources(settings),
         authenticator=StaffAuthenticator(settings.staff_hashes()),
         adapters=adapters,
-        intake=IntakeService(adapters.complaints, policies, publisher, settings.pseudonym_secret),
-        workflow=WorkflowService(adapters.complaints, policies, publisher),
+        intake=IntakeService(adapters.complaints, policies, publisher, customer, settings.pseudonym_secret),
+        workflow=workflow,
         publisher=publisher,
         scanner=Scanner(adapters.due, publisher, operator, policies, base_url),
         digests=DigestService(adapters.notice_log, adapters.claims, adapters.mailer, policies, base_url),
         reports=ReportService(adapters.reports, adapters.complaints, adapters.claims, adapters.mailer, policies),
         calendars=CalendarWatch(adapters.complaints, adapters.markers, operator, policies),
+        customer=customer,
     )
 
 

@@ -81,6 +81,19 @@ class Outbox:
     lease_until: datetime
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """The customer's receipt, written with the new complaint: the digest of its token (never the token), and, when
+    an acknowledgement email is owed, the facts that let a later run send it (kept only until it is sent)."""
+
+    digest: str
+    acknowledgement: Facts | None = None
+
+
+RECEIPT_SCOPE = "receipt"
+"""The Claims scope of acknowledgement emails (name: the complaint id); `create` puts one on the retry list."""
+
+
 # ----- the complaint store -----
 
 
@@ -88,10 +101,21 @@ class ComplaintStore(Protocol):
     """Complaints, their audit trails and delivery keys; each write is atomic, report counters included."""
 
     def create(
-        self, complaint: Complaint, event: AuditEvent, keys: Sequence[DeliveryKey], outbox: Outbox | None = None
+        self,
+        complaint: Complaint,
+        event: AuditEvent,
+        keys: Sequence[DeliveryKey],
+        outbox: Outbox | None = None,
+        receipt: Receipt | None = None,
     ) -> None:
         """Store a new complaint, its first event, its delivery keys and the notices it owes (pending, with their
-        audit events) at once; `DuplicateDelivery` naming the key when one is already bound (nothing is stored)."""
+        audit events) at once; `DuplicateDelivery` naming the key when one is already bound (nothing is stored).
+        With `receipt`, its digest leads to the complaint, and an owed acknowledgement is put on the Claims retry
+        list (scope RECEIPT_SCOPE, name the complaint id), in the same write."""
+        ...
+
+    def by_receipt(self, digest: str) -> Complaint | None:
+        """The complaint a receipt digest leads to, or None; `UnreadableComplaint` when its record does not parse."""
         ...
 
     def get(self, complaint_id: str) -> Complaint | None:

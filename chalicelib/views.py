@@ -102,6 +102,11 @@ class ComplaintView(_View):
     clocks: dict[str, ClockView]
     version: int
     quarantine: QuarantineView | None = None
+    receipt_url: str | None = Field(
+        default=None,
+        description="The customer's status page (on PUBLIC_BASE_URL): only in the 201 that created the complaint; "
+        "its token is stored hashed, so a repeat delivery cannot show it again",
+    )
 
 
 class StaffComplaintView(ComplaintView):

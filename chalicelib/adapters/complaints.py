@@ -35,6 +35,7 @@ from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.notices import NOTICE_TEXTS
 from chalicelib.domain.vocabulary import Status
 from chalicelib.ports import (
+    RECEIPT_SCOPE,
     Binding,
     DeliveryKey,
     DuplicateDelivery,
@@ -42,6 +43,7 @@ from chalicelib.ports import (
     Listed,
     Moment,
     Outbox,
+    Receipt,
     UnreadableComplaint,
 )
 
@@ -80,6 +82,17 @@ def add_outbox(transaction: Transaction, complaint: Complaint, outbox: Outbox | 
         transaction.put(event_values(complaint.id, event), NEW)
 
 
+def add_receipt(transaction: Transaction, complaint: Complaint, receipt: Receipt | None) -> None:
+    """The receipt's item (its digest -> the complaint) and, when an acknowledgement is owed, its retry marker (the
+    Claims layout: a later run finds it with the rest of the retry list)."""
+    if receipt is None:
+        return
+    transaction.put(keys.receipt_key(receipt.digest) | {"complaint_id": complaint.id, "kind": "receipt"}, NEW)
+    if receipt.acknowledgement is not None:
+        marker = {"kind": "retry", "scope": RECEIPT_SCOPE, "name": complaint.id, **receipt.acknowledgement}
+        transaction.put(keys.retry_key(RECEIPT_SCOPE, complaint.id) | marker, NEW)
+
+
 class DynamoComplaintStore:
     """Reads and writes complaints."""
 
@@ -91,7 +104,12 @@ class DynamoComplaintStore:
         self._attempts = attempts
 
     def create(
-        self, complaint: Complaint, event: AuditEvent, keys_: Sequence[DeliveryKey], outbox: Outbox | None = None
+        self,
+        complaint: Complaint,
+        event: AuditEvent,
+        keys_: Sequence[DeliveryKey],
+        outbox: Outbox | None = None,
+        receipt: Receipt | None = None,
     ) -> None:
         transaction = Transaction(self._table)
         transaction.put(complaint_values(complaint, self._shards), NEW)
@@ -99,6 +117,7 @@ class DynamoComplaintStore:
             transaction.put(binding_values(key, complaint.id, complaint.created_at), NEW, label=key)
         transaction.put(event_values(complaint.id, event))
         add_outbox(transaction, complaint, outbox, self._shards)
+        add_receipt(transaction, complaint, receipt)
         add_counters(transaction, complaint, [event, *(outbox.events if outbox else ())], self._zone)
         self._commit(transaction, first_is_new=True)
 
@@ -191,6 +210,10 @@ class DynamoComplaintStore:
     def get(self, complaint_id: str) -> Complaint | None:
         item = self._get(keys.complaint_key(complaint_id))
         return None if item is None else complaint_from(item)
+
+    def by_receipt(self, digest: str) -> Complaint | None:
+        item = self._get(keys.receipt_key(digest))
+        return None if item is None else self.get(str(item["complaint_id"]))
 
     def bound(self, key: DeliveryKey) -> Binding | None:
         item = self._get(keys.idempotency_key(key.scope, key.value))

@@ -10,6 +10,7 @@ Claim       pk=D#<scope>           sk=<name>               a side effect claimed
 Retry       pk=D#retry             sk=<scope>#<name>       a claimed side effect not yet done
 Marker      pk=M#<name>            sk=M                    a value the scheduled jobs keep
 Window      pk=W#<audience>        sk=<window start>       storm control: a window's slots and its roll-up
+Receipt     pk=T#<sha256 of token> sk=T                    leads a customer's receipt to its complaint
 
 Records that only guard against repeats (idempotency, claims, windows) carry `expires_at` (epoch seconds), the
 table's TimeToLiveSpecification attribute: DynamoDB deletes them some time after that moment.
@@ -152,3 +153,8 @@ def expires(moment: datetime) -> int:
 def marker_key(name: str) -> dict[str, str]:
     """Primary key of a named marker kept by the scheduled jobs."""
     return {TABLE_PK: f"M#{name}", TABLE_SK: "M"}
+
+
+def receipt_key(digest: str) -> dict[str, str]:
+    """Primary key of the item that leads a receipt (by its token's digest, never the token) to its complaint."""
+    return {TABLE_PK: f"T#{digest}", TABLE_SK: "T"}

@@ -31,6 +31,7 @@ from chalicelib.domain.report import contributions, customer_row, month_of, row_
 from chalicelib.domain.vocabulary import NoticeType, Status
 from chalicelib.ports import (
     LEASE,
+    RECEIPT_SCOPE,
     Binding,
     Delivery,
     DeliveryKey,
@@ -48,6 +49,7 @@ from chalicelib.ports import (
     Notices,
     Outbox,
     Outgoing,
+    Receipt,
     ReportRows,
     RolledUp,
     SendFailed,
@@ -103,6 +105,7 @@ class MemoryTable:
     retries: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     markers: dict[str, str] = field(default_factory=dict)
     windows: dict[tuple[str, datetime], _WindowRecord] = field(default_factory=dict)
+    receipts: dict[str, str] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     unavailable: bool = False
 
@@ -129,6 +132,7 @@ class MemoryTable:
                     "retries": self.retries,
                     "markers": self.markers,
                     "windows": self.windows,
+                    "receipts": self.receipts,
                 }
             )
 
@@ -183,7 +187,12 @@ class MemoryComplaintStore:
         self._table = table
 
     def create(
-        self, complaint: Complaint, event: AuditEvent, keys_: Sequence[DeliveryKey], outbox: Outbox | None = None
+        self,
+        complaint: Complaint,
+        event: AuditEvent,
+        keys_: Sequence[DeliveryKey],
+        outbox: Outbox | None = None,
+        receipt: Receipt | None = None,
     ) -> None:
         with self._table.access():
             for key in keys_:
@@ -191,11 +200,23 @@ class MemoryComplaintStore:
                     raise DuplicateDelivery(key)
             if complaint.id in self._table.complaints or self._table.outbox_taken(outbox):
                 raise ValueError(f"complaint {complaint.id} exists")
+            if receipt is not None and receipt.digest in self._table.receipts:
+                raise ValueError("receipt exists")
             self._table.write(complaint)
             for key in keys_:
                 self._table.bindings[(key.scope, key.value)] = Binding(complaint.id, key.fingerprint)
             self._table.append(complaint, [event])
             self._table.add_outbox(complaint, outbox)
+            if receipt is not None:
+                self._table.receipts[receipt.digest] = complaint.id
+                if receipt.acknowledgement is not None:
+                    marker = {"scope": RECEIPT_SCOPE, "name": complaint.id, **receipt.acknowledgement}
+                    self._table.retries[(RECEIPT_SCOPE, complaint.id)] = marker
+
+    def by_receipt(self, digest: str) -> Complaint | None:
+        with self._table.access():
+            complaint_id = self._table.receipts.get(digest)
+            return None if complaint_id is None else self._table.read(complaint_id)
 
     def get(self, complaint_id: str) -> Complaint | None:
         with self._table.access():

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.model import AuditEvent, Complaint, Contact
 from chalicelib.domain.operator import describe_failure
 from chalicelib.domain.policy import SatisfactionRule
+from chalicelib.domain.receipts import CUSTOMER
 from chalicelib.domain.vocabulary import ClockName, ClockState, EventType, Level
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ def contributions(event: AuditEvent) -> dict[str, int]:
         satisfied = details.get("satisfied", "true" if score >= 4 else "false") == "true"
         low = details.get("low", "true" if score <= 2 else "false") == "true"
         counts.update(surveys=1, score_sum=score, satisfied=int(satisfied), low=int(low))
+        if event.by == CUSTOMER:  # the customer's own answer (the status page), apart from what staff typed in
+            counts.update(customer_surveys=1, customer_score_sum=score, customer_satisfied=int(satisfied))
     return {name: value for name, value in counts.items() if value}
 
 
@@ -150,6 +153,23 @@ def summarize(counters: Mapping[str, int], rule: SatisfactionRule) -> dict[str, 
         "satisfaction_average": None if surveys == 0 else round(counters.get("score_sum", 0) / surveys, 2),
         "satisfied_pct": satisfied,
         "satisfaction_pass": None if satisfied is None else satisfied >= rule.pass_mark,
+        **_apart(counters),
+    }
+
+
+def _apart(counters: Mapping[str, int]) -> dict[str, object]:
+    """The customers' own surveys (answered on the status page) and those staff entered, each on its own."""
+    own = counters.get("customer_surveys", 0)
+    staff = counters.get("surveys", 0) - own
+    staff_satisfied = counters.get("satisfied", 0) - counters.get("customer_satisfied", 0)
+    staff_sum = counters.get("score_sum", 0) - counters.get("customer_score_sum", 0)
+    return {
+        "customer_surveys": own,
+        "customer_satisfaction_average": None if own == 0 else round(counters.get("customer_score_sum", 0) / own, 2),
+        "customer_satisfied_pct": _pct(counters.get("customer_satisfied", 0), own),
+        "staff_surveys": staff,
+        "staff_satisfaction_average": None if staff == 0 else round(staff_sum / staff, 2),
+        "staff_satisfied_pct": _pct(staff_satisfied, staff),
     }
 
 

@@ -14,6 +14,8 @@ CSV_COLUMNS = (
     "dimension", "value", "received", "responded", "responded_within_sla_pct", "resolved", "resolved_within_sla_pct",
     "first_response_p50_seconds", "first_response_p90_seconds", "resolution_p50_seconds", "resolution_p90_seconds",
     "surveys", "satisfaction_average", "satisfied_pct", "satisfaction_pass",
+    "customer_surveys", "customer_satisfaction_average", "customer_satisfied_pct",
+    "staff_surveys", "staff_satisfaction_average", "staff_satisfied_pct",
     *(f"{clock}_{level}" for clock in TRACKED_CLOCKS for level in BREACH_LEVELS),
 )  # fmt: skip
 

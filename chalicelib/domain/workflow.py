@@ -344,7 +344,8 @@ def _confirm(complaint: Complaint, request: EventRequest, at: datetime, context:
 
 def _reopen(complaint: Complaint, request: EventRequest, at: datetime, context: Context) -> Change:
     moved = _move_clocks(complaint, request.type, at, context)
-    return Change(moved.clocks, moved.fields | {"status": Status.OPEN, "resolved_at": None, "closed_at": None})
+    fields = {"status": Status.OPEN, "resolved_at": None, "closed_at": None, "satisfaction": None}
+    return Change(moved.clocks, moved.fields | fields)  # a new cycle: its own survey is owed
 
 
 def _assign(complaint: Complaint, request: EventRequest, at: datetime, context: Context) -> Change:

@@ -1,7 +1,8 @@
 """Open a complaint: a submitted mapping + delivery keys -> validated, given its policy and clocks, stored once
-(one write: complaint, first event, delivery keys, and the notices the policy's notify rules owe on its receipt,
-pending), or the complaint an earlier delivery of the same submission created. The notices are published right
-after the write, through the publisher; a scan publishes any that this does not."""
+(one write: complaint, first event, delivery keys, the notices the policy's notify rules owe on its receipt,
+pending, and the customer's receipt with its owed acknowledgement), or the complaint an earlier delivery of the
+same submission created. The notices are published right after the write, through the publisher, and the
+acknowledgement emailed; a scan delivers any that this does not."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import FieldError, Unavailable
 from chalicelib.domain.intake import Submission, validate_submission
@@ -21,6 +22,9 @@ from chalicelib.domain.report import customer_key
 from chalicelib.ports import ComplaintStore, DeliveryKey, DuplicateDelivery
 from chalicelib.services.idempotency import caller_key, earlier, external_key, fingerprint, webhook_key
 from chalicelib.services.publisher import Publisher
+
+if TYPE_CHECKING:
+    from chalicelib.services.customer import CustomerService
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +59,25 @@ class Opened:
 
     complaint: Complaint
     created: bool
+    receipt_url: str | None = None
+    """The customer's status page: only on the call that created the complaint (its token is stored hashed)."""
 
 
 class IntakeService:
     """Turns submissions into stored complaints exactly once per delivery."""
 
-    def __init__(self, store: ComplaintStore, policies: PolicySet, publisher: Publisher, pseudonym_key: bytes) -> None:
+    def __init__(
+        self,
+        store: ComplaintStore,
+        policies: PolicySet,
+        publisher: Publisher,
+        customer: CustomerService,
+        pseudonym_key: bytes,
+    ) -> None:
         self._store = store
         self._policies = policies
         self._publisher = publisher
+        self._customer = customer
         self._pseudonym_key = pseudonym_key
 
     def open(
@@ -89,8 +103,9 @@ class IntakeService:
                 log.error("complaint %s clock %s: %s", complaint.id, clock.name, clock.cycle.error)
         received = received_event(complaint, now, delivery.source)
         complaint, outbox = self._publisher.owed_on(complaint, received, now)
+        issued = self._customer.issue(complaint, now)
         try:
-            self._store.create(complaint, received, keys, outbox)
+            self._store.create(complaint, received, keys, outbox, issued.receipt)
         except DuplicateDelivery as duplicate:
             complaint_id = earlier(self._store, [duplicate.key], "complaint")
             existing = None if complaint_id is None else self._store.get(complaint_id)
@@ -98,4 +113,5 @@ class IntakeService:
                 raise Unavailable("A concurrent delivery is being stored; please retry.", retry_after=1) from None
             return Opened(existing, created=False)
         self._publisher.deliver_written(outbox, now)
-        return Opened(complaint, created=True)
+        self._customer.acknowledge(complaint, issued, now)
+        return Opened(complaint, created=True, receipt_url=issued.url)

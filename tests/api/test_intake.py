@@ -81,7 +81,8 @@ def test_nested_customer_object_is_accepted(api: Any) -> None:
 
 
 def test_writing_a_new_complaint_is_one_dynamodb_request(aws_api: Any, dynamodb_requests: DynamoRequests) -> None:
-    response = relay(aws_api, {**VALID, "external_id": "sub-1"}, "msg_1", **{"Idempotency-Key": "k-1"})
+    phone_only = {k: v for k, v in VALID.items() if k != "customer_email"} | {"customer_phone": "13800138000"}
+    response = relay(aws_api, {**phone_only, "external_id": "sub-1"}, "msg_1", **{"Idempotency-Key": "k-1"})
     assert response.status_code == 201
     assert dynamodb_requests.calls == {"TransactWriteItems": 1}
 
@@ -94,6 +95,14 @@ def test_duplicate_delivery_returns_the_same_complaint(world: World, api: Any) -
     assert json.loads(first.body)["id"] == json.loads(second.body)["id"]
     assert second.headers["Location"] == first.headers["Location"]
     assert world.complaint_count() == 1
+
+
+def test_an_acknowledged_complaint_costs_one_more_write_marking_its_email_sent(
+    aws_api: Any, dynamodb_requests: DynamoRequests
+) -> None:
+    response = relay(aws_api, {**VALID, "external_id": "sub-2"})
+    assert response.status_code == 201
+    assert dynamodb_requests.calls == {"TransactWriteItems": 2}  # the complaint with its receipt; the email done
 
 
 @pytest.mark.parametrize(

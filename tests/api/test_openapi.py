@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -126,6 +127,84 @@ def _partial_typeform(api: Any) -> Any:
     return api.http.post("/webhooks/typeform", headers=typeform_headers(body), body=body)
 
 
+def _receipt(api: Any, resolved: bool = False, closed: bool = False) -> tuple[str, str]:
+    """A new complaint's status page path and a CSRF token the page gave (resolved or closed by staff first)."""
+    created = json.loads(api.http.post("/complaints", headers=JSON, body=json.dumps(public(URGENT)).encode()).body)
+    for kind in ("resolve", "confirm")[: 2 if closed else 1 if resolved else 0]:
+        _event(api, created["id"], {"type": kind})
+    path = "/r/" + created["receipt_url"].rsplit("/", 1)[1]
+    cookie = api.http.get(path).headers["Set-Cookie"]
+    return path, cookie.split(";")[0].split("=", 1)[1]
+
+
+def _form(api: Any, action: str, fields: str | bytes, state: str = "resolved", csrf: bool = True) -> Any:
+    path, token = _receipt(api, resolved=state == "resolved", closed=state == "closed")
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"r_csrf={token}"}
+    body = (f"csrf={token}&" if csrf else "").encode() + (fields if isinstance(fields, bytes) else fields.encode())
+    return api.http.post(f"{path}/{action}", headers=headers, body=body)
+
+
+def _flood(api: Any, call: Callable[[], Any]) -> Any:
+    from chalicelib.customer.limits import LIMIT
+    from chalicelib.customer.routes import _limiter
+
+    _limiter.cache_clear()
+    try:
+        for _ in range(LIMIT):
+            api.http.get("/r/" + "F" * 24)
+        return call()
+    finally:
+        _limiter.cache_clear()
+
+
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": "r_csrf=c"}
+
+
+def _post_gone(api: Any, action: str, fields: str) -> Any:
+    return api.http.post(f"/r/{'G' * 24}/{action}", headers=FORM_HEADERS, body=f"csrf=c&{fields}".encode())
+
+
+def _not_a_form(api: Any, action: str) -> Any:
+    return api.http.post(f"/r/{'G' * 24}/{action}", headers=JSON, body=b"{}")
+
+
+def _flood_then(api: Any, call: Callable[[Any], Any]) -> Any:
+    return _flood(api, lambda: call(api))
+
+
+def _throttled_then(api: Any, call: Callable[[Any], Any]) -> Any:
+    return _throttled(api, lambda _: call(api))
+
+
+def _customer_triggers() -> dict[tuple[str, str, str], Callable[[Any], Any]]:
+    gone = "/r/" + "G" * 24
+    found: dict[tuple[str, str, str], Callable[[Any], Any]] = {
+        ("/r/{token}", "get", "200"): lambda api: api.http.get(_receipt(api)[0]),
+        ("/r/{token}", "get", "404"): lambda api: api.http.get(gone),
+        ("/r/{token}", "get", "429"): lambda api: _flood(api, lambda: api.http.get(gone)),
+        ("/r/{token}", "get", "503"): lambda api: _throttled(api, lambda _: api.http.get(gone)),
+    }
+    for action, good, bad, conflict in (
+        ("confirm", "answer=yes", "answer=no&reason=", "closed"),
+        ("survey", "rating=5", "rating=9", "resolved"),
+    ):
+        state = "closed" if action == "survey" else "resolved"
+        path = f"/r/{{token}}/{action}"
+        post_gone = partial(_post_gone, action=action, fields=good)
+        found |= {
+            (path, "post", "303"): partial(_form, action=action, fields=good, state=state),
+            (path, "post", "400"): partial(_form, action=action, fields=b"a=\xff", state=state),
+            (path, "post", "403"): partial(_form, action=action, fields=good, state=state, csrf=False),
+            (path, "post", "404"): post_gone,
+            (path, "post", "409"): partial(_form, action=action, fields=good, state=conflict),
+            (path, "post", "415"): partial(_not_a_form, action=action),
+            (path, "post", "422"): partial(_form, action=action, fields=bad, state=state),
+            (path, "post", "429"): partial(_flood_then, call=post_gone),
+            (path, "post", "503"): partial(_throttled_then, call=post_gone),
+        }
+    return found
+
+
 BIG = json.dumps({"type": "note", "note": "x" * 70_000}).encode()
 TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ("/complaints", "post", "201"): lambda api: api.http.post(
@@ -225,6 +304,7 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ("/webhooks/{source}", "post", "503"): lambda api: _throttled(
         api, lambda _: _signed(api, {**URGENT, "subject": "t"})
     ),
+    **_customer_triggers(),
 }
 
 
@@ -295,6 +375,12 @@ def test_each_documented_status_is_really_returned(api: Any, case: tuple[str, st
     path, method, status = case
     response = TRIGGERS[case](api)
     assert response.status_code == int(status), response.body
+    if path.startswith("/r/"):  # the customer's pages answer in HTML, errors included (Chalice's own 415 aside)
+        if status != "415":
+            assert response.headers.get("Content-Type") == ("text/html; charset=utf-8" if status != "303" else None)
+        if status in ("429", "503"):
+            assert int(response.headers["Retry-After"]) > 0
+        return
     body = json.loads(response.body) if response.body else None
     if status.startswith(("4", "5")):
         assert response.headers["Content-Type"] == "application/problem+json"

@@ -38,6 +38,7 @@ class Backend:
     store_down: Callable[[], AbstractContextManager[None]]
     topic_down: Callable[[], AbstractContextManager[None]]
     mail_down: Callable[[], AbstractContextManager[None]]
+    dump: Callable[[], Any]
 
 
 def _memory(policies: PolicySet) -> Backend:
@@ -80,6 +81,7 @@ def _memory(policies: PolicySet) -> Backend:
         store_down,
         flag(adapters.notifier, adapters.ops),
         flag(adapters.mailer),
+        table.snapshot,
     )
 
 
@@ -123,6 +125,7 @@ def _dynamodb(policies: PolicySet) -> Backend:
         _failing(clients.dynamodb, "before-call.dynamodb", "ProvisionedThroughputExceededException"),
         _failing(clients.sns, "before-call.sns", "InternalError"),
         _failing(clients.ses, "before-call.ses", "ServiceUnavailable"),
+        lambda: clients.dynamodb.scan(TableName=settings.table_name)["Items"],
     )
 
 

@@ -1,0 +1,348 @@
+"""The customer's status page, a Chalice blueprint the app registers: `GET /r/{token}` (status, promises, the
+public timeline, and the questions the customer may answer now), `POST /r/{token}/confirm` (yes closes, no
+reopens with the customer's reason) and `POST /r/{token}/survey` (1-5 stars and a comment). Thin: the token ->
+the customer service -> a page. Forms carry a CSRF token (double-submit: a random cookie of this page's path and the
+same value in the form); rate-limited per address; an unknown or expired token is a plain 404 page.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import logging
+import secrets
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib.customer.texts import Texts
+from chalicelib.domain.errors import (
+    BodyTooLarge,
+    Conflict,
+    DomainError,
+    InvalidFields,
+    MalformedBody,
+    NotFound,
+    Unavailable,
+    UnsupportedMediaType,
+)
+from chalicelib.openapi import Operation, Parameter, documented
+
+if TYPE_CHECKING:
+    from chalicelib.bootstrap import Services
+
+customer = Blueprint(__name__)
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent / "templates"
+CSRF_COOKIE = "r_csrf"
+
+
+@functools.cache
+def _css() -> str:
+    return (HERE / "customer.css").read_text(encoding="utf-8").strip()
+
+
+@functools.cache
+def _headers() -> dict[str, str]:
+    digest = base64.b64encode(hashlib.sha256(_css().encode("utf-8")).digest()).decode()
+    return {
+        "Content-Security-Policy": f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+        "X-Robots-Tag": "noindex",
+    }
+
+
+@functools.cache
+def _environment() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@functools.cache
+def _limiter() -> Any:
+    from chalicelib.customer.limits import RateLimiter
+
+    return RateLimiter()
+
+
+@dataclass
+class Visit:
+    """One request to a customer page."""
+
+    request: Request
+    running: Services
+    texts: Texts
+    prefix: str
+    now: datetime
+    token: str
+
+    @property
+    def here(self) -> str:
+        return f"{self.prefix}/r/{self.token}"
+
+    def link(self, path: str = "", **query: str) -> str:
+        tail = ("?" + urlencode(query)) if query else ""
+        return self.here + path + tail
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        from chalicelib.console.session import read_cookies
+
+        return read_cookies(self.request.headers.get("cookie"))
+
+
+def _visit(token: str) -> Visit:
+    from chalicelib.bootstrap import services
+    from chalicelib.console.texts import negotiate
+
+    running = services()
+    request = customer.current_request
+    assert request is not None, "only while a request is handled"
+    params: Any = request.query_params or {}
+    language = negotiate(params.get("lang"), request.headers.get("accept-language"))
+    prefix = urlsplit(running.settings.public_base_url).path.rstrip("/")
+    return Visit(request, running, Texts(language), prefix, running.clock.now(), token)
+
+
+def page(view: Callable[..., Response]) -> Callable[..., Response]:
+    """A customer route: rate-limited; a domain error becomes a page in words; security headers on every answer.
+    Marked as a page, so the OpenAPI document of the JSON API leaves it out."""
+
+    @functools.wraps(view)
+    def wrapped(token: str) -> Response:
+        visit = _visit(token)
+        identity = (visit.request.context or {}).get("identity") or {}
+        address = str(identity.get("sourceIp") or "unknown")
+        try:
+            if not _limiter().allow(address, visit.now):
+                log.warning("status page: rate limit reached")
+                response = _message(visit, 429, "too_many", headers={"Retry-After": "60"})
+            else:
+                response = view(visit)
+        except NotFound:
+            response = _message(visit, 404, "not_found", heading="not_found.title")
+        except Conflict:
+            response = _message(visit, 409, "conflict", back=True)
+        except InvalidFields as error:
+            what = "; ".join(f"{e.field} {e.message}" for e in error.errors)
+            response = _message(visit, 422, "invalid", back=True, what=what)
+        except Unavailable:
+            response = _message(visit, 503, "unavailable", headers={"Retry-After": "5"})
+        except (BodyTooLarge, MalformedBody, UnsupportedMediaType):
+            response = _message(visit, 400, "csrf", back=True)
+        except DomainError:
+            response = _message(visit, 400, "error", back=True)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: a bare 500 page
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("unhandled %s in status page %s\n%s", type(exc).__name__, view.__name__, frames)
+            response = _message(visit, 500, "error")
+        response.headers.update(_headers())
+        return response
+
+    return wrapped
+
+
+HTML = {"text/html": {"type": "string"}}
+TOKEN = Parameter(
+    "token",
+    "path",
+    {"type": "string", "pattern": "^[A-Za-z0-9_-]{24,64}$"},
+    required=True,
+    description="The receipt token (the `receipt_url` of the 201)",
+)
+PAGES: dict[int, tuple[Any, str]] = {
+    404: (HTML, "A page: no complaint has this receipt, or its link expired (90 days after close)"),
+    429: (HTML, "A page: too many requests from this address (Retry-After)"),
+    503: (HTML, "A page: the store is busy (Retry-After)"),
+}
+FORM_PAGES: dict[int, tuple[Any, str]] = {
+    **PAGES,
+    303: (None, "Done: back to the status page"),
+    400: (HTML, "A page: the form could not be read"),
+    403: (HTML, "A page: the form came without its CSRF token"),
+    409: (HTML, "A page: the complaint is not waiting for this answer"),
+    415: ({"application/json": {"type": "object"}}, "Not a form: Chalice refuses other content types"),
+    422: (HTML, "A page: a field is missing or wrong (no reason for a no, no rating)"),
+}
+
+
+def _html(visit: Visit, template: str, code: int, headers: dict[str, Any] | None = None, **context: Any) -> Response:
+    texts = visit.texts
+    other = "en" if texts.language == "zh-CN" else "zh-CN"
+    body = (
+        _environment()
+        .get_template(template)
+        .render(
+            t=texts, lang=texts.language, css=_css(), switch_href=visit.link(lang=other), switch_lang=other, **context
+        )
+    )
+    return Response(
+        body=body, status_code=code, headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})}
+    )
+
+
+def _message(
+    visit: Visit,
+    status: int,
+    key: str,
+    headers: dict[str, Any] | None = None,
+    heading: str = "title",
+    back: bool = False,
+    **values: object,
+) -> Response:
+    texts = visit.texts
+    return _html(
+        visit,
+        "message.html",
+        status,
+        headers,
+        heading=texts(heading),
+        message=texts(key, **values),
+        back=visit.link(lang=texts.language) if back else None,
+    )
+
+
+def _form(visit: Visit) -> dict[str, str]:
+    request = visit.request
+    kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType("Send the form as application/x-www-form-urlencoded.")
+    raw = request.raw_body or b""
+    body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+    if len(body) > visit.running.settings.max_body_bytes:
+        raise BodyTooLarge("The form is too large.")
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedBody("The form could not be read.") from None
+    return {name: values[0] for name, values in parsed.items()}
+
+
+def _csrf_ok(visit: Visit, form: dict[str, str]) -> bool:
+    expected = visit.cookies.get(CSRF_COOKIE, "")
+    given = form.get("csrf", "")
+    return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
+
+
+def _back(visit: Visit) -> Response:
+    location = visit.link(lang=visit.texts.language)
+    return Response(body="", status_code=303, headers={"Location": location})
+
+
+@customer.route("/r/{token}", methods=["GET"])
+@documented(
+    Operation(
+        "The customer's status page (HTML, public): status, promises, public timeline, and the questions due now.",
+        {200: (HTML, "The page"), **PAGES},
+        parameters=(TOKEN,),
+    )
+)
+@page
+def status_page(visit: Visit) -> Response:
+    """The customer's status page."""
+    from chalicelib.domain.receipts import promise_sentence, promises, timeline
+    from chalicelib.domain.vocabulary import Status
+    from chalicelib.domain.words import word
+
+    standing = visit.running.customer.status(visit.token, visit.now)
+    complaint = standing.complaint
+    language, zone = visit.texts.language, visit.running.policies.display.tz
+    csrf = visit.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    secure = "; Secure" if visit.running.settings.session_cookie_secure else ""
+    cookie = f"{CSRF_COOKIE}={csrf}; Path={visit.here}; Max-Age=86400; HttpOnly; SameSite=Strict{secure}"
+    steps = timeline(standing.trail, zone, language)
+    return _html(
+        visit,
+        "status.html",
+        200,
+        {"Set-Cookie": cookie},
+        status=word(complaint.status, language),
+        status_code=complaint.status.value,
+        subject=complaint.subject,
+        received=steps[0].at if steps else "",
+        promises=[(promise_sentence(p, language), p.done) for p in promises(complaint, zone, language)],
+        steps=steps,
+        ask_confirm=complaint.status is Status.RESOLVED,
+        ask_survey=complaint.status is Status.CLOSED and complaint.satisfaction is None,
+        thanked=complaint.status is Status.CLOSED and complaint.satisfaction is not None,
+        csrf=csrf,
+        action_confirm=visit.link("/confirm", lang=language),
+        action_survey=visit.link("/survey", lang=language),
+        alert=None,
+    )
+
+
+@customer.route("/r/{token}/confirm", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@documented(
+    Operation(
+        "The customer's answer to 'is it solved?': yes closes the complaint, no reopens it with the reason.",
+        FORM_PAGES,
+        body={
+            "type": "object",
+            "properties": {"csrf": {"type": "string"}, "answer": {"enum": ["yes", "no"]}, "reason": {"type": "string"}},
+        },
+        body_types=("application/x-www-form-urlencoded",),
+        parameters=(TOKEN,),
+    )
+)
+@page
+def confirm(visit: Visit) -> Response:
+    """The customer's answer to "is it solved?"."""
+    form = _form(visit)
+    if not _csrf_ok(visit, form):
+        log.info("status page: a form without its CSRF token was refused")
+        return _message(visit, 403, "csrf", back=True)
+    answer = form.get("answer")
+    if answer not in ("yes", "no"):
+        raise InvalidFields([])
+    visit.running.customer.answer(visit.token, answer == "yes", form.get("reason", ""), visit.now)
+    return _back(visit)
+
+
+@customer.route("/r/{token}/survey", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@documented(
+    Operation(
+        "The customer's survey: 1-5 stars and a comment, once per cycle, after the complaint is closed.",
+        FORM_PAGES,
+        body={
+            "type": "object",
+            "properties": {
+                "csrf": {"type": "string"},
+                "rating": {"enum": ["1", "2", "3", "4", "5"]},
+                "comment": {"type": "string"},
+            },
+        },
+        body_types=("application/x-www-form-urlencoded",),
+        parameters=(TOKEN,),
+    )
+)
+@page
+def survey(visit: Visit) -> Response:
+    """The customer's rating and comment."""
+    form = _form(visit)
+    if not _csrf_ok(visit, form):
+        log.info("status page: a form without its CSRF token was refused")
+        return _message(visit, 403, "csrf", back=True)
+    raw = form.get("rating", "")
+    rating = int(raw) if raw in ("1", "2", "3", "4", "5") else None
+    visit.running.customer.survey(visit.token, rating, form.get("comment", ""), visit.now)
+    return _back(visit)

@@ -1,0 +1,188 @@
+"""The customer's receipt: a token only the customer holds (at least 128 bits, made by the intake service) -> its
+digest (what is stored and looked up, never the token), the link to the status page, how long the link stays
+open (90 days after the complaint is closed), the promises in words, the public timeline and the acknowledgement
+email. Pure: the token is passed in, `now` is passed in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.durations import spoken
+from chalicelib.domain.messages import Email
+from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.vocabulary import ClockName, EventType, Status
+from chalicelib.domain.words import Language, word
+
+RECEIPT_PATH = "/r/"
+TOKEN_BYTES = 18  # 144 bits; urlsafe base64 -> 24 characters
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{24,64}$")
+LIFETIME = timedelta(days=90)
+CUSTOMER = "customer"
+"""Who the audit trail names for what the customer did on the status page (confirm, reopen, survey)."""
+PUBLIC_EVENTS = (
+    EventType.RECEIVED,
+    EventType.RESPOND,
+    EventType.SITE_VISIT,
+    EventType.PROGRESS_UPDATE,
+    EventType.PLAN,
+    EventType.DISPATCH,
+    EventType.REPLY,
+    EventType.RESOLVE,
+    EventType.CONFIRM,
+    EventType.REOPEN,
+    EventType.SATISFACTION,
+)
+"""What the customer's timeline shows: what was done for them, never who did it, notes, assignments or notices."""
+PROMISED = (ClockName.FIRST_RESPONSE, ClockName.RESOLUTION, ClockName.SITE_VISIT, ClockName.PLAN, ClockName.REPLY)
+"""The deadlines the status page and the acknowledgement promise the customer, in this order."""
+
+
+def digest(token: str) -> str:
+    """What is stored for a token (SHA-256, hex): a leaked table gives no working link."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def well_formed(token: str) -> bool:
+    """Whether a path segment could be a token at all (anything else is a 404 without a read)."""
+    return bool(TOKEN_PATTERN.match(token))
+
+
+def receipt_url(base_url: str, token: str) -> str:
+    """The customer's status page."""
+    return f"{base_url.rstrip('/')}{RECEIPT_PATH}{token}"
+
+
+def expired(complaint: Complaint, now: datetime) -> bool:
+    """A link works until 90 days after the complaint was closed (a reopened complaint's link works again)."""
+    return (
+        complaint.status is Status.CLOSED and complaint.closed_at is not None and now >= complaint.closed_at + LIFETIME
+    )
+
+
+@dataclass(frozen=True)
+class Promise:
+    """A deadline in words: what, within how long, by when (policy time zone); `kept` once it was met."""
+
+    clock: ClockName
+    within: str
+    by: str | None
+    done: bool
+
+
+def _when(moment: datetime, zone: ZoneInfo, language: Language) -> str:
+    local = moment.astimezone(zone)
+    if language == "zh-CN":
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local:%d %b %H:%M}"
+
+
+def promises(complaint: Complaint, zone: ZoneInfo, language: Language) -> list[Promise]:
+    """The promises the customer is told, first response first."""
+    found = []
+    for name in PROMISED:
+        clock = complaint.clocks.get(name.value)
+        if clock is None or clock.cycle is None:
+            continue
+        deadline = clock.cycle.deadline
+        by = _when(deadline, zone, language) if deadline is not None else None
+        within = spoken(clock.target_seconds, language)
+        if clock.calendar != "24x7":
+            within = f"{within}（工作时间）" if language == "zh-CN" else f"{within} of working time"
+        found.append(Promise(name, within, by, not clock.active))
+    return found
+
+
+_PROMISE_WORDS = {
+    ClockName.FIRST_RESPONSE: ("我们将在 {within}内回复您", "We will reply within {within}"),
+    ClockName.RESOLUTION: ("我们将在 {within}内解决您的问题", "We will solve the problem within {within}"),
+    ClockName.SITE_VISIT: (
+        "如需上门，我们将在 {within}内到达",
+        "If a visit is needed, we will be there within {within}",
+    ),
+    ClockName.PLAN: ("我们将在 {within}内给出处理方案", "We will give you a plan within {within}"),
+    ClockName.REPLY: ("我们将在 {within}内答复您", "We will answer you within {within}"),
+}
+
+
+def promise_sentence(promise: Promise, language: Language) -> str:
+    """`我们将在 30 分钟内回复您（最迟 11月22日 12:31）`."""
+    chinese, english = _PROMISE_WORDS[promise.clock]
+    text = (chinese if language == "zh-CN" else english).format(within=promise.within)
+    if promise.by is None:
+        return text
+    return f"{text}（最迟 {promise.by}）" if language == "zh-CN" else f"{text} (by {promise.by})"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the public timeline: when and what (in words); a survey shows its stars, a reopen its cycle."""
+
+    at: str
+    what: str
+
+
+def timeline(events: list[AuditEvent], zone: ZoneInfo, language: Language) -> list[Step]:
+    """The public timeline: only the events the customer may see, with no name, note or notice."""
+    steps = []
+    for event in events:
+        if event.type not in PUBLIC_EVENTS:
+            continue
+        what = word(event.type, language)
+        if event.type is EventType.CONFIRM and event.by == CUSTOMER:
+            what = "您确认问题已解决" if language == "zh-CN" else "You confirmed it is solved"
+        elif event.type is EventType.REOPEN and event.by == CUSTOMER:
+            what = "您反馈问题未解决，已重新处理" if language == "zh-CN" else "You said it is not solved; reopened"
+        elif event.type is EventType.SATISFACTION and event.by == CUSTOMER:
+            what = ("您的评价" if language == "zh-CN" else "Your rating") + " " + "★" * int(event.details["score"])
+        elif event.type is EventType.SATISFACTION:
+            continue  # a survey staff typed in is theirs, not the customer's own answer
+        steps.append(Step(_when(event.at, zone, language), what))
+    return steps
+
+
+def acknowledgement(complaint: Complaint, url: str, zone: ZoneInfo, language: Language) -> Email:
+    """The email the customer gets when the complaint is received: the promises in words and the link."""
+    zh = language == "zh-CN"
+    lines = [promise_sentence(promise, language) for promise in promises(complaint, zone, language)]
+    greeting = f"{complaint.customer.name}，您好：" if zh else f"Dear {complaint.customer.name},"
+    received = (
+        f"我们已收到您的投诉「{complaint.subject}」（{_when(complaint.received_at, zone, language)}）。"
+        if zh
+        else f"We have received your complaint “{complaint.subject}” ({_when(complaint.received_at, zone, language)})."
+    )
+    follow = "随时查看处理进度：" if zh else "See where it stands at any time:"
+    keep = (
+        "请保留此链接，它只属于您；问题解决后，您也可以在该页面确认并评价。"
+        if zh
+        else "Keep this link: it is yours alone. When it is solved you can confirm it and rate us there."
+    )
+    subject = f"我们已收到您的投诉：{complaint.subject}" if zh else f"We received your complaint: {complaint.subject}"
+    text = "\n".join([greeting, "", received, *lines, "", follow, url, "", keep])
+    items = "".join(f'<li style="margin:4px 0">{escape(line)}</li>' for line in lines)
+    html = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+        "<body style=\"margin:0;padding:16px;font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;"
+        'font-size:16px;line-height:1.6;color:#1a1a1a">'
+        '<table role="presentation" width="100%" style="max-width:560px;border-collapse:collapse"><tr><td>'
+        f"<p>{escape(greeting)}</p><p>{escape(received)}</p>"
+        f'<ul style="padding-left:20px">{items}</ul>'
+        f"<p>{escape(follow)}</p>"
+        f'<p><a href="{escape(url)}" style="display:inline-block;padding:10px 16px;background:#0b57d0;color:#fff;'
+        f'text-decoration:none;border-radius:6px">{"查看处理进度" if zh else "See the status"}</a></p>'
+        f'<p style="font-size:13px;color:#555;word-break:break-all">{escape(url)}</p>'
+        f'<p style="font-size:14px;color:#444">{escape(keep)}</p>'
+        "</td></tr></table></body></html>"
+    )
+    return Email(subject=subject, text=text, html=html)
+
+
+def needs_acknowledgement(complaint: Complaint) -> bool:
+    """An acknowledgement goes out when the customer gave an email address."""
+    return bool(complaint.customer.email)

@@ -1,0 +1,179 @@
+"""The customer's side of a complaint: the receipt made at intake (a token only the customer holds; its digest is
+stored), the acknowledgement email sent once, the status page's facts, and what the customer may do there (confirm
+or reopen a resolved complaint, rate a closed one once per cycle), recorded through the same workflow as staff
+events, `by: customer`.
+
+Exactly once: an owed acknowledgement is put on the Claims retry list in the complaint's own write (with the link,
+until it is sent), sent right after it and marked done; if that fails, or the process dies in between, `retry` (run
+every scan) sends it once the lease has run out, under a claim, so no email is lost and none goes out twice (one
+whose `done` write failed after SES took it may go once more, as a notice may)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, NotFound, Unavailable
+from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.policy import PolicySet
+from chalicelib.domain.receipts import (
+    CUSTOMER,
+    TOKEN_BYTES,
+    acknowledgement,
+    digest,
+    expired,
+    needs_acknowledgement,
+    receipt_url,
+    well_formed,
+)
+from chalicelib.domain.vocabulary import EventType, Status
+from chalicelib.ports import LEASE, RECEIPT_SCOPE, Claims, ComplaintStore, Mailer, Receipt, UnreadableComplaint
+from chalicelib.services.workflow import WorkflowService
+
+log = logging.getLogger(__name__)
+GIVE_UP = timedelta(days=2)
+COMMENT_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A new complaint's receipt: the token (shown once, in the 201 and the email) and what the store keeps."""
+
+    token: str
+    url: str
+    receipt: Receipt
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the status page shows: the complaint and its audit trail (the page keeps only the public part)."""
+
+    complaint: Complaint
+    trail: list[AuditEvent]
+
+
+class CustomerService:
+    """Receipts, acknowledgements and the customer's own answers."""
+
+    def __init__(
+        self,
+        store: ComplaintStore,
+        claims: Claims,
+        mailer: Mailer,
+        workflow: WorkflowService,
+        policies: PolicySet,
+        base_url: str,
+    ) -> None:
+        self._store = store
+        self._claims = claims
+        self._mailer = mailer
+        self._workflow = workflow
+        self._policies = policies
+        self._base_url = base_url
+
+    def issue(self, complaint: Complaint, now: datetime) -> Issued:
+        """A fresh receipt for a new complaint; an acknowledgement is owed when the customer gave an email."""
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        url = receipt_url(self._base_url, token)
+        owed = None
+        if needs_acknowledgement(complaint):
+            owed = {"complaint": complaint.id, "link": url, "not_before": (now + LEASE).isoformat()}
+        return Issued(token, url, Receipt(digest(token), owed))
+
+    def acknowledge(self, complaint: Complaint, issued: Issued, now: datetime) -> bool:
+        """Send the acknowledgement the new complaint's write put on the retry list (nothing when none is owed);
+        a failure leaves it there for `retry`."""
+        if issued.receipt.acknowledgement is None:
+            return False
+        return self._send(complaint, issued.url, now)
+
+    def _send(self, complaint: Complaint, url: str, now: datetime) -> bool:
+        zone, language = self._policies.display.tz, self._policies.file.language
+        email = acknowledgement(complaint, url, zone, language)
+        assert complaint.customer.email is not None
+        try:
+            message_id = self._mailer.send([complaint.customer.email], email, f"receipt-{complaint.id}")
+        except Unavailable:
+            log.warning("complaint %s: acknowledgement not sent; a later scan retries it", complaint.id)
+            return False
+        try:
+            self._claims.done(RECEIPT_SCOPE, complaint.id, now, {"message_id": message_id})
+        except Unavailable:
+            log.warning("complaint %s: acknowledgement sent but not marked done", complaint.id)
+        log.info("complaint %s: acknowledgement sent", complaint.id)
+        return True
+
+    def retry(self, now: datetime) -> int:
+        """Send every acknowledgement still owed whose lease has run out, once each; returns how many went."""
+        sent = 0
+        for owed in self._claims.owed():
+            if owed.get("scope") != RECEIPT_SCOPE or datetime.fromisoformat(owed["not_before"]) > now:
+                continue
+            complaint_id = owed["name"]
+            if now - datetime.fromisoformat(owed["not_before"]) > GIVE_UP:
+                log.error("complaint %s: acknowledgement given up after %s of failures", complaint_id, GIVE_UP)
+                self._claims.forget(RECEIPT_SCOPE, complaint_id)
+                continue
+            if not self._claims.claim(RECEIPT_SCOPE, complaint_id, now):
+                continue
+            try:
+                complaint = self._store.get(complaint_id)
+            except UnreadableComplaint:
+                complaint = None
+            if complaint is None or not complaint.customer.email:
+                self._claims.forget(RECEIPT_SCOPE, complaint_id)
+                continue
+            if self._send(complaint, owed["link"], now):
+                sent += 1
+            else:
+                self._claims.release(RECEIPT_SCOPE, complaint_id)
+        return sent
+
+    def status(self, token: str, now: datetime) -> Standing:
+        """The complaint a token leads to, with its trail; NotFound for an unknown, malformed or expired token
+        (the same answer for each, so a guess learns nothing)."""
+        complaint = self._find(token, now)
+        return Standing(complaint, self._store.trail(complaint.id))
+
+    def _find(self, token: str, now: datetime) -> Complaint:
+        complaint = None
+        if well_formed(token):
+            try:
+                complaint = self._store.by_receipt(digest(token))
+            except UnreadableComplaint:
+                complaint = None
+        if complaint is None or expired(complaint, now):
+            raise NotFound("No complaint has this receipt, or its link has expired.")
+        return complaint
+
+    def answer(self, token: str, solved: bool, reason: str, now: datetime) -> Complaint:
+        """The customer's answer to "is it solved?": yes closes the complaint (`confirm`), no reopens it with the
+        customer's reason (`reopen`). Conflict when the complaint is not awaiting confirmation."""
+        complaint = self._find(token, now)
+        if complaint.status is not Status.RESOLVED:
+            raise Conflict("This complaint is not waiting for your confirmation.")
+        data: dict[str, object] = {
+            "type": EventType.CONFIRM.value if solved else EventType.REOPEN.value,
+            "by": CUSTOMER,
+        }
+        if not solved:
+            if not reason.strip():
+                raise InvalidFields([FieldError("reason", "tell us what is still wrong")])
+            data["note"] = reason.strip()[:COMMENT_LIMIT]
+        updated, _ = self._workflow.record(complaint.id, data, None, now, CUSTOMER, by_customer=True)
+        return updated
+
+    def survey(self, token: str, rating: int | None, comment: str, now: datetime) -> Complaint:
+        """The customer's rating (1-5) and comment, once per cycle, after the complaint is closed."""
+        complaint = self._find(token, now)
+        if rating is None or not 1 <= rating <= 5:
+            raise InvalidFields([FieldError("rating", "choose 1 to 5 stars")])
+        if complaint.status is not Status.CLOSED or complaint.satisfaction is not None:
+            raise Conflict("This complaint is not waiting for a rating.")
+        data: dict[str, object] = {"type": EventType.SATISFACTION.value, "by": CUSTOMER, "score": rating}
+        if comment.strip():
+            data["note"] = comment.strip()[:COMMENT_LIMIT]
+        updated, _ = self._workflow.record(complaint.id, data, None, now, CUSTOMER, by_customer=True)
+        return updated

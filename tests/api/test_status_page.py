@@ -1,0 +1,160 @@
+"""The customer's status page /r/{token}: what it shows (and never shows), the 404 page, the rate limit, the
+link's end 90 days after close, and the customer's own confirmation and survey (CSRF-protected, once per cycle),
+recorded `by: customer` and reported apart from staff-entered satisfaction."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.api.test_receipts import NOW, VALID, post
+from tests.conftest import STAFF, World
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def opened(world: World, api: Any) -> tuple[str, str]:
+    world.at(NOW)
+    body = json.loads(post(api, VALID).body)
+    return body["id"], "/r/" + body["receipt_url"].rsplit("/", 1)[1]
+
+
+def staff(api: Any, complaint_id: str, event: dict[str, Any]) -> dict[str, Any]:
+    response = api.http.post(
+        f"/complaints/{complaint_id}/events",
+        body=json.dumps(event),
+        headers={"Content-Type": "application/json", **STAFF},
+    )
+    assert response.status_code == 200, response.body
+    result: dict[str, Any] = json.loads(response.body)
+    return result
+
+
+def page(api: Any, path: str, language: str = "zh-CN") -> tuple[Any, str, str]:
+    response = api.http.get(path, headers={"Accept-Language": language})
+    text = response.body.decode()
+    cookie = response.headers.get("Set-Cookie", "")
+    match = re.search(r"r_csrf=([^;]+)", cookie)
+    return response, text, match.group(1) if match else ""
+
+
+def send(api: Any, path: str, fields: str, csrf: str) -> Any:
+    return api.http.post(path, body=f"csrf={csrf}&{fields}", headers={**FORM, "Cookie": f"r_csrf={csrf}"})
+
+
+def test_the_page_shows_the_subject_status_and_promise_in_chinese_and_nothing_of_staff(world: World, api: Any) -> None:
+    complaint_id, path = opened(world, api)
+    staff(api, complaint_id, {"type": "assign", "by": "li.lei", "assignee": "han.meimei"})
+    staff(api, complaint_id, {"type": "respond", "note": "内部备注：客户很着急"})
+    response, text, _ = page(api, path)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "客服没有回电话" in text
+    assert "我们将在 2 小时内回复您（最迟 11月23日 14:00）" in text
+    assert "处理中" in text
+    assert "已响应" in text
+    assert "收到投诉" in text
+    for secret in ("li.lei", "han.meimei", "内部备注", "zhang.san@example.com", "提醒已发出", "指派"):
+        assert secret not in text
+    assert "no-store" in response.headers["Cache-Control"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_english_labels_read_as_promised(world: World, api: Any) -> None:
+    complaint_id, path = opened(world, api)
+    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    _, text, csrf = page(api, path, "en")
+    assert "Yes, it is solved" in text
+    assert "No, it is not solved" in text
+    send(api, path + "/confirm", "answer=yes", csrf)
+    _, text, _ = page(api, path, "en")
+    assert all(label in text for label in ("Rating", "Comment", "Send"))
+    assert text.count('type="radio" name="rating"') == 5
+
+
+def test_an_unknown_malformed_or_expired_link_is_a_plain_404_page(world: World, api: Any) -> None:
+    complaint_id, path = opened(world, api)
+    for other in ("/r/" + "A" * 24, "/r/short", "/r/" + "x" * 80):
+        response, text, _ = page(api, other)
+        assert response.status_code == 404
+        assert "该链接无效或已过期" in text
+    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    staff(api, complaint_id, {"type": "confirm", "by": "li.lei"})
+    world.at(NOW + timedelta(days=89))
+    assert page(api, path)[0].status_code == 200
+    world.at(NOW + timedelta(days=90, minutes=1))
+    assert page(api, path)[0].status_code == 404
+
+
+def test_the_page_is_rate_limited_per_address(world: World, api: Any) -> None:
+    from chalicelib.customer.routes import _limiter
+
+    _limiter.cache_clear()
+    world.at(datetime(2026, 11, 23, 5, 0, tzinfo=UTC))
+    statuses = [api.http.get("/r/" + "B" * 24).status_code for _ in range(61)]
+    assert statuses[:60] == [404] * 60
+    assert statuses[60] == 429
+    world.at(datetime(2026, 11, 23, 5, 1, tzinfo=UTC))
+    assert api.http.get("/r/" + "B" * 24).status_code == 404
+    _limiter.cache_clear()
+
+
+def test_yes_with_five_stars_closes_it_and_counts_as_the_customers_own_survey(world: World, api: Any) -> None:
+    complaint_id, path = opened(world, api)
+    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    _, text, csrf = page(api, path)
+    assert "问题解决了吗？" in text
+    assert send(api, path + "/confirm", "answer=yes", csrf).status_code == 303
+    shown = json.loads(api.http.get(f"/complaints/{complaint_id}", headers=STAFF).body)
+    assert shown["status"] == "closed"
+    assert send(api, path + "/survey", "rating=5&comment=%E5%BE%88%E5%A5%BD", csrf).status_code == 303
+    shown = json.loads(api.http.get(f"/complaints/{complaint_id}", headers=STAFF).body)
+    assert shown["satisfaction"] == 5
+    trail = json.loads(api.http.get(f"/complaints/{complaint_id}/events", headers=STAFF).body)["items"]
+    assert [(e["type"], e["by"]) for e in trail[-2:]] == [("confirm", "customer"), ("satisfaction", "customer")]
+    assert send(api, path + "/survey", "rating=1", csrf).status_code == 409  # once per cycle
+    report = json.loads(api.http.get("/reports/monthly?month=2026-11", headers=STAFF).body)["total"]
+    assert (report["surveys"], report["customer_surveys"], report["staff_surveys"]) == (1, 1, 0)
+    assert report["customer_satisfied_pct"] == 100.0
+    _, text, _ = page(api, path)
+    assert "您确认问题已解决" in text
+    assert "★★★★★" in text
+    assert "感谢您的评价" in text
+
+
+def test_no_reopens_it_with_the_customers_reason_and_a_new_cycle_owes_a_new_survey(world: World, api: Any) -> None:
+    complaint_id, path = opened(world, api)
+    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    _, _, csrf = page(api, path)
+    assert send(api, path + "/confirm", "answer=no&reason=", csrf).status_code == 422
+    assert (
+        send(api, path + "/confirm", "answer=no&reason=%E8%BF%98%E6%98%AF%E5%9D%8F%E7%9A%84", csrf).status_code == 303
+    )
+    trail = json.loads(api.http.get(f"/complaints/{complaint_id}/events", headers=STAFF).body)["items"]
+    assert (trail[-1]["type"], trail[-1]["by"], trail[-1]["details"].get("note")) == ("reopen", "customer", "还是坏的")
+    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    staff(api, complaint_id, {"type": "confirm", "by": "li.lei"})
+    staff(api, complaint_id, {"type": "satisfaction", "score": 3})
+    report = json.loads(api.http.get("/reports/monthly?month=2026-11", headers=STAFF).body)["total"]
+    assert (report["customer_surveys"], report["staff_surveys"], report["staff_satisfaction_average"]) == (0, 1, 3.0)
+    assert send(api, path + "/survey", "rating=5", csrf).status_code == 409  # staff recorded this cycle's survey
+
+
+@pytest.mark.parametrize("cookie", ["", "r_csrf=other-value"])
+def test_a_form_without_its_csrf_token_does_nothing(world: World, api: Any, cookie: str) -> None:
+    complaint_id, path = opened(world, api)
+    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    page(api, path)
+    response = api.http.post(path + "/confirm", body="csrf=forged&answer=yes", headers={**FORM, "Cookie": cookie})
+    assert response.status_code == 403
+    assert json.loads(api.http.get(f"/complaints/{complaint_id}", headers=STAFF).body)["status"] == "resolved"
+
+
+def test_confirming_what_is_not_resolved_is_a_409_page(world: World, api: Any) -> None:
+    _, path = opened(world, api)
+    _, _, csrf = page(api, path)
+    assert send(api, path + "/confirm", "answer=yes", csrf).status_code == 409
