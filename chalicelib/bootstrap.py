@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from chalicelib.ports import (
     OpsNotifier,
     RelayQueue,
     ReportStore,
+    TimerQueue,
 )
 from chalicelib.services.calendars import CalendarWatch
 from chalicelib.services.digests import DigestService
@@ -38,6 +40,7 @@ from chalicelib.services.publisher import Publisher
 from chalicelib.services.relay import Relay
 from chalicelib.services.reports import ReportService
 from chalicelib.services.scanner import Scanner
+from chalicelib.services.timers import Timers
 from chalicelib.services.workflow import WorkflowService
 from chalicelib.settings import Settings
 
@@ -60,6 +63,7 @@ class Adapters:
     mailer: Mailer
     http: HttpSender
     relay_queue: RelayQueue
+    timer_queue: TimerQueue | None = None  # None: no precision timers, the minute scan alone
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,7 @@ def aws_adapters(settings: Settings, policies: PolicySet, clients: AwsClients | 
     from chalicelib.adapters.report_store import DynamoReportStore
     from chalicelib.adapters.ses import SesMailer
     from chalicelib.adapters.sns import SnsNotifier, SnsOpsNotifier
+    from chalicelib.adapters.timer_queue import SqsTimerQueue
 
     clients = clients or aws_clients(settings)
     table, shards, zone = settings.table_name, settings.due_shards, policies.display.tz
@@ -185,6 +190,7 @@ def aws_adapters(settings: Settings, policies: PolicySet, clients: AwsClients | 
         mailer=SesMailer(clients.ses, settings.digest_sender, settings.ses_configuration_set or None),
         http=Urllib3Sender(),
         relay_queue=SqsRelayQueue(clients.sqs, settings.relay_queue_url),
+        timer_queue=SqsTimerQueue(clients.sqs, settings.timer_queue_url) if settings.timer_queue_url else None,
     )
 
 
@@ -203,6 +209,7 @@ def memory_adapters(policies: PolicySet, table: MemoryTable | None = None) -> Ad
         MemoryRelayQueue,
         MemoryReportStore,
         MemoryTable,
+        MemoryTimerQueue,
     )
 
     table = table if table is not None else MemoryTable(zone=policies.display.tz)
@@ -218,6 +225,7 @@ def memory_adapters(policies: PolicySet, table: MemoryTable | None = None) -> Ad
         mailer=MemoryMailer(),
         http=MemoryHttpSender(),
         relay_queue=MemoryRelayQueue(),
+        timer_queue=MemoryTimerQueue(),
     )
 
 
@@ -234,6 +242,10 @@ def bootstrap(
     operator = OperatorAlerts(adapters.claims, adapters.ops)
     base_url = settings.public_base_url
     publisher = Publisher(adapters.notifier, adapters.due, policies, base_url)
+    timers = None
+    if adapters.timer_queue is not None:
+        lookahead = timedelta(seconds=settings.timer_lookahead_seconds)
+        timers = Timers(adapters.timer_queue, adapters.markers, lookahead)
     return Services(
         settings=settings,
         clock=clock,
@@ -241,9 +253,11 @@ def bootstrap(
         sources=load_sources(settings),
         authenticator=StaffAuthenticator(settings.staff_hashes()),
         adapters=adapters,
-        intake=IntakeService(adapters.complaints, policies, publisher),
-        workflow=WorkflowService(adapters.complaints, policies, publisher),
-        scanner=Scanner(adapters.due, publisher, operator, policies, base_url),
+        intake=IntakeService(adapters.complaints, policies, publisher, timers),
+        workflow=WorkflowService(adapters.complaints, policies, publisher, timers),
+        scanner=Scanner(
+            adapters.due, publisher, operator, policies, base_url, timers=timers, store=adapters.complaints
+        ),
         digests=DigestService(adapters.notice_log, adapters.claims, adapters.mailer, policies, base_url),
         reports=ReportService(adapters.reports, adapters.complaints, adapters.claims, adapters.mailer, policies),
         calendars=CalendarWatch(adapters.complaints, adapters.markers, operator, policies),

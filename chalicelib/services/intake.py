@@ -1,7 +1,8 @@
 """Open a complaint: a submitted mapping + delivery keys -> validated, given its policy and clocks, stored once
 (one write: complaint, first event, delivery keys, and the notices the policy's notify rules owe on its receipt,
 pending), or the complaint an earlier delivery of the same submission created. The notices are published right
-after the write, through the publisher; a scan publishes any that this does not."""
+after the write, through the publisher; a scan publishes any that this does not. A threshold within the timers'
+lookahead (one already passed, for a complaint relayed late) gets its timer right after the write."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from chalicelib.domain.policy import PolicySet
 from chalicelib.ports import ComplaintStore, DeliveryKey, DuplicateDelivery
 from chalicelib.services.idempotency import caller_key, earlier, external_key, fingerprint, webhook_key
 from chalicelib.services.publisher import Publisher
+from chalicelib.services.timers import Timers
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +57,13 @@ class Opened:
 class IntakeService:
     """Turns submissions into stored complaints exactly once per delivery."""
 
-    def __init__(self, store: ComplaintStore, policies: PolicySet, publisher: Publisher) -> None:
+    def __init__(
+        self, store: ComplaintStore, policies: PolicySet, publisher: Publisher, timers: Timers | None = None
+    ) -> None:
         self._store = store
         self._policies = policies
         self._publisher = publisher
+        self._timers = timers
 
     def open(self, data: Mapping[str, Any], delivery: Delivery, now: datetime) -> Opened:
         """Validate and store a submission; a repeat delivery returns the complaint the first one made."""
@@ -78,5 +83,7 @@ class IntakeService:
             if existing is None:
                 raise Unavailable("A concurrent delivery is being stored; please retry.", retry_after=1) from None
             return Opened(existing, created=False)
+        if self._timers is not None:  # a threshold within the lookahead (one already passed: right away)
+            self._timers.follow([complaint], now)
         self._publisher.deliver_written(outbox, now)
         return Opened(complaint, created=True)

@@ -183,3 +183,29 @@ def test_the_relay_reports_partial_batch_failures_and_its_dead_letters_are_alarm
         "sqs:GetQueueAttributes",
         "sqs:ChangeMessageVisibility",
     }
+
+
+# ----- precision timers -----
+
+
+def test_the_timers_queue_delays_messages_to_a_consumer_with_its_own_policy_and_alarmed_dead_letters() -> None:
+    resources = template()["Resources"]
+    queue = resources["TimerQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["TimerDeadLetterQueue", "Arn"]}
+    assert queue["VisibilityTimeout"] >= 6 * 60
+    source = resources["FireTimers"]["Properties"]["Events"]["FireTimersSqsEventSource"]["Properties"]
+    assert source["Queue"] == {"Fn::Sub": "${TimerQueue.Arn}"}
+    assert template()["Globals"]["Function"]["Environment"]["Variables"]["TIMER_QUEUE_URL"] == {"Ref": "TimerQueue"}
+    alarm = _alarms()["TimerDeadLettersAlarm"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["TimerDeadLetterQueue", "QueueName"]}}
+    ]
+    errors = _alarms()["FireTimersErrorsAlarm"]
+    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "FireTimers"}}]
+    consumer = resources["FireTimersPolicy"]["Properties"]
+    assert consumer["Roles"] == [{"Ref": "FireTimersRole"}]
+    statement = consumer["PolicyDocument"]["Statement"][0]
+    assert set(statement["Action"]) == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    arming = resources["TimerPolicy"]["Properties"]
+    assert {role["Ref"] for role in arming["Roles"]} == {"ApiHandlerRole", "ScanDueRole", "FireTimersRole"}
+    assert arming["PolicyDocument"]["Statement"][0]["Action"] == ["sqs:SendMessage"]
