@@ -524,7 +524,7 @@ class MemoryTimerQueue:
     def take(self, now: datetime) -> list[Timer]:
         """The timers visible at `now` (removed from the queue), earliest first."""
         with self._lock:
-            ready = sorted((item for item in self.waiting if item[0] <= now), key=lambda item: item[0])
+            ready = sorted((item for item in self.waiting if item[0] <= now), key=lambda item: (item[0], item[1].at))
             self.waiting = [item for item in self.waiting if item[0] > now]
         return [timer for _, timer in ready]
 

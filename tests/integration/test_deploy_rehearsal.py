@@ -47,7 +47,13 @@ FROM_CHALICE_CONFIG = {"due_shards"}  # .chalice/config.json environment_variabl
 FROM_THE_SECRET = {"staff_token_hashes", "webhook_secrets", "session_secret"}  # APP_SECRETS_ARN (issue 12 reads it)
 FROM_LAMBDA = {"aws_region"}  # the Lambda runtime sets AWS_REGION
 LOCAL_ONLY = {"aws_endpoint_url", "staff_tokens", "session_cookie_secure"}  # must never be set on AWS
-BUNDLED_DEFAULTS = {"sla_policy_file", "sources_file", "channels_file", "max_body_bytes", "timer_lookahead_seconds"}  # packaged with the code
+BUNDLED_DEFAULTS = {
+    "sla_policy_file",
+    "sources_file",
+    "channels_file",
+    "max_body_bytes",
+    "timer_lookahead_seconds",
+}  # packaged with the code
 FROM_THE_CHANNELS_FILE = {"channel_values"}  # the variables the bundled channels file names
 
 
