@@ -553,11 +553,13 @@ def fire_timers(event: SQSEvent) -> None:
     """Precision timers (through TimerQueue, each delayed until its threshold): the complaint handled as the minute
     scan handles it, with the same conditional claim, so a timer and the scan never notify one threshold twice. A
     failure raises: the batch comes back (then the dead-letter queue), and the scan covers it meanwhile."""
+    import time
+
     from chalicelib.ports import Timer
 
     running = services()
     timers = [timer for record in event if (timer := Timer.from_body(record.body)) is not None]
-    report = running.scanner.fire(timers, running.clock.now())
+    report = running.scanner.fire_when_due(timers, running.clock, time.sleep)
     if report.claimed or report.quarantined or report.failed:
         app.log.info("timers %s", json.dumps(report.as_dict()))
     observability.emit(

@@ -320,6 +320,8 @@ class RelayQueue(Protocol):
 
 MAX_TIMER_DELAY = timedelta(seconds=900)
 """How far ahead one timer can be set (SQS's longest DelaySeconds)."""
+TIMER_EARLY = timedelta(seconds=1)
+"""How early a timer may arrive (its delay is rounded down to whole seconds): its consumer waits for the instant."""
 
 
 @dataclass(frozen=True)
@@ -332,11 +334,11 @@ class Timer:
     attempt: int = 1
 
     def delay(self, now: datetime) -> int:
-        """The whole seconds the timer waits after `now`: rounded up (never before its instant), at most
-        `MAX_TIMER_DELAY`, none when its instant has passed."""
+        """The whole seconds the timer waits after `now` (SQS counts whole seconds): rounded down, so it arrives
+        within the second before its instant and the consumer waits out the rest (`TIMER_EARLY`) rather than
+        up to a second late; at most `MAX_TIMER_DELAY`, none when its instant has passed."""
         seconds = (self.at - now).total_seconds()
-        whole = int(seconds) + (1 if seconds > int(seconds) else 0)
-        return max(0, min(whole, int(MAX_TIMER_DELAY.total_seconds())))
+        return max(0, min(int(seconds), int(MAX_TIMER_DELAY.total_seconds())))
 
     def body(self) -> str:
         """The message body that carries this timer."""

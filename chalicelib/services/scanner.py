@@ -28,6 +28,8 @@ from chalicelib.domain.notices import Notice, notice_events, owed_notices
 from chalicelib.domain.operator import Quarantine, describe_failure, quarantine_notice, quarantined
 from chalicelib.domain.policy import PolicySet
 from chalicelib.ports import (
+    TIMER_EARLY,
+    Clock,
     ComplaintStore,
     DueComplaint,
     DueIndex,
@@ -135,13 +137,27 @@ class Scanner:
         report.duration_seconds = round(time.perf_counter() - started, 3)
         return report
 
-    def fire(self, timers: Sequence[Timer], now: datetime) -> ScanReport:
+    def fire_when_due(self, timers: Sequence[Timer], clock: Clock, sleep: Callable[[float], None]) -> ScanReport:
+        """`fire` the timers whose instant has come, then wait out the last fraction of a second of those that
+        arrived early (their delay was rounded down to whole seconds) and fire them."""
+        now = clock.now()
+        report = self.fire([timer for timer in timers if timer.at <= now], now)
+        early = [timer for timer in timers if timer.at > now]
+        wait = max((timer.at - now for timer in early), default=timedelta(0))
+        if early and wait <= TIMER_EARLY:
+            sleep(wait.total_seconds())
+        if early:
+            self.fire(early, clock.now(), report)
+        return report
+
+    def fire(self, timers: Sequence[Timer], now: datetime, report: ScanReport | None = None) -> ScanReport:
         """Timers that came due: each complaint read consistently and, when its next threshold has come, handled
         as a run handles it (claimed with the same conditional write, delivered through the publisher); its next
         threshold armed when it is within the lookahead. One that arrived early is armed again for its
-        threshold. An unreadable or quarantined complaint is the scan's."""
+        threshold. An unreadable or quarantined complaint is the scan's. Adds to `report` when given."""
         started = time.perf_counter()
-        report = ScanReport(timers=len(timers))
+        report = report if report is not None else ScanReport()
+        report.timers += len(timers)
         if self._store is None or self._timers is None:
             return report
         lease_until = now + self._lease
@@ -168,7 +184,7 @@ class Scanner:
                 report.armed += self._timers.again(timer, now + timedelta(seconds=1), now)
         self._deliver(outbox, now, report)
         report.armed += self._timers.follow(claimed, now)
-        report.duration_seconds = round(time.perf_counter() - started, 3)
+        report.duration_seconds = round(report.duration_seconds + time.perf_counter() - started, 3)
         return report
 
     def _evaluate(

@@ -54,7 +54,9 @@ class Timers:
         """The scan's part: arm those of `upcoming` (read by the scan, due by `horizon(now)`) that an earlier
         scan did not (after the horizon it recorded); record this scan's horizon when it read every shard and
         every timer was taken."""
-        if not upcoming:
+        if not upcoming:  # nothing comes due: everything up to this horizon is armed (by its change)
+            if complete:
+                self._markers.put(ARMED_THROUGH, self.horizon(now).isoformat())
             return 0
         recorded = self._markers.get(ARMED_THROUGH)
         armed_through = _instant(recorded) if recorded else None

@@ -40,9 +40,9 @@ def test_a_failing_queue_arms_nothing_and_raises_nothing(backend: Backend) -> No
     assert backend.timers_visible(now) == []
 
 
-def test_a_timer_waits_whole_seconds_rounded_up_never_past_sqs_limit() -> None:
+def test_a_timer_waits_whole_seconds_rounded_down_never_past_sqs_limit() -> None:
     now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-    assert Timer("x", now + timedelta(seconds=9, milliseconds=1)).delay(now) == 10
+    assert Timer("x", now + timedelta(seconds=9, milliseconds=999)).delay(now) == 9
     assert Timer("x", now + timedelta(seconds=9)).delay(now) == 9
     assert Timer("x", now - timedelta(minutes=3)).delay(now) == 0
     assert Timer("x", now + timedelta(hours=1)).delay(now) == 900
