@@ -613,3 +613,27 @@ def relay_notices(event: SQSEvent) -> dict[str, Any]:
         {"RelayDelivered": (len(report.delivered), "Count"), "RelayFailed": (len(report.failures), "Count")}
     )
     return {"batchItemFailures": report.batch_item_failures()}
+
+
+@app.on_sqs_message(queue="TimerQueue", batch_size=10, name="fire_timers")
+def fire_timers(event: SQSEvent) -> None:
+    """Precision timers (through TimerQueue, each delayed until its threshold): the complaint handled as the minute
+    scan handles it, with the same conditional claim, so a timer and the scan never notify one threshold twice. A
+    failure raises: the batch comes back (then the dead-letter queue), and the scan covers it meanwhile."""
+    import time
+
+    from chalicelib.ports import Timer
+
+    running = services()
+    timers = [timer for record in event if (timer := Timer.from_body(record.body)) is not None]
+    report = running.scanner.fire_when_due(timers, running.clock, time.sleep)
+    if report.claimed or report.quarantined or report.failed:
+        app.log.info("timers %s", json.dumps(report.as_dict()))
+    observability.emit(
+        {
+            "TimersFired": (report.timers, "Count"),
+            "NoticesSent": (report.delivered, "Count"),
+            "NoticesFailed": (report.failed, "Count"),
+            "TimerLag": (report.lag_seconds, "Seconds"),
+        }
+    )

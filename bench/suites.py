@@ -276,6 +276,12 @@ def _cost() -> Iterator[Row]:
     yield from cost()
 
 
+def _detection() -> Iterator[Row]:
+    from bench.detection import detection
+
+    yield from detection()
+
+
 READY_ENV = {
     "TABLE_NAME": "ComplaintsTable",
     "ALERTS_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:AlertsTopic",
@@ -358,4 +364,5 @@ SUITES: dict[str, Callable[[], Iterator[Row]]] = {
     "cost": _cost,
     "import": import_cost,
     "deadline": deadline,
+    "detection": _detection,
 }

@@ -10,6 +10,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from chalicelib.ports import (
     OpsNotifier,
     RelayQueue,
     ReportStore,
+    TimerQueue,
 )
 from chalicelib.services.calendars import CalendarWatch
 from chalicelib.services.customer import CustomerService
@@ -41,6 +43,7 @@ from chalicelib.services.publisher import Publisher
 from chalicelib.services.relay import Relay
 from chalicelib.services.reports import ReportService
 from chalicelib.services.scanner import Scanner
+from chalicelib.services.timers import Timers
 from chalicelib.services.workflow import WorkflowService
 from chalicelib.settings import Settings, SettingsError
 
@@ -64,6 +67,7 @@ class Adapters:
     mailer: Mailer
     http: HttpSender
     relay_queue: RelayQueue
+    timer_queue: TimerQueue | None = None  # None: no precision timers, the minute scan alone
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,7 @@ class AwsClients:
 
 # botocore's own attempts per request: the DynamoDB adapters retry themselves, within the request's time budget
 # (chalicelib.budget), so botocore does not multiply them; SNS, SES and Secrets Manager get one retry.
-BOTOCORE_ATTEMPTS = {"dynamodb": 1, "sns": 2, "ses": 2, "secretsmanager": 2}
+BOTOCORE_ATTEMPTS = {"dynamodb": 1, "sns": 2, "ses": 2, "sqs": 2, "secretsmanager": 2}
 
 
 def aws_client(settings: Settings, service: str) -> Any:
@@ -202,6 +206,7 @@ def aws_adapters(settings: Settings, policies: PolicySet, clients: AwsClients | 
     from chalicelib.adapters.report_store import DynamoReportStore
     from chalicelib.adapters.ses import SesMailer
     from chalicelib.adapters.sns import SnsNotifier, SnsOpsNotifier
+    from chalicelib.adapters.timer_queue import SqsTimerQueue
     from chalicelib.adapters.windows import DynamoNoticeWindows
 
     clients = clients or aws_clients(settings)
@@ -219,6 +224,7 @@ def aws_adapters(settings: Settings, policies: PolicySet, clients: AwsClients | 
         mailer=SesMailer(clients.ses, settings.digest_sender, settings.ses_configuration_set or None),
         http=Urllib3Sender(),
         relay_queue=SqsRelayQueue(clients.sqs, settings.relay_queue_url),
+        timer_queue=SqsTimerQueue(clients.sqs, settings.timer_queue_url) if settings.timer_queue_url else None,
     )
 
 
@@ -238,6 +244,7 @@ def memory_adapters(policies: PolicySet, table: MemoryTable | None = None) -> Ad
         MemoryRelayQueue,
         MemoryReportStore,
         MemoryTable,
+        MemoryTimerQueue,
     )
 
     table = table if table is not None else MemoryTable(zone=policies.display.tz)
@@ -254,6 +261,7 @@ def memory_adapters(policies: PolicySet, table: MemoryTable | None = None) -> Ad
         mailer=MemoryMailer(),
         http=MemoryHttpSender(),
         relay_queue=MemoryRelayQueue(),
+        timer_queue=MemoryTimerQueue(),
     )
 
 
@@ -270,7 +278,11 @@ def bootstrap(
     operator = OperatorAlerts(adapters.claims, adapters.ops)
     base_url = settings.public_base_url
     publisher = Publisher(adapters.notifier, adapters.windows, adapters.due, policies, base_url)
-    workflow = WorkflowService(adapters.complaints, policies, publisher)
+    timers = None
+    if adapters.timer_queue is not None:
+        lookahead = timedelta(seconds=settings.timer_lookahead_seconds)
+        timers = Timers(adapters.timer_queue, adapters.markers, lookahead)
+    workflow = WorkflowService(adapters.complaints, policies, publisher, timers)
     customer = CustomerService(adapters.complaints, adapters.claims, adapters.mailer, workflow, policies, base_url)
     return Services(
         settings=settings,
@@ -279,10 +291,12 @@ def bootstrap(
         sources=load_sources(settings),
         authenticator=StaffAuthenticator(settings.staff_hashes()),
         adapters=adapters,
-        intake=IntakeService(adapters.complaints, policies, publisher, customer, settings.pseudonym_secret),
+        intake=IntakeService(adapters.complaints, policies, publisher, customer, settings.pseudonym_secret, timers),
         workflow=workflow,
         publisher=publisher,
-        scanner=Scanner(adapters.due, publisher, operator, policies, base_url),
+        scanner=Scanner(
+            adapters.due, publisher, operator, policies, base_url, timers=timers, store=adapters.complaints
+        ),
         digests=DigestService(adapters.notice_log, adapters.claims, adapters.mailer, policies, base_url),
         reports=ReportService(adapters.reports, adapters.complaints, adapters.claims, adapters.mailer, policies),
         calendars=CalendarWatch(adapters.complaints, adapters.markers, operator, policies),

@@ -8,6 +8,7 @@ a due item carries an opaque `token` the adapter reads back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -208,8 +209,9 @@ Outgoing = tuple[Notice, int]
 class DueIndex(Protocol):
     """What is due, and the conditional writes that make each notice happen once."""
 
-    def due(self, now: datetime) -> Iterator[DueItem]:
-        """Everything due at `now` (in no promised order): cost follows what is due, not what is stored."""
+    def due(self, now: datetime, ahead: datetime | None = None) -> Iterator[DueItem]:
+        """Everything due at `now` (in no promised order): cost follows what is due, not what is stored. With
+        `ahead`, in the same reads, also what comes due by `ahead` (its `due_at` is after `now`)."""
         ...
 
     def claim(
@@ -406,6 +408,55 @@ class RelayQueue(Protocol):
     def delay(self, delays: Mapping[str, int]) -> None:
         """Hide each received message (receipt handle -> seconds) for that long before its retry; a failure is
         logged, never raised (the message then comes back after the queue's visibility timeout)."""
+        ...
+
+
+# ----- precision timers -----
+
+MAX_TIMER_DELAY = timedelta(seconds=900)
+"""How far ahead one timer can be set (SQS's longest DelaySeconds)."""
+TIMER_EARLY = timedelta(seconds=1)
+"""How early a timer may arrive (its delay is rounded down to whole seconds): its consumer waits for the instant."""
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A reminder to look at one complaint at `at` (the instant its next threshold comes); `attempt` counts the
+    times it was armed again because it arrived before its threshold was reached."""
+
+    complaint_id: str
+    at: datetime
+    attempt: int = 1
+
+    def delay(self, now: datetime) -> int:
+        """The whole seconds the timer waits after `now` (SQS counts whole seconds): rounded down, so it arrives
+        within the second before its instant and the consumer waits out the rest (`TIMER_EARLY`) rather than
+        up to a second late; at most `MAX_TIMER_DELAY`, none when its instant has passed."""
+        seconds = (self.at - now).total_seconds()
+        return max(0, min(int(seconds), int(MAX_TIMER_DELAY.total_seconds())))
+
+    def body(self) -> str:
+        """The message body that carries this timer."""
+        return json.dumps({"complaint_id": self.complaint_id, "at": self.at.isoformat(), "attempt": self.attempt})
+
+    @classmethod
+    def from_body(cls, body: str) -> Timer | None:
+        """The timer a message body carries; None for a body that is not one (it is dropped: the scan covers it)."""
+        try:
+            data = json.loads(body)
+            at = datetime.fromisoformat(str(data["at"]))
+            timer = cls(str(data["complaint_id"]), at, int(data.get("attempt", 1)))
+        except (ValueError, KeyError, TypeError):
+            return None
+        return timer if at.tzinfo is not None and timer.complaint_id else None
+
+
+class TimerQueue(Protocol):
+    """Delayed messages that bring a complaint back at its next threshold (the timers function consumes them)."""
+
+    def arm(self, timers: Sequence[Timer], now: datetime) -> int:
+        """Deliver each timer once its `at` has come (at most `MAX_TIMER_DELAY` after `now`; right away when it has
+        passed); returns how many were taken. A failure is logged, never raised: the minute scan covers it."""
         ...
 
 

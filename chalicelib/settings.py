@@ -67,6 +67,12 @@ class Settings(BaseModel):
     staff_tokens: str = ""
     channels_file: Path = DEFAULT_CHANNELS_FILE
     relay_queue_url: str = ""
+    timer_queue_url: str = Field(
+        default="", description="the precision timers' SQS queue; empty: no timers, the minute scan alone"
+    )
+    timer_lookahead_seconds: int = Field(
+        default=120, ge=1, le=900, description="how far ahead the scan arms timers: at least two scan intervals"
+    )
     channel_values: dict[str, str] = Field(default_factory=dict, repr=False)  # the channels' URLs and secrets
     session_secret: str = Field(
         default="",

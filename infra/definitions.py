@@ -66,6 +66,7 @@ class LocalResources:
             "ALERTS_TOPIC_ARN": self.topics["AlertsTopic"],
             "OPS_TOPIC_ARN": self.topics["OpsTopic"],
             "RELAY_QUEUE_URL": self.queues["RelayQueue"],
+            "TIMER_QUEUE_URL": self.queues["TimerQueue"],
         }
 
 

@@ -1,9 +1,10 @@
 """The local stack (`make run`): moto's server as the AWS emulator, the table/topics/queues of
 infra/resources.yaml created in it, the Chalice app served over HTTP against it, its scheduled functions
 invoked every SCAN_INTERVAL seconds, the relay polling its queue (as Lambda's event source mapping would) and
-sending to the channels of CHANNELS_FILE, and every SNS notice (with the text an email subscriber would read) and
-SES email printed as it happens (SES emails also written to outbox/ as .eml files). The table's items are kept in
-LOCAL_STATE_DIR across restarts (infra/local_state.py; `make reset` empties it).
+sending to the channels of CHANNELS_FILE, the precision timers' queue polled continuously the same way (a notice
+within a second or two of its threshold, not at the next scan), and every SNS notice (with the text an email
+subscriber would read) and SES email printed as it happens (SES emails also written to outbox/ as .eml files).
+The table's items are kept in LOCAL_STATE_DIR across restarts (infra/local_state.py; `make reset` empties it).
 
 Environment: AWS_EMULATOR_PORT (5000), PORT (8000), SCAN_INTERVAL (60 s), STAFF_TOKENS (a development token
 is made and printed when unset), SESSION_SECRET (the console's cookie key; a random one per start when unset),
@@ -126,6 +127,7 @@ class LocalStack:
         self._spawn(self._tail_emails)
         self._spawn(self._run_schedules)
         self._spawn(self._run_relay)
+        self._spawn(self._run_timers)
         self._banner()
 
     def _prepare_environment(self) -> None:
@@ -135,6 +137,8 @@ class LocalStack:
         os.environ["AWS_REGION"] = REGION
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint
         os.environ["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.port}"
+        # the scan arms timers two scan intervals ahead (at least 2 minutes, at most SQS's 15)
+        os.environ.setdefault("TIMER_LOOKAHEAD_SECONDS", str(int(min(900, max(120, 2 * self.interval)))))
         # The console's cookies: served over plain http here, so not `Secure`; signed with a secret made at each
         # start unless one is given (a restart then signs everyone out).
         os.environ["SESSION_COOKIE_SECURE"] = "false"
@@ -208,6 +212,8 @@ class LocalStack:
         _say(f"  table:         {self.resources.tables['ComplaintsTable']}")
         _say(f"  alerts topic:  {self.resources.topics['AlertsTopic']}")
         _say(f"  schedules:     every {self.interval:g} s (SCAN_INTERVAL)")
+        lookahead = self.services.settings.timer_lookahead_seconds
+        _say(f"  timers:        TimerQueue polled continuously; the scan arms {lookahead} s ahead")
         channels = ", ".join(f"{c.name} ({c.spec.kind})" for c in self.relay_channels) or "none"
         _say(f"  channels:      {channels} (CHANNELS_FILE={self.services.settings.channels_file})")
         _say(f"  outbox:        {self.outbox}")
@@ -296,6 +302,28 @@ class LocalStack:
                 _say(f"[relay] the relay failed: {type(polled.raised).__name__}; the batch is retried")
             elif polled.failed:
                 _say(f"[relay] {len(polled.failed)} of {len(polled.received)} messages retried later")
+
+    def _run_timers(self) -> None:
+        """Poll TimerQueue continuously and hand each batch to the timers' function, as Lambda would."""
+        from chalice.local import LambdaContext
+
+        from infra.relay_poller import poll_once
+
+        sqs = self.session.client("sqs", endpoint_url=self.endpoint)
+        handler = self.app_module.fire_timers
+        url = self.resources.queues["TimerQueue"]
+        while not self.stopping.is_set():
+            context = LambdaContext("fire_timers", 512, max_runtime_ms=60_000)
+            try:
+                polled = poll_once(sqs, url, handler, context, region=REGION)
+            except Exception as exc:  # noqa: BLE001 - the emulator stopping: try again (the scan covers meanwhile)
+                if self.stopping.is_set():
+                    return
+                _say(f"[timers] poll failed: {type(exc).__name__}")
+                self.stopping.wait(1.0)
+                continue
+            if polled.raised is not None:
+                _say(f"[timers] the timers' function failed: {type(polled.raised).__name__}; the batch is retried")
 
     def _tail_notices(self) -> None:
         sqs = self.session.client("sqs", endpoint_url=self.endpoint)

@@ -34,3 +34,28 @@ class DynamoRequests:
     def reset(self) -> None:
         self.calls.clear()
         self.items_read = 0
+
+
+class ServiceRequests:
+    """Counts a client's requests by operation, for any service (the timers' SQS client in `make bench`)."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: Counter[str] = Counter()
+        self.empty_receives = 0
+        self.messages_received = 0
+        service = client.meta.service_model.endpoint_prefix
+        client.meta.events.register(f"before-call.{service}", self._before_call)
+        client.meta.events.register(f"after-call.{service}.ReceiveMessage", self._after_receive)
+
+    def _before_call(self, model: Any, **_: Any) -> None:
+        self.calls[str(model.name)] += 1
+
+    def _after_receive(self, parsed: Any, **_: Any) -> None:
+        if isinstance(parsed, dict):
+            received = len(parsed.get("Messages", []))
+            self.messages_received += received
+            self.empty_receives += 0 if received else 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())

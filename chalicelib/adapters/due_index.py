@@ -68,14 +68,15 @@ class DynamoDueIndex:
         self._zone = zone
         self._attempts = attempts
 
-    def due(self, now: datetime) -> Iterator[DueItem]:
-        """Every item due at `now`, shard by shard, oldest first, a Query per page of each shard."""
+    def due(self, now: datetime, ahead: datetime | None = None) -> Iterator[DueItem]:
+        """Every item due at `now` (or by `ahead`), shard by shard, oldest first, a Query per page of each shard."""
+        until = keys.sortable_time(max(now, ahead) if ahead is not None else now)
         for shard in keys.shards(self._shards):
             kwargs: dict[str, Any] = {
                 "TableName": self._table,
                 "IndexName": keys.DUE_INDEX,
                 "KeyConditionExpression": "due_shard = :shard AND next_due <= :now",
-                "ExpressionAttributeValues": dynamo.to_item({":shard": shard, ":now": keys.sortable_time(now)}),
+                "ExpressionAttributeValues": dynamo.to_item({":shard": shard, ":now": until}),
                 "Limit": PAGE,
             }
             while True:

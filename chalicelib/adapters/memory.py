@@ -54,6 +54,7 @@ from chalicelib.ports import (
     RolledUp,
     SendFailed,
     Tally,
+    Timer,
     UnreadableComplaint,
 )
 
@@ -300,7 +301,8 @@ class MemoryDueIndex:
     def __init__(self, table: MemoryTable) -> None:
         self._table = table
 
-    def due(self, now: datetime) -> Iterator[DueItem]:
+    def due(self, now: datetime, ahead: datetime | None = None) -> Iterator[DueItem]:
+        until = max(now, ahead) if ahead is not None else now
         with self._table.access():
             found: list[DueItem] = []
             for held in self._table.windows.values():
@@ -308,7 +310,7 @@ class MemoryDueIndex:
                     token = keys.sortable_time(held.next_due)
                     found.append(DueRollUp(held.window, held.attempts, held.next_due, token))
             for complaint_id, record in self._table.complaints.items():
-                if record.next_due is None or record.next_due > now:
+                if record.next_due is None or record.next_due > until:
                     continue
                 try:
                     complaint = self._table.read(complaint_id)
@@ -323,7 +325,7 @@ class MemoryDueIndex:
                     continue
                 found.append(DueComplaint(complaint, complaint.version, record.next_due))
             for notice in self._table.notices.values():
-                if notice.pending_until is not None and notice.pending_until <= now:
+                if notice.pending_until is not None and notice.pending_until <= until:
                     token = keys.sortable_time(notice.pending_until)
                     found.append(
                         DueNotice(Notice.model_validate(notice.notice), notice.attempts, notice.pending_until, token)
@@ -631,6 +633,37 @@ class MemoryRelayQueue:
         self.delays.update(delays)
 
 
+@dataclass
+class MemoryTimerQueue:
+    """The `TimerQueue` port in memory: each timer kept with the instant it becomes visible (SQS's whole-second
+    delay, at most 900 s); `take(now)` hands out those visible at `now`, as a receive would; `failing`
+    makes every arm fail."""
+
+    waiting: list[tuple[datetime, Timer]] = field(default_factory=list)
+    failing: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def arm(self, timers: Sequence[Timer], now: datetime) -> int:
+        if self.failing:
+            return 0
+        with self._lock:
+            for timer in timers:
+                self.waiting.append((now + timedelta(seconds=timer.delay(now)), timer))
+        return len(timers)
+
+    def take(self, now: datetime) -> list[Timer]:
+        """The timers visible at `now` (removed from the queue), earliest first."""
+        with self._lock:
+            ready = sorted((item for item in self.waiting if item[0] <= now), key=lambda item: (item[0], item[1].at))
+            self.waiting = [item for item in self.waiting if item[0] > now]
+        return [timer for _, timer in ready]
+
+    def delayed(self, now: datetime) -> int:
+        """How many timers are not visible yet at `now`."""
+        with self._lock:
+            return sum(1 for visible, _ in self.waiting if visible > now)
+
+
 __all__ = [
     "InvalidCursor",
     "MemoryClaims",
@@ -646,5 +679,6 @@ __all__ = [
     "MemoryRelayQueue",
     "MemoryReportStore",
     "MemoryTable",
+    "MemoryTimerQueue",
     "SentEmail",
 ]

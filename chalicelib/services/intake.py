@@ -2,7 +2,8 @@
 (one write: complaint, first event, delivery keys, the notices the policy's notify rules owe on its receipt,
 pending, and the customer's receipt with its owed acknowledgement), or the complaint an earlier delivery of the
 same submission created. The notices are published right after the write, through the publisher, and the
-acknowledgement emailed; a scan delivers any that this does not."""
+acknowledgement emailed; a scan delivers any that this does not. A threshold within the timers' lookahead (one
+already passed, for a complaint relayed late) gets its timer right after the write."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from chalicelib.domain.report import customer_key
 from chalicelib.ports import ComplaintStore, DeliveryKey, DuplicateDelivery
 from chalicelib.services.idempotency import caller_key, earlier, external_key, fingerprint, webhook_key
 from chalicelib.services.publisher import Publisher
+from chalicelib.services.timers import Timers
 
 if TYPE_CHECKING:
     from chalicelib.services.customer import CustomerService
@@ -73,12 +75,14 @@ class IntakeService:
         publisher: Publisher,
         customer: CustomerService,
         pseudonym_key: bytes,
+        timers: Timers | None = None,
     ) -> None:
         self._store = store
         self._policies = policies
         self._publisher = publisher
         self._customer = customer
         self._pseudonym_key = pseudonym_key
+        self._timers = timers
 
     def open(
         self, data: Mapping[str, Any], delivery: Delivery, now: datetime, refused: Sequence[FieldError] = ()
@@ -112,6 +116,8 @@ class IntakeService:
             if existing is None:
                 raise Unavailable("A concurrent delivery is being stored; please retry.", retry_after=1) from None
             return Opened(existing, created=False)
+        if self._timers is not None:  # a threshold within the lookahead (one already passed: right away)
+            self._timers.follow([complaint], now)
         self._publisher.deliver_written(outbox, now)
         self._customer.acknowledge(complaint, issued, now)
         return Opened(complaint, created=True, receipt_url=issued.url)

@@ -21,6 +21,7 @@ from chalicelib.domain.workflow import apply_event, needs_trail, validate_event
 from chalicelib.ports import ComplaintStore, DuplicateDelivery, InvalidCursor, UnreadableComplaint
 from chalicelib.services.idempotency import earlier, event_key, fingerprint
 from chalicelib.services.publisher import Publisher
+from chalicelib.services.timers import Timers
 
 ATTEMPTS = 4
 
@@ -28,10 +29,13 @@ ATTEMPTS = 4
 class WorkflowService:
     """Applies staff events and serves the audit trail and the listing."""
 
-    def __init__(self, store: ComplaintStore, policies: PolicySet, publisher: Publisher) -> None:
+    def __init__(
+        self, store: ComplaintStore, policies: PolicySet, publisher: Publisher, timers: Timers | None = None
+    ) -> None:
         self._store = store
         self._policies = policies
         self._publisher = publisher
+        self._timers = timers
 
     def get(self, complaint_id: str) -> Complaint:
         """A complaint, or NotFound (or StoredRecordUnreadable for a damaged record)."""
@@ -74,6 +78,8 @@ class WorkflowService:
             updated, outbox = self._publisher.owed_on(updated, event, now, complaint)
             try:
                 if self._store.save(complaint, updated, event, key, outbox):
+                    if self._timers is not None:  # a threshold the event moved within the timers' lookahead
+                        self._timers.follow([updated], now)
                     self._publisher.deliver_written(outbox, now)
                     return updated.model_copy(update={"version": complaint.version + 1}), True
             except DuplicateDelivery:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -15,9 +16,10 @@ from moto import mock_aws
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import to_item
-from chalicelib.adapters.memory import MemoryMailer, MemoryNotifier, MemoryOpsNotifier, MemoryTable
+from chalicelib.adapters.memory import MemoryMailer, MemoryNotifier, MemoryOpsNotifier, MemoryTable, MemoryTimerQueue
 from chalicelib.bootstrap import Adapters, aws_adapters, load_policies, memory_adapters
 from chalicelib.domain.policy import PolicySet
+from chalicelib.ports import Timer
 from infra.definitions import create_resources
 from tests.conftest import REGION, moto_clients, moto_settings, settings_for_tests
 
@@ -39,6 +41,9 @@ class Backend:
     topic_down: Callable[[], AbstractContextManager[None]]
     mail_down: Callable[[], AbstractContextManager[None]]
     dump: Callable[[], Any]
+    queue_down: Callable[[], AbstractContextManager[None]]
+    timers_visible: Callable[[datetime], list[Timer]]  # the timers a receive at that instant gets (taken)
+    timers_delayed: Callable[[datetime], int]  # how many timers are still hidden at that instant
 
 
 def _memory(policies: PolicySet) -> Backend:
@@ -53,7 +58,9 @@ def _memory(policies: PolicySet) -> Backend:
         finally:
             table.unavailable = False
 
-    def flag(*targets: MemoryNotifier | MemoryOpsNotifier | MemoryMailer) -> Callable[[], AbstractContextManager[None]]:
+    def flag(
+        *targets: MemoryNotifier | MemoryOpsNotifier | MemoryMailer | MemoryTimerQueue,
+    ) -> Callable[[], AbstractContextManager[None]]:
         @contextmanager
         def down() -> Iterator[None]:
             for target in targets:
@@ -69,6 +76,8 @@ def _memory(policies: PolicySet) -> Backend:
     assert isinstance(adapters.notifier, MemoryNotifier)
     assert isinstance(adapters.ops, MemoryOpsNotifier)
     assert isinstance(adapters.mailer, MemoryMailer)
+    queue = adapters.timer_queue
+    assert isinstance(queue, MemoryTimerQueue)
 
     def damage(complaint_id: str, **attributes: Any) -> None:
         table.damage(complaint_id, **attributes)
@@ -82,7 +91,30 @@ def _memory(policies: PolicySet) -> Backend:
         flag(adapters.notifier, adapters.ops),
         flag(adapters.mailer),
         table.snapshot,
+        flag(queue),
+        queue.take,
+        queue.delayed,
     )
+
+
+def _sqs_timers(client: Any, url: str) -> tuple[Callable[[datetime], list[Timer]], Callable[[datetime], int]]:
+    """Receive what is visible on the timer queue now (SQS keeps its own time), and count what is delayed."""
+
+    def visible(_: datetime) -> list[Timer]:
+        found: list[Timer] = []
+        while messages := client.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in messages:
+                timer = Timer.from_body(message["Body"])
+                assert timer is not None
+                found.append(timer)
+                client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return sorted(found, key=lambda timer: timer.at)
+
+    def delayed(_: datetime) -> int:
+        attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])
+        return int(attributes["Attributes"]["ApproximateNumberOfMessagesDelayed"])
+
+    return visible, delayed
 
 
 def _failing(client: Any, event: str, code: str) -> Callable[[], AbstractContextManager[None]]:
@@ -101,7 +133,8 @@ def _failing(client: Any, event: str, code: str) -> Callable[[], AbstractContext
 
 
 def _dynamodb(policies: PolicySet) -> Backend:
-    settings = moto_settings(create_resources(boto3.Session(region_name=REGION)))
+    resources = create_resources(boto3.Session(region_name=REGION))
+    settings = moto_settings(resources).model_copy(update={"timer_queue_url": resources.queues["TimerQueue"]})
     clients = moto_clients()
     adapters = aws_adapters(settings, policies, clients)
 
@@ -126,6 +159,8 @@ def _dynamodb(policies: PolicySet) -> Backend:
         _failing(clients.sns, "before-call.sns", "InternalError"),
         _failing(clients.ses, "before-call.ses", "ServiceUnavailable"),
         lambda: clients.dynamodb.scan(TableName=settings.table_name)["Items"],
+        _failing(clients.sqs, "before-call.sqs", "InternalError"),
+        *_sqs_timers(clients.sqs, settings.timer_queue_url),
     )
 
 

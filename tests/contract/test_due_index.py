@@ -52,6 +52,16 @@ def test_only_what_is_due_comes_back(backend: Backend) -> None:
     assert all(item.due_at <= NOW for item in found)
 
 
+def test_with_ahead_the_same_reads_bring_what_comes_due_by_then_and_nothing_later(backend: Backend) -> None:
+    late = stored(backend, 40)
+    soon = stored(backend, 22.5 - 1)  # its warning (75% of 30 minutes) comes in a minute
+    stored(backend, 22.5 - 5)  # in five minutes: beyond
+    found = list(backend.adapters.due.due(NOW, NOW + timedelta(minutes=2)))
+    by_id = {item.complaint.id: item.due_at for item in found if isinstance(item, DueComplaint)}
+    assert set(by_id) == {late.id, soon.id}
+    assert by_id[late.id] <= NOW < by_id[soon.id] == NOW + timedelta(minutes=1)
+
+
 def test_a_claim_holds_once_and_its_notices_are_pending_until_the_lease_ends(backend: Backend) -> None:
     stored(backend, 25)
     [seen] = due(backend)

@@ -43,13 +43,20 @@ FROM_THE_TEMPLATE = {
     "public_base_url": "PublicBaseUrl",
     "relay_queue_url": "RelayQueue",
     "app_secrets_arn": "AppSecretsArn",
+    "timer_queue_url": "TimerQueue",
 }
 FROM_CHALICE_CONFIG = {"due_shards"}  # .chalice/config.json environment_variables
 # APP_SECRETS_ARN, read at cold start
 FROM_THE_SECRET = {"staff_token_hashes", "webhook_secrets", "pseudonym_key", "session_secret"}
 FROM_LAMBDA = {"aws_region"}  # the Lambda runtime sets AWS_REGION
 LOCAL_ONLY = {"aws_endpoint_url", "staff_tokens", "session_cookie_secure"}  # must never be set on AWS
-BUNDLED_DEFAULTS = {"sla_policy_file", "sources_file", "channels_file", "max_body_bytes"}  # packaged with the code
+BUNDLED_DEFAULTS = {
+    "sla_policy_file",
+    "sources_file",
+    "channels_file",
+    "max_body_bytes",
+    "timer_lookahead_seconds",
+}  # packaged with the code
 FROM_THE_CHANNELS_FILE = {"channel_values"}  # the variables the bundled channels file names
 
 
@@ -154,7 +161,7 @@ def test_the_table_and_its_indexes_are_named_as_the_code_reads_them(deployed: De
 def test_every_function_reads_settings_that_point_at_the_stack(deployed: Deployed) -> None:
     secret = deployed.aws.client("secretsmanager")
     functions = deployed.functions()
-    assert len(functions) == 6
+    assert len(functions) == 7
     for handler, configuration in functions.items():
         environment = configuration["Environment"]["Variables"]
         for field in LOCAL_ONLY | FROM_THE_SECRET:
@@ -190,18 +197,25 @@ def test_the_topics_the_configuration_set_and_the_failed_invocations_queue_exist
     assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
-def test_the_relay_reads_its_queue_by_reference_with_partial_batch_responses(deployed: Deployed) -> None:
+def test_the_relay_and_the_timers_read_their_queues_by_reference(deployed: Deployed) -> None:
     translated = deployed.translated["Resources"]
-    mappings = [r["Properties"] for r in translated.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
-    assert len(mappings) == 1  # Chalice's merge is deep: one intrinsic for the queue, not Chalice's fixed name too
-    assert mappings[0]["EventSourceArn"] == {"Fn::Sub": "${RelayQueue.Arn}"}
-    assert mappings[0]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    mappings = {
+        json.dumps(r["Properties"]["EventSourceArn"]): r["Properties"]
+        for r in translated.values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+    }
+    # Chalice's merge is deep: one intrinsic per queue, not Chalice's fixed name too
+    relay_arn, timer_arn = (json.dumps({"Fn::Sub": f"${{{name}.Arn}}"}) for name in ("RelayQueue", "TimerQueue"))
+    assert set(mappings) == {relay_arn, timer_arn}
+    assert mappings[relay_arn]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     found = deployed.aws.client("lambda").list_event_source_mappings()["EventSourceMappings"]
     sqs = deployed.aws.client("sqs")
-    arn = sqs.get_queue_attributes(QueueUrl=deployed.resources["RelayQueue"], AttributeNames=["QueueArn"])
-    assert [m["EventSourceArn"] for m in found] == [arn["Attributes"]["QueueArn"]]
-    relay = deployed.functions()["app.relay_notices"]
-    assert [m["FunctionArn"] for m in found] == [relay["FunctionArn"]]
+    functions = deployed.functions()
+    expected = {}
+    for queue, handler in (("RelayQueue", "app.relay_notices"), ("TimerQueue", "app.fire_timers")):
+        arn = sqs.get_queue_attributes(QueueUrl=deployed.resources[queue], AttributeNames=["QueueArn"])
+        expected[arn["Attributes"]["QueueArn"]] = functions[handler]["FunctionArn"]
+    assert {m["EventSourceArn"]: m["FunctionArn"] for m in found} == expected
 
 
 def test_each_schedule_of_app_py_invokes_its_function(deployed: Deployed) -> None:
@@ -225,7 +239,7 @@ def test_each_schedule_of_app_py_invokes_its_function(deployed: Deployed) -> Non
 def test_every_function_logs_to_a_group_kept_for_the_retention_given(deployed: Deployed) -> None:
     translated = deployed.translated["Resources"]
     functions = {name: r for name, r in translated.items() if r["Type"] == "AWS::Lambda::Function"}
-    assert len(functions) == 6
+    assert len(functions) == 7
     logs = deployed.aws.client("logs")
     for name, function in functions.items():
         group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
@@ -253,7 +267,7 @@ def test_each_function_has_one_policy_of_its_own_logging_only_to_its_own_group(d
     iam = deployed.aws.client("iam")
     translated = deployed.translated["Resources"]
     functions = {name: r["Properties"] for name, r in translated.items() if r["Type"] == "AWS::Lambda::Function"}
-    assert len(functions) == 6  # the API, four schedules, the relay
+    assert len(functions) == 7  # the API, four schedules, the relay, the timers
     for name, function in functions.items():
         role = function["Role"]["Fn::GetAtt"][0]
         physical = deployed.resources[role]

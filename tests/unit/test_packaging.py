@@ -35,6 +35,7 @@ CALLS = {
         "dynamodb:Query",
         "dynamodb:BatchWriteItem",
         "sns:Publish",
+        "sqs:SendMessage",
     },
     "ScanDue": {
         "dynamodb:GetItem",
@@ -72,6 +73,20 @@ CALLS = {
         "sns:Publish",
         "kms:GenerateDataKey*",
         "kms:Decrypt",
+        "sqs:SendMessage",
+    },
+    "FireTimers": {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+        "sns:Publish",
+        "kms:GenerateDataKey*",
+        "kms:Decrypt",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
         "sqs:SendMessage",
     },
     "RelayNotices": {
@@ -115,7 +130,9 @@ def test_each_function_logs_only_to_its_own_group_and_the_api_reaches_only_the_a
             if any(action.startswith("logs:") for action in statement["Action"]):
                 assert statement["Resource"] == [{"Fn::GetAtt": [f"{function}Logs", "Arn"]}], name
     api = roles["ApiHandlerRole"]["Policies"][0]["PolicyDocument"]["Statement"]
-    assert not {a for s in api for a in s["Action"] if a.split(":")[0] in ("ses", "sqs", "kms")}
+    assert not {a for s in api for a in s["Action"] if a.split(":")[0] in ("ses", "kms")}
+    [arm] = [s for s in api if any(a.startswith("sqs:") for a in s["Action"])]  # its complaints' near thresholds
+    assert (arm["Action"], arm["Resource"]) == (["sqs:SendMessage"], [{"Fn::GetAtt": ["TimerQueue", "Arn"]}])
     [publish] = [s for s in api if "sns:Publish" in s["Action"]]  # the notices an intake or a staff event owes
     assert publish["Resource"] == [{"Ref": "AlertsTopic"}]
     assert not {a for s in api for a in s["Action"] if a.endswith("DeleteItem")}
@@ -282,4 +299,39 @@ def test_the_relay_reports_partial_batch_failures_and_its_dead_letters_are_alarm
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",
         "sqs:ChangeMessageVisibility",
+    }
+
+
+# ----- precision timers -----
+
+
+def test_the_timers_queue_delays_messages_to_a_consumer_with_its_own_policy_and_alarmed_dead_letters() -> None:
+    resources = template()["Resources"]
+    queue = resources["TimerQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["TimerDeadLetterQueue", "Arn"]}
+    assert queue["VisibilityTimeout"] >= 6 * 60
+    source = resources["FireTimers"]["Properties"]["Events"]["FireTimersSqsEventSource"]["Properties"]
+    assert source["Queue"] == {"Fn::Sub": "${TimerQueue.Arn}"}
+    assert template()["Globals"]["Function"]["Environment"]["Variables"]["TIMER_QUEUE_URL"] == {"Ref": "TimerQueue"}
+    alarm = _alarms()["TimerDeadLettersAlarm"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["TimerDeadLetterQueue", "QueueName"]}}
+    ]
+    errors = _alarms()["FireTimersErrorsAlarm"]
+    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "FireTimers"}}]
+    arming = {}
+    for role in ("ApiHandlerRole", "ScanDueRole", "FireTimersRole"):
+        [policy] = resources[role]["Properties"]["Policies"]
+        arming[role] = {
+            action
+            for statement in policy["PolicyDocument"]["Statement"]
+            if statement["Resource"] == [{"Fn::GetAtt": ["TimerQueue", "Arn"]}]
+            for action in statement["Action"]
+        }
+    assert arming["ApiHandlerRole"] == arming["ScanDueRole"] == {"sqs:SendMessage"}
+    assert arming["FireTimersRole"] == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:SendMessage",
     }
