@@ -7,7 +7,7 @@ most 600 px wide; the text part carries the same facts. At most `MAX_ENTRIES` en
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chalicelib.domain.digest import DigestEntry
 from chalicelib.domain.durations import spoken
@@ -39,6 +39,13 @@ _NEXT = {  # what the owner should do next, per clock (zh-CN, en)
     ClockName.PLAN: ("向客户提供处理方案", "Give the customer a plan"),
     ClockName.DISPATCH: ("派出工程师", "Dispatch an engineer"),
 }
+
+
+def _when(moment: datetime, language: Language) -> str:
+    """A moment as people write it: 11月17日 10:25, or 17 Nov 10:25."""
+    if language == "zh-CN":
+        return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+    return f"{moment:%d %b %H:%M}"
 
 
 def _t(language: Language, chinese: str, english: str) -> str:
@@ -74,7 +81,7 @@ def _facts(entry: DigestEntry, language: Language) -> dict[str, str]:
         "level": word(entry.level, language),
         "clock": clock,
         "timing": timing,
-        "deadline": f"{entry.deadline:%m-%d %H:%M}",
+        "deadline": _when(entry.deadline, language),
         "kind": f"{_word(Priority, entry.priority, language)} · {_word(Category, entry.category, language)}",
         "owner": entry.assignee or _t(language, "未指派", "Unassigned"),
         "next": next_step,
@@ -99,7 +106,9 @@ def render(
     who = _word(Audience, audience, language)
     name = _t(language, _TITLES.get(title, title), title)
     start, end = window
-    period = f"{start:%m-%d %H:%M} – {end:%m-%d %H:%M}"
+    period = f"{_when(start, language)} – " + (
+        f"{end:%H:%M}" if start.date() == end.date() or end - start <= timedelta(hours=1) else _when(end, language)
+    )
     counts = _t(
         language, f"{breaches} 项已超时，{warnings} 项即将超时", f"{breaches} breached, {warnings} about to breach"
     )
@@ -107,7 +116,7 @@ def render(
     heading = f"{name} · {who}"
     labels = {
         "timing": _t(language, "时限", "Timing"),
-        "deadline": _t(language, "截止", "Deadline"),
+        "deadline": _t(language, "截止时间", "Deadline"),
         "kind": _t(language, "类别", "Kind"),
         "owner": _t(language, "负责人", "Owner"),
         "next": _t(language, "下一步", "Next step"),

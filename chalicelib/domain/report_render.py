@@ -147,7 +147,7 @@ class _Fact:
 def _summary(report: Mapping[str, object], language: Language) -> list[_Fact]:
     total = report["total"]
     assert isinstance(total, dict)
-    mark = report["satisfaction_pass_mark_pct"]
+    mark = _number(report["satisfaction_pass_mark_pct"])
     satisfied = total["satisfied_pct"]
     missed_mark = total["satisfaction_pass"] is False
     if satisfied is None:
@@ -165,7 +165,12 @@ def _summary(report: Mapping[str, object], language: Language) -> list[_Fact]:
         for level in BREACH_LEVELS:
             count = breaches[clock][level]
             if count:
-                breach_parts.append(f"{word(ClockName(clock), language)} {word(Level(level), language)} {count}")
+                what = (
+                    word(ClockName(clock), language)
+                    + ("" if language == "zh-CN" else " ")
+                    + word(Level(level), language)
+                )
+                breach_parts.append(f"{what} {count} 次" if language == "zh-CN" else f"{what.lower()} {count}")
     breach_count = sum(breaches[c][lv] for c in TRACKED_CLOCKS for lv in BREACH_LEVELS)
     flagged = report["customers_flagged"]
     assert isinstance(flagged, list)
@@ -191,18 +196,8 @@ def _summary(report: Mapping[str, object], language: Language) -> list[_Fact]:
             _duration(total["resolution_p50_seconds"], total["resolution_p90_seconds"], language),
         ),
         _Fact(_w("satisfaction", language), satisfaction, missed=missed_mark),
-        _Fact(
-            _w("customer_own", language),
-            f"{total['customer_surveys']}"
-            + ("" if language == "zh-CN" else " surveys")
-            + ("" if total["customer_satisfied_pct"] is None else f" · {total['customer_satisfied_pct']}%"),
-        ),
-        _Fact(
-            _w("staff_entered", language),
-            f"{total['staff_surveys']}"
-            + ("" if language == "zh-CN" else " surveys")
-            + ("" if total["staff_satisfied_pct"] is None else f" · {total['staff_satisfied_pct']}%"),
-        ),
+        _Fact(_w("customer_own", language), _surveys(total, "customer", language)),
+        _Fact(_w("staff_entered", language), _surveys(total, "staff", language)),
         _Fact(
             _w("breaches", language),
             str(breach_count)
@@ -212,6 +207,20 @@ def _summary(report: Mapping[str, object], language: Language) -> list[_Fact]:
         ),
         _Fact(_w("flagged", language), str(len(flagged)), missed=bool(flagged)),
     ]
+
+
+def _number(value: object) -> str:
+    """85.0 -> 85, 83.3 -> 83.3."""
+    number = float(str(value))
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+def _surveys(total: Mapping[str, object], whose: str, language: Language) -> str:
+    """How many surveys of one kind (the customers' own, or staff-entered), and how many of them were satisfied."""
+    count, pct = total[f"{whose}_surveys"], total[f"{whose}_satisfied_pct"]
+    if language == "zh-CN":
+        return f"{count} 份" + ("" if pct is None else f"，满意 {pct}%")
+    return f"{count} surveys" + ("" if pct is None else f", {pct}% satisfied")
 
 
 def _on_time(line: Mapping[str, object], what: str) -> int:
@@ -392,8 +401,8 @@ def render_report(
             f'<tr><td style="padding:14px 0 0 0"><div style="font-size:16px;font-weight:bold;margin-bottom:4px">'
             f"{e(_w(dimension, language))}</div>"
             '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" '
-            'style="border-collapse:collapse;font-size:14px">'
-            f'<tr><th style="text-align:left"></th>{head}</tr>{body}</table></td></tr>'
+            'style="border-collapse:collapse;font-size:14px;table-layout:fixed">'
+            f'<tr><th style="text-align:left;width:24%"></th>{head}</tr>{body}</table></td></tr>'
         )
     lines.append("")
     lines.append(_w("csv", language))

@@ -66,7 +66,7 @@ def test_hourly_digest_goes_to_each_audience_with_news(
     text, html = text_and_html(on_call)
     order = [text.index(complaint_id) for complaint_id in (breaches[1], breaches[2], breaches[0])]
     assert order == sorted(order), "breaches first, the most overdue first, then warnings"
-    assert "截止：11-17 10:25" in text
+    assert "截止时间：11月17日 10:25" in text
     assert "首次响应" in text
     assert "首次响应" in html
     assert "负责人：未指派" in text

@@ -22,10 +22,12 @@ LINKS = {"k1": [ComplaintLink("漏水 <again>", "https://sla.example.com/console
 def test_a_missed_pass_mark_is_red_with_its_number() -> None:
     email = render_report(REPORT, LINKS)
     assert email.subject == "【服务质量月报 2026-10】6 件投诉，3 项需关注"
-    assert "! 满意度：83.3%，未达 85.0% 合格线（6 份调查）" in email.text
-    assert 'color:#b3261e;font-weight:bold">83.3%，未达 85.0% 合格线' in email.html
+    assert "! 满意度：83.3%，未达 85% 合格线（6 份调查）" in email.text
+    assert 'color:#b3261e;font-weight:bold">83.3%，未达 85% 合格线' in email.html
     assert "首次响应用时（中位数 / 90%）：≤ 36 小时 / ≤ 36 小时" in email.text
     assert "129600" not in email.html
+    assert "客户本人评价：1 份，满意 100.0%" in email.text
+    assert "违约次数：1（首次响应重大违约 1 次）" in email.text
     assert ">否</td>" in email.html
     assert "False" not in email.html
     assert "<svg" not in email.html
@@ -45,7 +47,7 @@ def test_the_customer_who_may_terminate_is_named_by_links_to_their_complaints() 
 def test_the_report_reads_in_english_by_the_policy() -> None:
     email = render_report(REPORT, LINKS, "en")
     assert email.subject == "[complaint SLA] Service-quality report 2026-10: 6 complaints, 3 to look at"
-    assert "! Satisfaction: 83.3%, below the 85.0% pass mark (6 surveys)" in email.text
+    assert "! Satisfaction: 83.3%, below the 85% pass mark (6 surveys)" in email.text
     assert "Time to first response (median / 90%): ≤ 36 h / ≤ 36 h" in email.text
     assert ">no</td>" in email.html
     assert "Service: Response on time 83.3%" in email.text
