@@ -82,12 +82,12 @@ _ENUMS: dict[str, type[Category] | type[Priority] | type[Channel]] = {
 }
 _WORDS = {  # key -> (zh-CN, en)
     "title": ("服务质量月报", "Service-quality report"),
-    "received": ("投诉数", "Complaints"),
+    "complaints": ("投诉数", "Complaints"),
     "fr_on_time": ("首次响应按时率", "First response on time"),
     "rs_on_time": ("解决按时率", "Resolution on time"),
     "fr_time": ("首次响应用时（中位数 / 90%）", "Time to first response (median / 90%)"),
     "rs_time": ("解决用时（中位数 / 90%）", "Time to resolution (median / 90%)"),
-    "satisfaction": ("满意度", "Satisfaction"),
+    "satisfied": ("满意度", "Satisfaction"),
     "customer_own": ("客户本人评价", "Customers' own surveys"),
     "staff_entered": ("员工录入评价", "Surveys entered by staff"),
     "breaches": ("违约次数", "Breaches"),
@@ -176,7 +176,7 @@ def _summary(report: Mapping[str, object], language: Language) -> list[_Fact]:
     assert isinstance(flagged, list)
     separator = "，" if language == "zh-CN" else ", "
     return [
-        _Fact(_w("received", language), str(total["received"])),
+        _Fact(_w("complaints", language), str(total["received"])),
         _Fact(
             _w("fr_on_time", language),
             _pct_text(total["responded_within_sla_pct"], language)
@@ -195,7 +195,7 @@ def _summary(report: Mapping[str, object], language: Language) -> list[_Fact]:
             _w("rs_time", language),
             _duration(total["resolution_p50_seconds"], total["resolution_p90_seconds"], language),
         ),
-        _Fact(_w("satisfaction", language), satisfaction, missed=missed_mark),
+        _Fact(_w("satisfied", language), satisfaction, missed=missed_mark),
         _Fact(_w("customer_own", language), _surveys(total, "customer", language)),
         _Fact(_w("staff_entered", language), _surveys(total, "staff", language)),
         _Fact(
@@ -230,12 +230,12 @@ def _on_time(line: Mapping[str, object], what: str) -> int:
     return 0 if pct is None else round(count * float(str(pct)) / 100)
 
 
-_COLUMNS = ("received", "fr_on_time", "rs_on_time", "satisfaction", "passed")
+_COLUMNS = ("complaints", "fr_on_time", "rs_on_time", "satisfied", "passed")
 _SHORT = {  # column headers of the per-dimension tables (zh-CN, en)
-    "received": ("投诉", "Complaints"),
+    "complaints": ("投诉", "Complaints"),
     "fr_on_time": ("响应按时", "Response on time"),
     "rs_on_time": ("解决按时", "Resolved on time"),
-    "satisfaction": ("满意度", "Satisfied"),
+    "satisfied": ("满意度", "Satisfied"),
     "passed": ("达标", "Passed"),
 }
 
