@@ -298,7 +298,9 @@ def bootstrap(
             adapters.due, publisher, operator, policies, base_url, timers=timers, store=adapters.complaints
         ),
         digests=DigestService(adapters.notice_log, adapters.claims, adapters.mailer, policies, base_url),
-        reports=ReportService(adapters.reports, adapters.complaints, adapters.claims, adapters.mailer, policies),
+        reports=ReportService(
+            adapters.reports, adapters.complaints, adapters.claims, adapters.mailer, policies, base_url
+        ),
         calendars=CalendarWatch(adapters.complaints, adapters.markers, operator, policies),
         customer=customer,
     )

@@ -42,8 +42,9 @@ class SesMailer:
         message["To"] = ", ".join(recipients)
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = make_msgid(idstring=reference, domain="complaint-sla-monitor")
-        message.set_content(email.text)
-        message.add_alternative(email.html, subtype="html")
+        # utf-8 in base64: Chinese text survives any 7-bit relay and decodes the same in every client
+        message.set_content(email.text, charset="utf-8", cte="base64")
+        message.add_alternative(email.html, subtype="html", charset="utf-8", cte="base64")
         for filename, content in attachments:
             message.add_attachment(content, maintype="text", subtype="csv", filename=filename)
         kwargs: dict[str, object] = {

@@ -38,6 +38,7 @@ class DigestEntry:
     overdue_seconds: int
     remaining_seconds: int
     link: str
+    assignee: str | None = None
 
     @property
     def is_breach(self) -> bool:
@@ -106,6 +107,7 @@ def _entry(
         overdue_seconds=_working_seconds(calendar, cycle.deadline, moment) if moment > cycle.deadline else 0,
         remaining_seconds=_working_seconds(calendar, moment, cycle.deadline) if moment < cycle.deadline else 0,
         link=console_link(base_url, complaint.id),
+        assignee=complaint.assignee,
     )
 
 

@@ -109,7 +109,7 @@ class DigestService:
         if not self._claims.claim(audience, window.key, now, retry=window.facts()):
             report.skipped.append(audience)
             return
-        email = render(audience, window.title, entries, (window.start, window.end))
+        email = render(audience, window.title, entries, (window.start, window.end), self._policies.file.language)
         try:
             message_id = self._mailer.send(recipients, email, f"{window.key}.{audience}")
         except Unavailable:

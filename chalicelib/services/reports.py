@@ -1,5 +1,6 @@
 """Monthly service-quality report: read (the month's counter rows -> report), rebuild (audit trails -> rows),
-and the monthly email to management (HTML table + SVG chart, CSV attached), sent once per month."""
+and the monthly email to management (one screen wide, in the policy's language, the customers who may terminate
+named by links to their complaints in the console; CSV attached), sent once per month."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.errors import FieldError, InvalidFields, Unavailable
-from chalicelib.domain.messages import Email
+from chalicelib.domain.links import console_link
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.operator import describe_failure
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.report import build_report, rebuild
-from chalicelib.domain.report_render import to_csv, to_html
+from chalicelib.domain.report_render import ComplaintLink, render_report, to_csv
 from chalicelib.domain.vocabulary import Status
 from chalicelib.ports import Claims, ComplaintStore, Mailer, ReportStore
 
@@ -43,9 +44,16 @@ class ReportService:
     """Serves, rebuilds and emails monthly reports."""
 
     def __init__(
-        self, store: ReportStore, complaints: ComplaintStore, claims: Claims, mailer: Mailer, policies: PolicySet
+        self,
+        store: ReportStore,
+        complaints: ComplaintStore,
+        claims: Claims,
+        mailer: Mailer,
+        policies: PolicySet,
+        base_url: str = "",
     ) -> None:
         self._store = store
+        self._base_url = base_url
         self._complaints = complaints
         self._claims = claims
         self._mailer = mailer
@@ -81,6 +89,19 @@ class ReportService:
             except ValueError as exc:
                 log.error("complaint %s left out of the rebuild: %s", complaint.id, describe_failure(exc))
 
+    def _flagged_complaints(self, month: str, report: dict[str, Any]) -> dict[str, list[ComplaintLink]]:
+        """Per customer the report flags (by pseudonym), the complaints received that month, as console links."""
+        keys = {str(customer["customer"]) for customer in report["customers_flagged"]}
+        if not keys:
+            return {}
+        start, end = month_bounds(month, self._policies)
+        found: dict[str, list[ComplaintLink]] = {}
+        for complaint, _ in self._complaints.browse(tuple(Status), start, end):
+            if complaint.customer_key in keys and complaint.received_at < end:
+                link = ComplaintLink(complaint.subject, console_link(self._base_url, complaint.id))
+                found.setdefault(complaint.customer_key, []).append(link)
+        return found
+
     def send_monthly(self, now: datetime) -> str | None:
         """Email last month's report to management, once, in the first week of the month (a day that failed
         is made good by the next); returns the month sent, if any."""
@@ -93,9 +114,7 @@ class ReportService:
             return None
         report = self.report(month)
         total = report["total"]
-        subject = f"[complaint SLA] Service-quality report {month}: {total['received']} complaints"
-        text = f"Service-quality report for {month}. The table is in the HTML part; the CSV is attached.\n"
-        email = Email(subject=subject, text=text, html=to_html(report))
+        email = render_report(report, self._flagged_complaints(month, report), self._policies.file.language)
         attachment = (f"service-quality-{month}.csv", to_csv(report).encode("utf-8"))
         try:
             message_id = self._mailer.send(recipients, email, window, attachments=[attachment])

@@ -209,9 +209,9 @@ def test_a_digest_that_failed_is_sent_by_the_next_hour_beside_that_hours_own(wor
     subjects = Counter(subject for _, subject, _ in emails(world))
     assert subjects == Counter(
         {  # 11:00's two, retried; 12:00's: the second minor breach, and the first complaint's major breach
-            "[complaint SLA] Hourly digest for on_call: 1 breached, 0 about to breach": 2,
-            "[complaint SLA] Hourly digest for regional_manager: 1 breached, 0 about to breach": 2,
-            "[complaint SLA] Hourly digest for marketing_director: 1 breached, 0 about to breach": 1,
+            "【每小时超时汇总】值班人员：1 项已超时，0 项即将超时": 2,
+            "【每小时超时汇总】区域经理：1 项已超时，0 项即将超时": 2,
+            "【每小时超时汇总】营销总监：1 项已超时，0 项即将超时": 1,
         }
     )
     invoke(api, "send_digests")
@@ -228,9 +228,9 @@ def test_a_digest_lists_at_most_50_entries_and_says_how_many_more(world: World, 
     report = world.services.digests.run(NOW.replace(hour=11, minute=0))
     assert report.sent == {"on_call": 50, "regional_manager": 50}
     text = next(text for to, _, text in emails(world) if to == "on-call@example.com")
-    assert "on_call: 60 breached" in next(subject for to, subject, _ in emails(world) if to == "on-call@example.com")
-    assert "... and 10 more, not listed here" in text
-    assert text.count("\n- ") == 50
+    assert "值班人员：60 项已超时" in next(subject for to, subject, _ in emails(world) if to == "on-call@example.com")
+    assert "另有 10 项未列出，请在控制台查看。" in text
+    assert text.count("/console/complaints/") == 50
 
 
 def test_the_digest_and_the_report_rebuild_go_on_without_a_complaint_that_cannot_be_read(

@@ -62,11 +62,18 @@ def test_hourly_digest_goes_to_each_audience_with_news(
     # warnings go to assignee (no email) and on call; minor breaches to on call and the regional manager
     assert set(emails) == {"on-call@example.com", "regional.manager@example.com"}
     on_call = emails["on-call@example.com"]
-    assert str(on_call["Subject"]).strip() == "[complaint SLA] Hourly digest for on_call: 3 breached, 0 about to breach"
+    assert str(on_call["Subject"]).strip() == "【每小时超时汇总】值班人员：3 项已超时，0 项即将超时"
     text, html = text_and_html(on_call)
     order = [text.index(complaint_id) for complaint_id in (breaches[1], breaches[2], breaches[0])]
     assert order == sorted(order), "breaches first, the most overdue first, then warnings"
-    assert "deadline 2026-11-17 10:25" in text
+    assert "截止时间：11月17日 10:25" in text
+    assert "首次响应" in text
+    assert "首次响应" in html
+    assert "负责人：未指派" in text
+    assert "下一步：先指派负责人，再立即联系客户" in text
+    for code in ("on_call", "first_response", "urgent", "service", "escalation"):
+        assert code not in text
+        assert code not in html
     assert f"http://127.0.0.1:8000/console/complaints/{breaches[1]}" in text
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
@@ -122,8 +129,8 @@ def test_the_daily_summary_covers_the_last_day(
     subjects = sorted(str(parsed(m)["Subject"]).strip() for m in sent_emails())
     # a day on, every first response noticed yesterday stands at major: reported as breached, not as a warning
     assert subjects == [
-        "[complaint SLA] Daily summary for on_call: 3 breached, 0 about to breach",
-        "[complaint SLA] Daily summary for regional_manager: 2 breached, 0 about to breach",
+        "【每日超时汇总】值班人员：3 项已超时，0 项即将超时",
+        "【每日超时汇总】区域经理：2 项已超时，0 项即将超时",
     ]
 
 

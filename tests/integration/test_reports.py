@@ -106,15 +106,35 @@ def test_a_month_of_complaints_reports_the_same_everywhere(
 
     invoke(api, "send_monthly_report")
     invoke(api, "send_monthly_report")  # a retried invocation sends nothing more
-    sent = [m for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages if "Service-quality" in m.raw_data]
+    messages = [
+        email.message_from_string(m.raw_data, policy=email.policy.default)
+        for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    ]
+    sent = [m for m in messages if "monthly#2026-10" in str(m["Message-ID"])]
     assert len(sent) == 1
-    message = email.message_from_string(sent[0].raw_data, policy=email.policy.default)
+    message = sent[0]
+    assert str(message["Subject"]).startswith(f"【服务质量月报 2026-10】{received} 件投诉")
     attachment = next(part for part in message.iter_attachments())
     assert attachment.get_filename() == "service-quality-2026-10.csv"
     assert attachment.get_content().replace("\r\n", "\n") == as_csv.body.decode().replace("\r\n", "\n")
     html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
-    assert "<svg" in html
-    assert f"<td>{received}</td>" in html
+    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "<svg" not in html
+    assert f"投诉数：{received}" in text
+    assert f">{received}</td>" in html
+    assert f"{live['total']['responded_within_sla_pct']}%" in text
+    assert f"{live['total']['responded_within_sla_pct']}%" in html
+    assert "True" not in html
+    assert "False" not in html
+    assert str(live["total"]["first_response_p90_seconds"]) not in html, "durations in hours and minutes"
+    # the customer who may terminate: named by the month's complaints in the console, never by the pseudonym
+    flagged = live["customers_flagged"][0]
+    assert flagged["customer"] not in html
+    unhappy = [number for number in range(received) if number % 7 == 0]
+    for number in unhappy:
+        assert f">投诉 {number}</a>" in html
+        assert f"  - 投诉 {number}: http://127.0.0.1:8000/console/complaints/" in text
+    assert html.count("/console/complaints/") == len(unhappy)
 
     rebuilt = world.services.reports.recompute("2026-10")
     assert rebuilt == live

@@ -61,10 +61,14 @@ def test_breaches_come_first_by_severity_then_warnings_by_deadline() -> None:
     entries = digest_entries(notices, complaints, NOW, policies, "https://sla.example.com")
     assert [e.complaint_id for e in entries] == ["major", "minor", "warn-late", "warn-early"]
     digest = render("on_call", "Hourly digest", entries, (NOW - timedelta(hours=1), NOW))
-    assert digest.subject == "[complaint SLA] Hourly digest for on_call: 2 breached, 2 about to breach"
-    assert "2 min left" in digest.text
-    assert "10 min overdue" in digest.text
+    assert digest.subject == "【每小时超时汇总】值班人员：2 项已超时，2 项即将超时"
+    assert "还剩 2 分钟" in digest.text
+    assert "已超时 10 分钟" in digest.text
     assert "https://sla.example.com/console/complaints/major" in digest.html
+    english = render("on_call", "Hourly digest", entries, (NOW - timedelta(hours=1), NOW), "en")
+    assert english.subject == "[complaint SLA] Hourly digest for On call: 2 breached, 2 about to breach"
+    assert "2 min left" in english.text
+    assert "10 min overdue" in english.text
 
 
 def test_a_clock_no_longer_running_is_left_out() -> None:
