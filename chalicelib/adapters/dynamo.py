@@ -4,8 +4,10 @@ counters they feed are laid out as items. Storage terms live here and in `keys`,
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +23,7 @@ from chalicelib.budget import room_for_attempt
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.report import contributions, customer_row, month_of, row_keys
+from chalicelib.ports import UnreadableComplaint
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -181,16 +184,46 @@ def commit(client: DynamoDBClient, transaction: Transaction, attempts: int, firs
 # ----- how complaints, events and report counters are stored -----
 
 
+RECORD_ATTR = "record"
+PLAIN = ("version", "quarantine")
+"""Kept beside the packed record: `version` (what every write's condition reads) and `quarantine` (which the
+scanner sets on an item whose record cannot be read)."""
+
+
 def complaint_values(complaint: Complaint, shards: int) -> dict[str, Any]:
-    """The attributes of a complaint item: its record, its key, its listing attributes and its due-index entry
-    (the complaint's next threshold, or its quarantine's retry; absent when nothing is pending)."""
-    values = complaint_record(complaint)
+    """The attributes of a complaint item: its key, its listing attributes, its due-index entry (the complaint's
+    next threshold, or its quarantine's retry; absent when nothing is pending), `version` and `quarantine`, and
+    the rest of its record packed into one binary attribute (compact JSON, zlib): a complaint is written whole on
+    every change, and DynamoDB charges every write by the item's size, in whole KB (twice in a transaction)."""
+    record = complaint_record(complaint)
+    values: dict[str, Any] = {name: record.pop(name) for name in PLAIN}
+    packed = json.dumps({k: v for k, v in record.items() if v is not None}, separators=(",", ":"), ensure_ascii=False)
+    values[RECORD_ATTR] = zlib.compress(packed.encode("utf-8"), 9)
     values.update(keys.complaint_key(complaint.id))
     values.update(keys.due_entry(complaint.id, next_due(complaint), shards))
     values[keys.LIST_STATUS_ATTR] = complaint.status.value
     values[keys.LIST_RECEIVED_ATTR] = keys.list_received(complaint.received_at, complaint.id)
     values["kind"] = "complaint"
     return values
+
+
+def unpacked(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A complaint item's plain values with its packed record opened (attributes stored beside the record, as an
+    item written before records were packed has them all, win); `UnreadableComplaint` if it cannot be opened."""
+    packed = values.get(RECORD_ATTR)
+    if packed is None:
+        return dict(values)
+    complaint_id = str(values.get(keys.TABLE_PK, "")).removeprefix("C#")
+    try:
+        data = packed.value if hasattr(packed, "value") else packed
+        record = json.loads(zlib.decompress(bytes(data)).decode("utf-8"))
+    except (zlib.error, TypeError, UnicodeDecodeError):
+        raise UnreadableComplaint(complaint_id, "the stored complaint's record cannot be unpacked") from None
+    except json.JSONDecodeError:
+        raise UnreadableComplaint(complaint_id, "the stored complaint holds malformed JSON") from None
+    if not isinstance(record, dict):
+        raise UnreadableComplaint(complaint_id, "the stored complaint's record is not an object")
+    return record | {name: value for name, value in values.items() if name != RECORD_ATTR}
 
 
 def next_due(complaint: Complaint) -> datetime | None:
@@ -202,7 +235,7 @@ def next_due(complaint: Complaint) -> datetime | None:
 
 def complaint_from(values: Mapping[str, Any]) -> Complaint:
     """A complaint item's plain values -> the model, or `UnreadableComplaint`."""
-    return complaint_from_record(str(values.get(keys.TABLE_PK, "")).removeprefix("C#"), values)
+    return complaint_from_record(str(values.get(keys.TABLE_PK, "")).removeprefix("C#"), unpacked(values))
 
 
 def event_values(complaint_id: str, event: AuditEvent) -> dict[str, Any]:
