@@ -92,6 +92,34 @@ def call_with_retries(
     raise Unavailable(busy, retry_after=2)
 
 
+BATCH_GET_LIMIT = 100
+
+
+def batch_get(
+    client: DynamoDBClient, table: str, wanted: Sequence[Mapping[str, Any]], attempts: int, consistent: bool = True
+) -> list[dict[str, Any]]:
+    """The items with these keys (wire form, as an index's Query returns them), in the order asked, those no
+    longer stored left out: BatchGetItem, 100 keys a request, unprocessed keys asked again."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(wanted), BATCH_GET_LIMIT):
+        chunk = [
+            {keys.TABLE_PK: key[keys.TABLE_PK], keys.TABLE_SK: key[keys.TABLE_SK]}
+            for key in wanted[start : start + BATCH_GET_LIMIT]
+        ]
+        request: dict[str, Any] = {table: {"Keys": chunk, "ConsistentRead": consistent}}
+        for _ in range(attempts + 2):
+            response = call_with_retries(client.batch_get_item, attempts, RequestItems=request)
+            for item in response.get("Responses", {}).get(table, []):
+                found[(item[keys.TABLE_PK]["S"], item[keys.TABLE_SK]["S"])] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            raise Unavailable("The complaint store is busy. Please retry.", retry_after=2)
+    ordered = ((key[keys.TABLE_PK]["S"], key[keys.TABLE_SK]["S"]) for key in wanted)
+    return [found[key] for key in ordered if key in found]
+
+
 def is_condition_failure(exc: ClientError) -> bool:
     """A conditional write (or a transaction with one) that did not hold."""
     return error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException")
