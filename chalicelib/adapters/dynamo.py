@@ -225,6 +225,8 @@ def complaint_values(complaint: Complaint, shards: int) -> dict[str, Any]:
     every change, and DynamoDB charges every write by the item's size, in whole KB (twice in a transaction)."""
     record = complaint_record(complaint)
     values: dict[str, Any] = {name: record.pop(name) for name in PLAIN}
+    del record["id"]  # the key says it
+    record["clocks"] = json.loads(record["clocks"])  # nested, not a string in a string: nothing to escape
     packed = json.dumps({k: v for k, v in record.items() if v is not None}, separators=(",", ":"), ensure_ascii=False)
     values[RECORD_ATTR] = zlib.compress(packed.encode("utf-8"), 9)
     values.update(keys.complaint_key(complaint.id))
@@ -251,7 +253,10 @@ def unpacked(values: Mapping[str, Any]) -> dict[str, Any]:
         raise UnreadableComplaint(complaint_id, "the stored complaint holds malformed JSON") from None
     if not isinstance(record, dict):
         raise UnreadableComplaint(complaint_id, "the stored complaint's record is not an object")
-    return record | {name: value for name, value in values.items() if name != RECORD_ATTR}
+    if isinstance(record.get("clocks"), dict):
+        record["clocks"] = json.dumps(record["clocks"])
+    plain = {name: value for name, value in values.items() if name != RECORD_ATTR}
+    return {"id": complaint_id} | record | plain
 
 
 def next_due(complaint: Complaint) -> datetime | None:
