@@ -23,6 +23,7 @@ A snapshot is as large as the data, starts in time proportional to it, and repla
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
@@ -220,7 +221,14 @@ class LocalState:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_binary)
+
+
+def _binary(value: Any) -> str:
+    """A binary attribute's bytes as DynamoDB's wire form has them (base64), which moto takes back as they are."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} cannot be kept in a snapshot")
 
 
 def _key_names(table: Any) -> list[str]:

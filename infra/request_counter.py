@@ -1,5 +1,6 @@
 """Counting, not guessing: a botocore event hook on a DynamoDB client that counts its requests by operation and
-the items they read (Query and Scan items examined, GetItem hits). Used by the tests and by `make bench`."""
+the items they read (Query and Scan items examined, GetItem hits, items BatchGetItem returned). Used by the tests
+and by `make bench`."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ class DynamoRequests:
             self.items_read += int(parsed.get("ScannedCount", parsed.get("Count", 0)) or 0)
         elif model.name == "GetItem" and "Item" in parsed:
             self.items_read += 1
+        elif model.name == "BatchGetItem":
+            self.items_read += sum(len(items) for items in parsed.get("Responses", {}).values())
 
     @property
     def total(self) -> int:

@@ -1,6 +1,7 @@
 """The complaint store on DynamoDB: complaints, their audit trails and delivery keys in the single table. A new
 complaint is one transaction (complaint, first event, delivery keys, report counters); a change is one
-transaction conditional on the version read. Listing reads the `by_status` index with opaque cursors.
+transaction conditional on the version read. Listing reads the `by_status` index (keys only: each page's complaints
+fetched with one BatchGetItem) with opaque cursors.
 Takes a boto3 DynamoDB client (the `ComplaintStore` port)."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from chalicelib.adapters.dynamo import (
     NEW,
     Transaction,
     add_counters,
+    batch_get,
     call_with_retries,
     commit,
     complaint_from,
@@ -270,9 +272,12 @@ class DynamoComplaintStore:
             )
         response = call_with_retries(self._client.query, self._attempts, **kwargs)
         found = []
-        for item in response.get("Items", []):
+        for item in batch_get(self._client, self._table, response.get("Items", []), self._attempts, consistent=False):
+            values = from_item(item)
+            if values.get(keys.LIST_STATUS_ATTR) != status.value:  # moved on since the index saw it: listed there
+                continue
             try:
-                found.append(complaint_from(from_item(item)))
+                found.append(complaint_from(values))
             except UnreadableComplaint as exc:
                 log.error("complaint %s left out of a listing: %s", exc.complaint_id, exc.reason)
         last = response.get("LastEvaluatedKey")

@@ -2,7 +2,8 @@
 complaints with a clock threshold ahead, and notices not yet delivered. Takes a boto3 DynamoDB client (the
 `DueIndex` port).
 
-Query each shard for what is due -> claim a complaint's notices and advance its next_due in one conditional
+Query each shard for what is due (the index holds keys only: the items found are fetched, and one no longer due
+is passed over) -> claim a complaint's notices and advance its next_due in one conditional
 transaction -> lease a stranded notice with one conditional update -> mark delivered notices in batches.
 """
 
@@ -69,7 +70,8 @@ class DynamoDueIndex:
         self._attempts = attempts
 
     def due(self, now: datetime, ahead: datetime | None = None) -> Iterator[DueItem]:
-        """Every item due at `now` (or by `ahead`), shard by shard, oldest first, a Query per page of each shard."""
+        """Every item due at `now` (or by `ahead`), shard by shard, oldest first: a Query per page of each shard, and
+        a BatchGetItem (consistent) of the items that page found."""
         until = keys.sortable_time(max(now, ahead) if ahead is not None else now)
         for shard in keys.shards(self._shards):
             kwargs: dict[str, Any] = {
@@ -81,8 +83,10 @@ class DynamoDueIndex:
             }
             while True:
                 page = dynamo.call_with_retries(self._client.query, self._attempts, **kwargs)
-                for item in page.get("Items", []):
-                    yield _read(dynamo.from_item(item))
+                for item in dynamo.batch_get(self._client, self._table, page.get("Items", []), self._attempts):
+                    values = dynamo.from_item(item)
+                    if str(values.get(keys.NEXT_DUE_ATTR, "~")) <= until:  # still due since the index saw it
+                        yield _read(values)
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -4,8 +4,10 @@ counters they feed are laid out as items. Storage terms live here and in `keys`,
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +23,7 @@ from chalicelib.budget import room_for_attempt
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.report import contributions, customer_row, month_of, row_keys
+from chalicelib.ports import UnreadableComplaint
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -87,6 +90,34 @@ def call_with_retries(
         if attempt + 1 < attempts:
             time.sleep(0.05 * 2**attempt)
     raise Unavailable(busy, retry_after=2)
+
+
+BATCH_GET_LIMIT = 100
+
+
+def batch_get(
+    client: DynamoDBClient, table: str, wanted: Sequence[Mapping[str, Any]], attempts: int, consistent: bool = True
+) -> list[dict[str, Any]]:
+    """The items with these keys (wire form, as an index's Query returns them), in the order asked, those no
+    longer stored left out: BatchGetItem, 100 keys a request, unprocessed keys asked again."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(wanted), BATCH_GET_LIMIT):
+        chunk = [
+            {keys.TABLE_PK: key[keys.TABLE_PK], keys.TABLE_SK: key[keys.TABLE_SK]}
+            for key in wanted[start : start + BATCH_GET_LIMIT]
+        ]
+        request: dict[str, Any] = {table: {"Keys": chunk, "ConsistentRead": consistent}}
+        for _ in range(attempts + 2):
+            response = call_with_retries(client.batch_get_item, attempts, RequestItems=request)
+            for item in response.get("Responses", {}).get(table, []):
+                found[(item[keys.TABLE_PK]["S"], item[keys.TABLE_SK]["S"])] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            raise Unavailable("The complaint store is busy. Please retry.", retry_after=2)
+    ordered = ((key[keys.TABLE_PK]["S"], key[keys.TABLE_SK]["S"]) for key in wanted)
+    return [found[key] for key in ordered if key in found]
 
 
 def is_condition_failure(exc: ClientError) -> bool:
@@ -181,16 +212,51 @@ def commit(client: DynamoDBClient, transaction: Transaction, attempts: int, firs
 # ----- how complaints, events and report counters are stored -----
 
 
+RECORD_ATTR = "record"
+PLAIN = ("version", "quarantine")
+"""Kept beside the packed record: `version` (what every write's condition reads) and `quarantine` (which the
+scanner sets on an item whose record cannot be read)."""
+
+
 def complaint_values(complaint: Complaint, shards: int) -> dict[str, Any]:
-    """The attributes of a complaint item: its record, its key, its listing attributes and its due-index entry
-    (the complaint's next threshold, or its quarantine's retry; absent when nothing is pending)."""
-    values = complaint_record(complaint)
+    """The attributes of a complaint item: its key, its listing attributes, its due-index entry (the complaint's
+    next threshold, or its quarantine's retry; absent when nothing is pending), `version` and `quarantine`, and
+    the rest of its record packed into one binary attribute (compact JSON, zlib): a complaint is written whole on
+    every change, and DynamoDB charges every write by the item's size, in whole KB (twice in a transaction)."""
+    record = complaint_record(complaint)
+    values: dict[str, Any] = {name: record.pop(name) for name in PLAIN}
+    del record["id"]  # the key says it
+    record["clocks"] = json.loads(record["clocks"])  # nested, not a string in a string: nothing to escape
+    packed = json.dumps({k: v for k, v in record.items() if v is not None}, separators=(",", ":"), ensure_ascii=False)
+    values[RECORD_ATTR] = zlib.compress(packed.encode("utf-8"), 9)
     values.update(keys.complaint_key(complaint.id))
     values.update(keys.due_entry(complaint.id, next_due(complaint), shards))
     values[keys.LIST_STATUS_ATTR] = complaint.status.value
     values[keys.LIST_RECEIVED_ATTR] = keys.list_received(complaint.received_at, complaint.id)
     values["kind"] = "complaint"
     return values
+
+
+def unpacked(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A complaint item's plain values with its packed record opened (attributes stored beside the record, as an
+    item written before records were packed has them all, win); `UnreadableComplaint` if it cannot be opened."""
+    packed = values.get(RECORD_ATTR)
+    if packed is None:
+        return dict(values)
+    complaint_id = str(values.get(keys.TABLE_PK, "")).removeprefix("C#")
+    try:
+        data = packed.value if hasattr(packed, "value") else packed
+        record = json.loads(zlib.decompress(bytes(data)).decode("utf-8"))
+    except (zlib.error, TypeError, UnicodeDecodeError):
+        raise UnreadableComplaint(complaint_id, "the stored complaint's record cannot be unpacked") from None
+    except json.JSONDecodeError:
+        raise UnreadableComplaint(complaint_id, "the stored complaint holds malformed JSON") from None
+    if not isinstance(record, dict):
+        raise UnreadableComplaint(complaint_id, "the stored complaint's record is not an object")
+    if isinstance(record.get("clocks"), dict):
+        record["clocks"] = json.dumps(record["clocks"])
+    plain = {name: value for name, value in values.items() if name != RECORD_ATTR}
+    return {"id": complaint_id} | record | plain
 
 
 def next_due(complaint: Complaint) -> datetime | None:
@@ -202,7 +268,7 @@ def next_due(complaint: Complaint) -> datetime | None:
 
 def complaint_from(values: Mapping[str, Any]) -> Complaint:
     """A complaint item's plain values -> the model, or `UnreadableComplaint`."""
-    return complaint_from_record(str(values.get(keys.TABLE_PK, "")).removeprefix("C#"), values)
+    return complaint_from_record(str(values.get(keys.TABLE_PK, "")).removeprefix("C#"), unpacked(values))
 
 
 def event_values(complaint_id: str, event: AuditEvent) -> dict[str, Any]:
@@ -214,9 +280,15 @@ def event_values(complaint_id: str, event: AuditEvent) -> dict[str, Any]:
     }
 
 
+CELL_JOIN = "+"
+"""Joins the rows one counter item adds to: a complaint's contributions go to one item for all its rows (everything,
+its category, priority and channel), not one item per row, since every item in a transaction costs 2 write units."""
+
+
 def add_counters(transaction: Transaction, complaint: Complaint, events: Sequence[AuditEvent], zone: ZoneInfo) -> None:
-    """Add to the transaction what `events` contribute to the complaint's month report (atomic ADDs on its rows'
-    shard)."""
+    """Add to the transaction what `events` contribute to the complaint's month report (atomic ADDs on its shard
+    of the item that counts for all its rows, `all#all+category#...+priority#...+channel#...`, and of its
+    customer's row for surveys)."""
     totals: dict[str, int] = {}
     customer: dict[str, int] = {}
     for event in events:
@@ -228,7 +300,7 @@ def add_counters(transaction: Transaction, complaint: Complaint, events: Sequenc
         return
     month = month_of(complaint.received_at, zone)
     shard = keys.report_shard(complaint.id)
-    rows = [(row, totals) for row in row_keys(complaint)]
+    rows = [(CELL_JOIN.join(row_keys(complaint)), totals)]
     customer_at = customer_row(complaint)
     if customer and customer_at is not None:
         rows.append((customer_at, customer))

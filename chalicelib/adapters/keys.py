@@ -5,7 +5,7 @@ Complaint   pk=C#<id>              sk=C                    the complaint (GSI at
 Event       pk=C#<id>              sk=E#<seq>              the audit trail, in order
 Notice      pk=C#<id>              sk=N#<clock>#<cycle>#<level>#<audience>   one notice, pending or sent
 Idempotency pk=K#<scope>#<sha256>  sk=K                    maps a delivery key to the complaint it created
-Report row  pk=R#<month>           sk=<row>#<shard>        a shard of a month's counters
+Report row  pk=R#<month>           sk=<row>[+<row>...]#<shard>  a shard of a month's counters (of each row it names)
 Claim       pk=D#<scope>           sk=<name>               a side effect claimed once (digest, report, notice)
 Retry       pk=D#retry             sk=<scope>#<name>       a claimed side effect not yet done
 Marker      pk=M#<name>            sk=M                    a value the scheduled jobs keep

@@ -1,6 +1,6 @@
-"""The notice log on DynamoDB: notices an audience received in a window (the by_audience index) and their
-complaints (BatchGetItem; an item that cannot be read is left out and logged, never stops the others). Takes a
-boto3 client (the `NoticeLog` port)."""
+"""The notice log on DynamoDB: notices an audience received in a window (the by_audience index, keys only, then
+the notices themselves) and their complaints (BatchGetItem; an item that cannot be read is left out and logged,
+never stops the others). Takes a boto3 client (the `NoticeLog` port)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import call_with_retries, complaint_from, from_item, to_item
+from chalicelib.adapters.dynamo import batch_get, call_with_retries, complaint_from, from_item, to_item
 from chalicelib.domain.model import Complaint
 from chalicelib.domain.notices import Notice
 from chalicelib.ports import UnreadableComplaint
@@ -43,7 +43,7 @@ class DynamoNoticeLog:
         found: list[Notice] = []
         while True:
             page = call_with_retries(self._client.query, self._attempts, **kwargs)
-            for item in page.get("Items", []):
+            for item in batch_get(self._client, self._table, page.get("Items", []), self._attempts, consistent=False):
                 values = from_item(item)
                 if values[keys.DETECTED_KEY_ATTR] < keys.sortable_time(until):
                     found.append(Notice.model_validate(values))

@@ -1,5 +1,6 @@
-"""The report store on DynamoDB: a month's counter rows (summed over their shards) in one or two Queries, and a
-replacement of the month's rows after a rebuild. Takes a boto3 client (the `ReportStore` port)."""
+"""The report store on DynamoDB: a month's counter rows (summed over their shards; an item that counts for several
+rows, `all#all+category#service+...`, added to each) in one or two Queries, and a replacement of the month's rows
+after a rebuild. Takes a boto3 client (the `ReportStore` port)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import call_with_retries, from_item, to_item
+from chalicelib.adapters.dynamo import CELL_JOIN, call_with_retries, from_item, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -41,11 +42,11 @@ class DynamoReportStore:
         """Row name -> counters, every shard added up."""
         rows: dict[str, dict[str, int]] = {}
         for item in self._items(month):
-            row = str(item[keys.TABLE_SK]).rsplit("#", 1)[0]
-            totals = rows.setdefault(row, {})
-            for name, value in item.items():
-                if name not in _NOT_COUNTERS:
-                    totals[name] = totals.get(name, 0) + int(value)
+            for row in str(item[keys.TABLE_SK]).rsplit("#", 1)[0].split(CELL_JOIN):
+                totals = rows.setdefault(row, {})
+                for name, value in item.items():
+                    if name not in _NOT_COUNTERS:
+                        totals[name] = totals.get(name, 0) + int(value)
         return rows
 
     def replace(self, month: str, rows: Mapping[str, Mapping[str, int]]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
+from chalicelib.adapters.dynamo import from_item, unpacked
 from tests.e2e.conftest import E2E_TOKEN, Stack, read_output, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
@@ -161,7 +162,8 @@ def test_an_erased_complaint_leaves_no_trace_of_the_customer_in_the_table(stack:
 
 
 def table_text(stack: Stack) -> str:
-    """Every item of the emulator's table (a Scan: fine in a test, never in the app)."""
+    """Every item of the emulator's table (a Scan: fine in a test, never in the app), a complaint's packed record
+    opened."""
     endpoint = next(m.group(1) for line in stack.lines if (m := re.search(r"AWS emulator:\s+(\S+)", line)))
     table = next(m.group(1) for line in stack.lines if (m := re.search(r"table:\s+(\S+)", line)))
     client = boto3.client(
@@ -173,8 +175,8 @@ def table_text(stack: Stack) -> str:
     )
     items: list[Any] = []
     for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
-        items.extend(page["Items"])
-    return json.dumps(items, ensure_ascii=False)
+        items.extend(unpacked(from_item(item)) if "record" in item else item for item in page["Items"])
+    return json.dumps(items, ensure_ascii=False, default=str)
 
 
 def test_nothing_of_the_customers_reached_the_stacks_output(stack: Stack) -> None:

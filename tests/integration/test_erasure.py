@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 
+from chalicelib.adapters.dynamo import from_item, unpacked
 from tests.api.test_erasure import CUSTOMER, DESCRIPTION, DETAILS, erase, event
 from tests.conftest import World
 from tests.intake import relay
@@ -20,13 +21,15 @@ OTHER = {"customer_name": "司马光", "customer_email": "sima.guang@example.com
 
 
 def table_text(world: World) -> str:
+    """Every item of the table as text, a complaint's packed record opened."""
     assert world.resources is not None
     client = boto3.client("dynamodb", region_name="us-east-1")
     items: list[dict[str, Any]] = []
     for page in client.get_paginator("scan").paginate(TableName=world.resources.tables["ComplaintsTable"]):
         items.extend(page["Items"])
     assert items
-    return json.dumps(items, ensure_ascii=False)
+    opened = [unpacked(from_item(item)) if "record" in item else item for item in items]
+    return json.dumps(opened, ensure_ascii=False, default=str)
 
 
 def complaint(world: World, api: Any, customer: dict[str, str], key: str) -> str:

@@ -140,11 +140,11 @@ def stored(aws: LocalResources) -> Counter[str]:
 
 
 def counted(aws: LocalResources) -> int:
-    """Complaints the month report counts as received (its `all#all` rows, every shard)."""
+    """Complaints the month report counts as received (the items that count for its `all#all` row, every shard)."""
     return sum(
         int(item.get("received", {}).get("N", "0"))
         for item in table_items(aws)
-        if item.get("kind", {}).get("S") == "report" and item["sk"]["S"].startswith("all#all#")
+        if item.get("kind", {}).get("S") == "report" and item["sk"]["S"].startswith("all#all")
     )
 
 
