@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chalicelib.domain.receipts import CUSTOMER
+
 ANONYMOUS_STAFF = "staff"
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -47,6 +49,8 @@ def named_hashes(hashes: str, tokens: str) -> list[tuple[str, str]]:
 def _person(name: str, setting: str) -> str:
     if not NAME.match(name):
         raise ValueError(f"{setting} names {name!r}: a person is 1-64 lower-case letters, digits, '.', '_' or '-'")
+    if name == CUSTOMER:
+        raise ValueError(f"{setting} names {name!r}: that name is kept for what customers answer themselves")
     return name
 
 

@@ -16,18 +16,11 @@ STATIC = HERE / "static"
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 
 
-@functools.cache
 def environment() -> Any:
-    """The Jinja2 environment (imported on first use: the JSON API never pays for it)."""
-    import jinja2
+    """The console's Jinja2 environment."""
+    from chalicelib.pages import templates
 
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return templates(TEMPLATES)
 
 
 def render(template: str, **context: Any) -> str:

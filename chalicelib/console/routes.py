@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from chalice.app import Blueprint, Request, Response
 
@@ -243,20 +243,9 @@ def _next(value: str | None) -> str:
 
 def _form(visit: Visit) -> dict[str, str]:
     """A posted form's fields (the first value of each)."""
-    request = visit.request
-    kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if kind != "application/x-www-form-urlencoded":
-        raise UnsupportedMediaType("Send the form as application/x-www-form-urlencoded.")
-    raw = request.raw_body or b""
-    body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
-    limit = visit.running.settings.max_body_bytes
-    if len(body) > limit:
-        raise BodyTooLarge(f"The form is {len(body)} bytes; the limit is {limit} bytes.")
-    try:
-        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=40)
-    except (UnicodeDecodeError, ValueError):
-        raise MalformedBody("The form could not be read.") from None
-    return {name: values[0] for name, values in parsed.items()}
+    from chalicelib.pages import posted_form
+
+    return posted_form(visit.request, visit.running.settings.max_body_bytes, max_fields=40)
 
 
 def _provider(visit: Visit) -> IdentityProvider:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from chalice.app import Blueprint, Request, Response
 
@@ -62,19 +62,6 @@ def _headers() -> dict[str, str]:
         "Cache-Control": "no-store",
         "X-Robots-Tag": "noindex",
     }
-
-
-@functools.cache
-def _environment() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(HERE)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 @functools.cache
@@ -186,10 +173,12 @@ FORM_PAGES: dict[int, tuple[Any, str]] = {
 
 
 def _html(visit: Visit, template: str, code: int, headers: dict[str, Any] | None = None, **context: Any) -> Response:
+    from chalicelib.pages import templates
+
     texts = visit.texts
     other = "en" if texts.language == "zh-CN" else "zh-CN"
     body = (
-        _environment()
+        templates(HERE)
         .get_template(template)
         .render(
             t=texts, lang=texts.language, css=_css(), switch_href=visit.link(lang=other), switch_lang=other, **context
@@ -222,19 +211,9 @@ def _message(
 
 
 def _form(visit: Visit) -> dict[str, str]:
-    request = visit.request
-    kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if kind != "application/x-www-form-urlencoded":
-        raise UnsupportedMediaType("Send the form as application/x-www-form-urlencoded.")
-    raw = request.raw_body or b""
-    body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
-    if len(body) > visit.running.settings.max_body_bytes:
-        raise BodyTooLarge("The form is too large.")
-    try:
-        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
-    except (UnicodeDecodeError, ValueError):
-        raise MalformedBody("The form could not be read.") from None
-    return {name: values[0] for name, values in parsed.items()}
+    from chalicelib.pages import posted_form
+
+    return posted_form(visit.request, visit.running.settings.max_body_bytes, max_fields=10)
 
 
 def _csrf_ok(visit: Visit, form: dict[str, str]) -> bool:
@@ -266,9 +245,10 @@ def status_page(visit: Visit) -> Response:
     standing = visit.running.customer.status(visit.token, visit.now)
     complaint = standing.complaint
     language, zone = visit.texts.language, visit.running.policies.display.tz
+    from chalicelib.console.session import cookie as session_cookie
+
     csrf = visit.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-    secure = "; Secure" if visit.running.settings.session_cookie_secure else ""
-    cookie = f"{CSRF_COOKIE}={csrf}; Path={visit.here}; Max-Age=86400; HttpOnly; SameSite=Strict{secure}"
+    cookie = session_cookie(CSRF_COOKIE, csrf, visit.here, 86400, secure=visit.running.settings.session_cookie_secure)
     steps = timeline(standing.trail, zone, language)
     return _html(
         visit,

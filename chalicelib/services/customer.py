@@ -162,7 +162,7 @@ class CustomerService:
             if not reason.strip():
                 raise InvalidFields([FieldError("reason", "tell us what is still wrong")])
             data["note"] = reason.strip()[:COMMENT_LIMIT]
-        updated, _ = self._workflow.record(complaint.id, data, None, now, CUSTOMER, by_customer=True)
+        updated, _ = self._workflow.record(complaint.id, data, None, now, CUSTOMER)
         return updated
 
     def survey(self, token: str, rating: int | None, comment: str, now: datetime) -> Complaint:
@@ -175,5 +175,5 @@ class CustomerService:
         data: dict[str, object] = {"type": EventType.SATISFACTION.value, "by": CUSTOMER, "score": rating}
         if comment.strip():
             data["note"] = comment.strip()[:COMMENT_LIMIT]
-        updated, _ = self._workflow.record(complaint.id, data, None, now, CUSTOMER, by_customer=True)
+        updated, _ = self._workflow.record(complaint.id, data, None, now, CUSTOMER)
         return updated

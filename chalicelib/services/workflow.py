@@ -15,7 +15,6 @@ from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, NotFou
 from chalicelib.domain.listing import ListQuery
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.policy import PolicySet
-from chalicelib.domain.receipts import CUSTOMER
 from chalicelib.domain.vocabulary import Status
 from chalicelib.domain.workflow import apply_event, needs_trail, validate_event
 from chalicelib.ports import ComplaintStore, DuplicateDelivery, InvalidCursor, UnreadableComplaint
@@ -57,14 +56,10 @@ class WorkflowService:
         idempotency_key: str | None,
         now: datetime,
         staff: str,
-        by_customer: bool = False,
     ) -> tuple[Complaint, bool]:
-        """Apply a staff event posted by `staff` (or, `by_customer`, the customer's own answer from the status page,
-        recorded by `customer`); returns the complaint and whether this call applied it (False: a repeat)."""
-        if by_customer:
-            staff = CUSTOMER
-        elif staff == CUSTOMER or data.get("by") == CUSTOMER:
-            raise InvalidFields([FieldError("by", f"'{CUSTOMER}' is kept for what customers answer themselves")])
+        """Apply an event posted by `staff` (the token's person; `customer` for the customer's own answer from the
+        status page, a name no staff token may carry); returns the complaint and whether this call applied it
+        (False: a repeat)."""
         key = None
         if idempotency_key is not None:
             key = event_key(complaint_id, idempotency_key, fingerprint({**data, "by": staff}))

@@ -24,6 +24,8 @@ def test_a_token_identifies_the_person_it_belongs_to() -> None:
         ("li.lei:not-a-digest", "", "not a SHA-256 hex digest"),
         (f"Li Lei:{token_hash('x')}", "", "STAFF_TOKEN_HASHES names 'Li Lei'"),
         ("", "李雷=t", "STAFF_TOKENS names '李雷'"),
+        ("", "customer=t", "STAFF_TOKENS names 'customer': that name is kept for what customers answer"),
+        (f"customer:{token_hash('x')}", "", "STAFF_TOKEN_HASHES names 'customer'"),
     ],
 )
 def test_a_malformed_entry_is_refused_naming_the_setting(hashes: str, tokens: str, problem: str) -> None:
