@@ -79,10 +79,9 @@ def running_clocks(complaint: Complaint) -> list[str]:
     return [name for name, clock in complaint.clocks.items() if clock.active]
 
 
-def event_request(form: Mapping[str, str], by: str, complaint: Complaint, zone: ZoneInfo) -> dict[str, object]:
+def event_request(form: Mapping[str, str], by: str, zone: ZoneInfo) -> dict[str, object]:
     """A submitted action form -> the workflow's event request, by the signed-in person; an empty field is left
-    out (the workflow then names what is missing). An agreed time is read in the policy's zone (`zone`); a triage
-    sends only what it changes on `complaint`."""
+    out (the workflow then names what is missing). An agreed time is read in the policy's zone (`zone`)."""
     data: dict[str, object] = {"type": form.get("type", ""), "by": by}
     for name in TEXT_FIELDS:
         value = form.get(name, "")
@@ -97,7 +96,7 @@ def event_request(form: Mapping[str, str], by: str, complaint: Complaint, zone: 
     if deadline:
         data["deadline"] = _local_time(deadline, zone)
     if data["type"] == E.TRIAGE.value:
-        data |= _triaged(form, complaint)
+        data |= _triaged(form)
     return data
 
 
@@ -111,15 +110,8 @@ def _local_time(text: str, zone: ZoneInfo) -> str:
     return (moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)).isoformat()
 
 
-def _triaged(form: Mapping[str, str], complaint: Complaint) -> dict[str, object]:
-    """What a triage form changes: each choice that differs from the complaint, each flag ticked or unticked."""
-    changed: dict[str, object] = {}
-    for name, kind in CHOICES.items():
-        value = form.get(name, "")
-        if value in {choice.value for choice in kind} and value != getattr(complaint, name).value:
-            changed[name] = value
-    for flag in Flag:
-        ticked = form.get(flag.value) == "yes"
-        if ticked != bool(getattr(complaint, flag.value)):
-            changed[flag.value] = ticked
-    return changed
+def _triaged(form: Mapping[str, str]) -> dict[str, object]:
+    """A triage form's values: each choice given, each flag ticked or not (the workflow records what changed, and
+    refuses a triage that changes nothing)."""
+    values: dict[str, object] = {name: form[name] for name in CHOICES if form.get(name)}
+    return values | {flag.value: form.get(flag.value) == "yes" for flag in Flag}

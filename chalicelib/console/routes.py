@@ -464,8 +464,7 @@ def act(visit: Visit, complaint_id: str) -> Response:
     form = _form(visit)
     if not visit.signer.csrf_ok(visit.session.nonce, form.get("csrf")):
         return _forbidden(visit)
-    complaint = visit.running.workflow.get(complaint_id)
-    data = event_request(form, visit.me, complaint, visit.running.policies.display.tz)
+    data = event_request(form, visit.me, visit.running.policies.display.tz)
     if data["type"] == "note" and "note" not in data:
         return _complaint(visit, complaint_id, 422, problem=visit.texts("refused.note_needed"))
     key = form.get("key")

@@ -302,7 +302,7 @@ def test_an_agreed_time_is_read_in_the_policys_zone_and_needs_a_note(people: Wor
     assert "约定的时间（须晚于现在）" in past.text
 
 
-def test_a_triage_sends_only_what_it_changes_and_nothing_changed_is_said_in_words(people: World, api: Any) -> None:
+def test_a_triage_records_only_what_it_changes_and_nothing_changed_is_said_in_words(people: World, api: Any) -> None:
     complaint_id = post(api, NOW - timedelta(minutes=10))  # urgent service
     browser = signed_in(api)
     page = browser.get(f"/console/complaints/{complaint_id}")
