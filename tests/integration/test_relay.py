@@ -517,3 +517,29 @@ def test_the_sns_message_has_a_text_per_protocol(api: Any, world: World, aws: Lo
     )
     assert attributes is not None
     assert attributes["type"] == {"Type": "String", "Value": "breach"}
+
+
+def test_a_storm_roll_up_reaches_email_and_sms_but_not_the_relay_queue(world: World, aws: LocalResources) -> None:
+    """The relay's subscription takes notices only (`kind: notice`): a roll-up is no notice of one complaint, and a
+    body the relay cannot read would go to its dead-letter queue and raise the alarm."""
+    from chalicelib.adapters.sns import SnsNotifier
+    from chalicelib.domain.notices import rollup, window_of
+    from chalicelib.domain.vocabulary import Audience, Level
+    from tests.integration.helpers import received, subscribe
+
+    everything = subscribe(aws.topics["AlertsTopic"], "every-subscriber")
+    window = window_of(Audience.ON_CALL, NOW, 300)
+    message = rollup(
+        window,
+        3,
+        {Level.MINOR: 3},
+        ["a1", "a2", "a3"],
+        {"clocks": ["first_response"]},
+        world.services.policies.display.tz,
+    )
+    assert SnsNotifier(boto3.client("sns", region_name="us-east-1"), aws.topics["AlertsTopic"]).publish_rollup(message)
+    [envelope] = received(everything)
+    assert json.loads(envelope["Message"])["kind"] == "rollup"
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    waiting = sqs.receive_message(QueueUrl=aws.queues["RelayQueue"], MaxNumberOfMessages=10).get("Messages", [])
+    assert waiting == []
