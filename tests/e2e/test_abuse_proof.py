@@ -22,7 +22,7 @@ from tests.e2e.conftest import E2E_TOKEN, Stack, read_output, start_stack, stop_
 pytestmark = pytest.mark.e2e
 STAFF = {"Authorization": f"Bearer {E2E_TOKEN}"}  # li.lei's
 JSON = {"Content-Type": "application/json"}
-START = "2026-11-23T10:04:15+08:00"  # 45 s before the storm-control window 10:00-10:05 ends
+START = "2026-11-23T10:04:30+08:00"  # 30 s before the storm-control window 10:00-10:05 ends
 FORM: dict[str, Any] = {
     "customer_name": "赵六",
     "customer_email": "zhao.liu@example.com",

@@ -29,7 +29,7 @@ from tests.e2e.test_console_browser import CHROMIUM, LAUNCH_ARGS, SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
-START = "2026-11-17T10:59:10+08:00"  # a Tuesday, inside office hours
+START = "2026-11-17T10:59:35+08:00"  # a Tuesday, inside office hours, 25 s before the 11:00 digest
 PHONE: ViewportSize = {"width": 390, "height": 844}
 MAIL: ViewportSize = {"width": 600, "height": 800}
 URL = re.compile(r"https?://\S+")
