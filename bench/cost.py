@@ -152,15 +152,29 @@ def cost(count: int = 200) -> Iterator[dict[str, Any]]:
                 usage.lambda_invocations += 1
                 usage.lambda_seconds += perf_counter() - started - (meter.seconds - sizing)
 
+        steps: Counter[str] = Counter()  # write units by step of the life: intake, each staff event, the scans
+
+        def counted(step: str, run: Callable[[], Any]) -> Any:
+            before = meter.write_units
+            try:
+                return run()
+            finally:
+                steps[step] += meter.write_units - before
+
         def call(method: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
             usage.api_requests += 1
             payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-            response = timed(lambda: getattr(api.http, method)(path, headers=headers, body=payload))
+            step = str(body["type"]) if "type" in body else "intake"
+            response = counted(
+                step, lambda: timed(lambda: getattr(api.http, method)(path, headers=headers, body=payload))
+            )
             assert response.status_code in (200, 201), response.body
             return json.loads(response.body)
 
         def scan() -> None:
-            timed(lambda: world.services.scanner.run(world.clock.now(), lambda: 600.0))
+            counted(
+                "scans_and_relay", lambda: timed(lambda: world.services.scanner.run(world.clock.now(), lambda: 600.0))
+            )
 
         def snapshot() -> tuple[float, float, float, int, int, int]:
             return (
@@ -194,6 +208,7 @@ def cost(count: int = 200) -> Iterator[dict[str, Any]]:
         idle_reads, idle_writes = meter.read_units - before[0], meter.write_units - before[1]
         idle_seconds = usage.lambda_seconds - before[2]
         meter.reset()
+        steps.clear()
         usage.lambda_invocations = 0
         usage.lambda_seconds = 0.0
 
@@ -231,7 +246,7 @@ def cost(count: int = 200) -> Iterator[dict[str, Any]]:
                 call("post", f"/complaints/{complaint_id}/events", {"type": kind, "by": "li.lei"}, staff)
             scan()
             scans += 1
-            relay()
+            counted("scans_and_relay", relay)
             if minute % 60 == 0:
                 before_jobs = snapshot()
                 timed(lambda: world.services.digests.run(world.clock.now()))
@@ -245,6 +260,7 @@ def cost(count: int = 200) -> Iterator[dict[str, Any]]:
     jobs = [sum(run[column] for run in hourly) / len(hourly) for column in range(6)]  # one hourly run, averaged
     reads = meter.read_units - idle_reads * scans - jobs[0] * len(hourly)
     writes = meter.write_units - idle_writes * scans - jobs[1] * len(hourly)
+    steps["scans_and_relay"] -= idle_writes * scans  # what finding nothing costs is in `fixed_usd_per_month`
     usage.lambda_seconds -= idle_seconds * scans + jobs[2] * len(hourly)
     usage.lambda_invocations -= scans + int(jobs[3]) * len(hourly)
     usage.ses_emails -= int(jobs[4] * len(hourly))
@@ -270,6 +286,7 @@ def cost(count: int = 200) -> Iterator[dict[str, Any]]:
             "write_units": round(writes / count, 2),
             "read_units": round(reads / count, 2),
             "write_units_by_request": {op: round(units / count, 2) for op, units in meter.writes.items()},
+            "write_units_by_step": {step: round(units / count, 2) for step, units in steps.items()},
             "index_write_units": {name: round(units / count, 2) for name, units in meter.index_writes.items()},
             "api_requests": usage.api_requests / count,
             "lambda_invocations": round(usage.lambda_invocations / count, 2),
