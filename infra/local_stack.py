@@ -174,7 +174,7 @@ class LocalStack:
 
         self.app_module = app_module
         self.server = factory.create_local_server(self.app, config, "127.0.0.1", self.port)
-        _redact_tokens_in_request_log(self.server.server)
+        _tune_request_handler(self.server.server)
         self._spawn(self.server.serve_forever)
 
     def _bootstrap(self) -> None:
@@ -396,19 +396,25 @@ class LocalStack:
         _say("stopped")
 
 
-def _redact_tokens_in_request_log(server: Any) -> None:
-    """The request log line shows each URL; a source's `?token=` secret in it is printed as [redacted]."""
+def _tune_request_handler(server: Any) -> None:
+    """Two changes to how the local server answers: the request log line shows each URL, and a source's `?token=`
+    secret in it is printed as [redacted]; and a reply goes out as soon as it is written. The handler writes a
+    reply's status line, headers and body in separate small writes, so with Nagle's algorithm on, the later ones
+    waited for the client's delayed acknowledgement: 40 ms on every keep-alive request (56 ms a webhook instead
+    of 13)."""
     import functools
     import re
 
     wrapped = server.RequestHandlerClass  # functools.partial(ChaliceRequestHandler, app_object=..., config=...)
 
-    class RedactingHandler(wrapped.func):  # type: ignore[misc,name-defined]
+    class TunedHandler(wrapped.func):  # type: ignore[misc,name-defined]
+        disable_nagle_algorithm = True  # socketserver sets TCP_NODELAY on each connection
+
         def log_message(self, format: str, *args: Any) -> None:
             line = format % args
             super().log_message("%s", re.sub(r"([?&]token=)[^&\s\"]*", r"\1[redacted]", line))
 
-    server.RequestHandlerClass = functools.partial(RedactingHandler, *wrapped.args, **wrapped.keywords)
+    server.RequestHandlerClass = functools.partial(TunedHandler, *wrapped.args, **wrapped.keywords)
 
 
 class StartError(Exception):
