@@ -282,6 +282,58 @@ def _detection() -> Iterator[Row]:
     yield from detection()
 
 
+def local_stack(requests: int = 200, warmup: int = 10) -> Iterator[Row]:
+    """The local stack (`make run`) over HTTP: signed webhooks one after another on one keep-alive connection, the
+    time from request to reply (what the emulator's HTTP, the local server and the app add up to)."""
+    import http.client
+    import tempfile
+    import threading
+    from urllib.parse import urlsplit
+
+    from tests.e2e.conftest import read_output, start_stack, stop_stack
+    from tests.intake import relay_headers
+
+    run = uuid.uuid4().hex[:8]
+    took: list[float] = []
+    statuses: Counter[int] = Counter()
+    with tempfile.TemporaryDirectory() as folder:
+        stack = start_stack(Path(folder))
+        draining = threading.Event()
+        drainer = threading.Thread(target=lambda: [read_output(stack) for _ in iter(lambda: draining.wait(0.2), True)])
+        drainer.start()
+        address = urlsplit(stack.url)
+        connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=30)
+        try:
+            for number in range(warmup + requests):
+                body = _submission(number, run).decode("utf-8")
+                started = perf_counter()
+                connection.request(
+                    "POST",
+                    "/webhooks/relay",
+                    body=body.encode("utf-8"),
+                    headers=relay_headers(body, f"msg_{run}_{number}"),
+                )
+                response = connection.getresponse()
+                response.read()
+                if number >= warmup:
+                    took.append(perf_counter() - started)
+                    statuses[response.status] += 1
+        finally:
+            connection.close()
+            draining.set()
+            drainer.join(timeout=5)
+            stop_stack(stack)
+    yield {
+        "bench": "local_stack",
+        "requests": requests,
+        "created": statuses[201],
+        "errors": requests - statuses[201],
+        "p50_ms": _ms(statistics.median(took)),
+        "p90_ms": _ms(_percentile(took, 0.9)),
+        "requests_per_s": round(requests / sum(took), 1),
+    }
+
+
 READY_ENV = {
     "TABLE_NAME": "ComplaintsTable",
     "ALERTS_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:AlertsTopic",
@@ -358,6 +410,7 @@ def deadline(repeat: int = 5) -> Iterator[Row]:
 
 SUITES: dict[str, Callable[[], Iterator[Row]]] = {
     "ingest": ingest,
+    "local_stack": local_stack,
     "scan_cost": scan_cost,
     "tick": tick,
     "relay": relay,
