@@ -131,29 +131,47 @@ def owed_notices(
         overdue = round(calendar.measure(cycle.deadline, now)) if now > cycle.deadline else 0
         remaining = round(calendar.measure(now, cycle.deadline)) if now < cycle.deadline else 0
         for audience in policies.audiences(level, facts):
-            notice = Notice(
+            notice = compose(
+                complaint,
+                base_url,
+                language,
                 notice_id=notice_id(complaint.id, name, cycle.number, level, audience),
-                complaint_id=complaint.id,
                 clock=name,
                 cycle=cycle.number,
                 level=level,
                 audience=audience,
-                subject=notice_subject(complaint),
                 deadline=cycle.deadline.astimezone(policies.display.tz).isoformat(),
                 detected_at=now.astimezone(policies.display.tz).isoformat(),
                 overdue_seconds=overdue,
                 remaining_seconds=remaining,
-                priority=complaint.priority.value,
-                category=complaint.category.value,
-                policy=f"{complaint.policy.name}@{complaint.policy.version}",
-                assignee=complaint.assignee,
                 provisional=cycle.provisional,
-                link=console_link(base_url, complaint.id),
-                summary="",
             )
-            notices.append(notice.model_copy(update={"summary": summary(notice, language)}))
+            notices.append(notice)
         updated[name] = clock_rules.mark_notified(clock, level)
     return complaint.model_copy(update={"clocks": updated}), notices
+
+
+def compose(complaint: Complaint, base_url: str, language: Language, **happened: object) -> Notice:
+    """A notice about `complaint` (its id, masked subject, priority, category, policy, assignee and console link)
+    saying what `happened` (the notice id, type, clock or event, cycle, level, audience and times), with its
+    summary in `language`. A field `Notice` does not have is a `TypeError`, not a field quietly dropped."""
+    unknown = set(happened) - set(Notice.model_fields)
+    if unknown:
+        raise TypeError(f"a notice has no field {', '.join(sorted(unknown))}")
+    notice = Notice.model_validate(
+        {
+            "complaint_id": complaint.id,
+            "subject": notice_subject(complaint),
+            "priority": complaint.priority.value,
+            "category": complaint.category.value,
+            "policy": f"{complaint.policy.name}@{complaint.policy.version}",
+            "assignee": complaint.assignee,
+            "link": console_link(base_url, complaint.id),
+            "summary": "",
+            **happened,
+        }
+    )
+    return notice.model_copy(update={"summary": summary(notice, language)})
 
 
 def notice_events(complaint: Complaint, notices: Sequence[Notice]) -> list[AuditEvent]:
@@ -205,25 +223,20 @@ def event_notices(
     notices = []
     for audience, rules in reported.items():
         reasons = "; ".join(dict.fromkeys(rule.reason for rule in rules if rule.reason)) or None
-        notice = Notice(
+        notice = compose(
+            complaint,
+            base_url,
+            language,
             notice_id=notice_id(complaint.id, event.type.value, event.sequence, Level.REPORT, audience),
             type=NoticeType.EVENT,
-            complaint_id=complaint.id,
             event=event.type,
             cycle=event.sequence,
             level=Level.REPORT,
             audience=audience,
-            subject=notice_subject(complaint),
             detected_at=event.recorded_at.astimezone(zone).isoformat(),
-            priority=complaint.priority.value,
-            category=complaint.category.value,
-            policy=f"{complaint.policy.name}@{complaint.policy.version}",
-            assignee=complaint.assignee,
             reason=reasons,
-            link=console_link(base_url, complaint.id),
-            summary="",
         )
-        notices.append(notice.model_copy(update={"summary": summary(notice, language)}))
+        notices.append(notice)
     return notices
 
 

@@ -11,10 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from chalicelib.domain.clocks import LEVEL_ORDER, Cycle
-from chalicelib.domain.links import console_link
 from chalicelib.domain.model import Complaint
-from chalicelib.domain.notice_texts import notice_subject, summary
-from chalicelib.domain.notices import Notice, notice_id
+from chalicelib.domain.notices import Notice, compose, notice_id
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.vocabulary import Audience, ClockState, Level, NoticeType
 
@@ -58,27 +56,22 @@ def resolved_notices(
             overdue = round(policies.calendar(current.calendar).measure(ended.deadline, ended.ended_at))
         deadline = ended.deadline.astimezone(zone).isoformat() if ended.deadline is not None else ""
         for audience, level in heard(previous.cycle.notified, facts, policies).items():
-            notice = Notice(
+            notice = compose(
+                after,
+                base_url,
+                language,
                 notice_id=notice_id(after.id, name, number, NoticeType.RESOLVED, audience),
                 type=NoticeType.RESOLVED,
-                complaint_id=after.id,
                 clock=name,
                 cycle=number,
                 level=level,
                 audience=audience,
-                subject=notice_subject(after),
                 deadline=deadline,
                 detected_at=now.astimezone(zone).isoformat(),
                 overdue_seconds=overdue,
-                priority=after.priority.value,
-                category=after.category.value,
-                policy=f"{after.policy.name}@{after.policy.version}",
-                assignee=after.assignee,
                 provisional=ended.provisional,
                 outcome=ended.state,
                 ended_at=ended.ended_at.astimezone(zone).isoformat(),
-                link=console_link(base_url, after.id),
-                summary="",
             )
-            found.append(notice.model_copy(update={"summary": summary(notice, language)}))
+            found.append(notice)
     return found

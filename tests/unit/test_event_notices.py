@@ -15,7 +15,7 @@ from chalicelib.domain.errors import InvalidFields
 from chalicelib.domain.intake import validate_submission
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.notice_texts import render
-from chalicelib.domain.notices import event_notices, notice_events, owed_notices
+from chalicelib.domain.notices import compose, event_notices, notice_events, owed_notices
 from chalicelib.domain.opening import build_complaint, received_event
 from chalicelib.domain.policy import parse_policy
 from chalicelib.domain.report import contributions
@@ -137,3 +137,27 @@ def test_a_flag_that_is_not_yes_or_no_is_a_field_error(given: object) -> None:
     with pytest.raises(InvalidFields) as refused:
         complaint(remote_area=given)
     assert [error.field for error in refused.value.errors] == ["remote_area"]
+
+
+def test_a_notice_is_composed_of_its_complaints_facts_and_refuses_a_field_it_does_not_have() -> None:
+    made = complaint(subject="漏水，请打 13700137000")
+    notice = compose(
+        made,
+        BASE,
+        "zh-CN",
+        notice_id="n1",
+        cycle=1,
+        level=Level.REPORT,
+        audience="on_call",
+        detected_at=AT.isoformat(),
+    )
+    assert (notice.complaint_id, notice.priority, notice.category, notice.link) == (
+        made.id,
+        made.priority.value,
+        "product_quality",
+        f"{BASE}/console/complaints/{made.id}",
+    )
+    assert "13700137000" not in notice.subject
+    assert notice.summary
+    with pytest.raises(TypeError, match="no field detcted_at"):
+        compose(made, BASE, "zh-CN", notice_id="n1", cycle=1, level=Level.REPORT, audience="on_call", detcted_at="x")
