@@ -236,6 +236,14 @@ def _signed_in(visit: Visit, here: str) -> Response | None:
     return _redirect(visit, "/console/login?" + urlencode({"next": here}))
 
 
+def _at_complaint(visit: Visit, complaint_id: str) -> Response | None:
+    """None when a complaint's page may be served: a well-formed id (else `NotFound`) and someone signed in (else
+    the way to the sign-in page, which comes back to the complaint)."""
+    if not COMPLAINT_ID.match(complaint_id):
+        raise NotFound("No complaint has this id.")
+    return _signed_in(visit, f"/console/complaints/{complaint_id}")
+
+
 def _next(value: str | None) -> str:
     """Where to go after sign-in: a console page (anything else, e.g. another site, is the board)."""
     return value if value and NEXT.match(value) and "//" not in value else HOME
@@ -399,10 +407,7 @@ def complaint_page(visit: Visit, complaint_id: str) -> Response:
     """A complaint: the customer, every clock, the timeline, and what can be done now."""
     from chalicelib.domain.vocabulary import STAFF_EVENTS
 
-    here = f"/console/complaints/{complaint_id}"
-    if not COMPLAINT_ID.match(complaint_id):
-        raise NotFound("No complaint has this id.")
-    away = _signed_in(visit, here)
+    away = _at_complaint(visit, complaint_id)
     if away is not None:
         return away
     done = visit.query("done")
@@ -453,10 +458,7 @@ def act(visit: Visit, complaint_id: str) -> Response:
     """An action from a complaint's page, recorded as the signed-in person; back to the page (or why not)."""
     from chalicelib.console.actions import event_request
 
-    here = f"/console/complaints/{complaint_id}"
-    if not COMPLAINT_ID.match(complaint_id):
-        raise NotFound("No complaint has this id.")
-    away = _signed_in(visit, here)
+    away = _at_complaint(visit, complaint_id)
     if away is not None:
         return away
     assert visit.session is not None
@@ -480,7 +482,7 @@ def act(visit: Visit, complaint_id: str) -> Response:
     log.info(
         "console: complaint %s event %s by %s%s", complaint_id, data["type"], visit.me, "" if applied else " (repeat)"
     )
-    return _redirect(visit, f"{here}?" + urlencode({"done": str(data["type"])}))
+    return _redirect(visit, f"/console/complaints/{complaint_id}?" + urlencode({"done": str(data["type"])}))
 
 
 def _why(texts: Texts, error: DomainError, data: Mapping[str, object]) -> str:
