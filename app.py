@@ -591,8 +591,8 @@ def watch_calendars(event: CloudWatchEvent) -> None:
 
 @app.on_sqs_message(queue="RelayQueue", batch_size=10, name="relay_notices", maximum_concurrency=2)
 def relay_notices(event: SQSEvent) -> dict[str, Any]:
-    """Notices from the alerts topic (through RelayQueue) -> the channels, once per channel; a message that failed
-    for some channel is retried later for those channels only (a partial batch response)."""
+    """Notices and roll-ups from the alerts topic (through RelayQueue) -> the channels, once per channel; a message
+    that failed for some channel is retried later for those channels only (a partial batch response)."""
     from chalicelib.clock import SystemClock
     from chalicelib.services.relay import RelayMessage
 

@@ -1,5 +1,5 @@
-"""Links people follow: a complaint's page in the staff console, and the short link an SMS has room for
-(`/c/{code}`, the complaint id in base 62). Pure."""
+"""Links people follow: a complaint's page in the staff console (and the console's board), and the short link an
+SMS has room for (`/c/{code}`, the complaint id in base 62). Pure."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ CONSOLE_PATH = "/console/complaints/"
 def console_link(base_url: str, complaint_id: str) -> str:
     """The complaint's page in the staff console."""
     return f"{base_url.rstrip('/')}{CONSOLE_PATH}{complaint_id}"
+
+
+def board_link(base_url: str) -> str:
+    """The staff console's board (every open complaint, the breached first)."""
+    return f"{base_url.rstrip('/')}/console"
 
 
 def short_code(complaint_id: str) -> str:

@@ -20,7 +20,7 @@ from chalicelib.domain.words import Language, word
 
 if TYPE_CHECKING:
     from chalicelib.domain.model import Complaint
-    from chalicelib.domain.notices import Notice
+    from chalicelib.domain.notices import Notice, RollUp
 
 SUBJECT_LIMIT = 80  # characters of the complaint's subject a notice carries
 SNS_SUBJECT_LIMIT = 99  # SNS: "less than 100 characters long", UTF-8, no line breaks or control characters
@@ -331,3 +331,48 @@ def render(notice: Notice, language: Language) -> NoticeText:
         email=_email(notice, language, facts, note),
         sms=_sms(notice, language),
     )
+
+
+def rollup_texts(rollup: RollUp, language: Language) -> NoticeText:
+    """What people read of a storm's roll-up in a chat channel (the subject and summary are the roll-up's own,
+    made in the policy's language): how many notices of which levels, clocks and categories, and the board."""
+    zh = language == "zh-CN"
+    levels = sorted(rollup.by_level, key=list(Level).index)
+    counted = ("，" if zh else ", ").join(f"{word(level, language)} {rollup.by_level[level]}" for level in levels)
+    start, end = datetime.fromisoformat(rollup.window_start), datetime.fromisoformat(rollup.window_end)
+    offset = start.strftime("%z")
+    window = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} ({offset[:3]}:{offset[3:]})"
+    facts: list[tuple[str, str]] = [
+        ("时段" if zh else "Window", window),
+        ("其余提醒" if zh else "More notices", f"{rollup.count}"),
+        ("级别" if zh else "Levels", counted),
+    ]
+    if rollup.clocks:
+        clocks = [word(ClockName(clock), language) for clock in rollup.clocks if clock in set(ClockName)]
+        facts.append(("时限" if zh else "Deadlines of", ("、" if zh else ", ").join(clocks)))
+    if rollup.categories:
+        categories = [word(Category(value), language) for value in rollup.categories if value in set(Category)]
+        facts.append(("类别" if zh else "Categories", ("、" if zh else ", ").join(categories)))
+    facts.append(("通知对象" if zh else "Sent to", word(rollup.audience, language)))
+    link_text = "打开控制台" if zh else "Open the console"
+    audience = word(rollup.audience, language)
+    return NoticeText(
+        language=language,
+        subject=cut(one_line(rollup.subject), SNS_SUBJECT_LIMIT),
+        title=f"【提醒汇总】{audience}" if zh else f"Roll-up: {audience}",
+        headline=rollup.summary,
+        facts=tuple(facts),
+        note=None,
+        link=rollup.link,
+        link_text=link_text,
+        email=f"{rollup.summary}\n\n{link_text}{'：' if zh else ': '}{rollup.link}",
+        sms=_rollup_sms(rollup),
+    )
+
+
+def _rollup_sms(rollup: RollUp) -> str:
+    """One segment: as much of the roll-up's subject as fits beside the whole link (the subject alone when the
+    link leaves no room for it)."""
+    subject = one_line(rollup.subject)
+    room = SMS_UCS2_LIMIT - len(rollup.link) - 1
+    return f"{cut(subject, room)} {rollup.link}" if room >= 10 else cut(subject, SMS_UCS2_LIMIT)

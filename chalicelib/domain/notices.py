@@ -287,8 +287,8 @@ class RollUp(BaseModel):
     priorities: list[str] = Field(default_factory=list)
     clocks: list[str] = Field(default_factory=list)
     summary: str = ""
-
     subject: str = ""
+    link: str = ""  # the console's board
 
     def message(self) -> dict[str, object]:
         """The SNS message body (JSON)."""
@@ -315,8 +315,10 @@ def rollup(
     facets: Mapping[str, Sequence[str]],
     zone: ZoneInfo,
     language: Language = DEFAULT_LANGUAGE,
+    link: str = "",
 ) -> RollUp:
-    """The roll-up of a window from what its notices added up to (`facets`: categories, priorities, clocks)."""
+    """The roll-up of a window from what its notices added up to (`facets`: categories, priorities, clocks);
+    `link` is where to see them (the console's board)."""
     start, end = window.start.astimezone(zone), window.end.astimezone(zone)
     levels = sorted(by_level, key=LEVEL_ORDER.index)
     if language == "zh-CN":
@@ -346,4 +348,5 @@ def rollup(
         clocks=sorted(set(facets.get("clocks", ()))),
         subject=subject[:99],
         summary=summary,
+        link=link,
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.links import board_link
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.notices import Window, event_notices, notice_events, rollup, window_of
 from chalicelib.domain.policy import PolicySet
@@ -127,6 +128,7 @@ class Publisher:
             tally.facets,
             self._policies.display.tz,
             self._policies.file.language,
+            board_link(self._base_url),
         )
         published = self._notifier.publish_rollup(message)
         self._windows.settle(due.window, published, now, now + RETRY_AFTER)

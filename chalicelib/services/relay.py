@@ -1,7 +1,7 @@
-"""The relay: a batch of SQS messages (the alerts topic's notices, raw) -> for each notice, each channel whose
-filters take it -> claimed once per (delivery, channel) -> the vendor's request sent: the channels side by side,
-each channel's deliveries in turn -> delivered (recorded) or failed (released; the channel is then left alone for
-the rest of the batch: no hammering a failing endpoint, no slow one holding back the others).
+"""The relay: a batch of SQS messages (the alerts topic's notices and storm roll-ups, raw) -> for each, each
+channel whose filters take it -> claimed once per (delivery, channel) -> the vendor's request sent: the channels
+side by side, each channel's deliveries in turn -> delivered (recorded) or failed (released; the channel is then
+left alone for the rest of the batch: no hammering a failing endpoint, no slow one holding back the others).
 A message with any failed channel is reported as a batch item failure and hidden for its backoff; its retry
 finds the channels already done and sends only to those that failed. A breach that reaches a channel after its
 cycle's resolve is not sent there (the incident would reopen)."""
@@ -13,14 +13,14 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
-from chalicelib.domain.channels.base import Verdict, delivery_key, resolved_key
+from chalicelib.domain.channels.base import Message, Verdict, delivery_key, message_id, resolved_key
 from chalicelib.domain.channels.config import Channel
-from chalicelib.domain.notice_texts import NoticeText, render
-from chalicelib.domain.notices import Notice
+from chalicelib.domain.notice_texts import NoticeText, render, rollup_texts
+from chalicelib.domain.notices import Notice, RollUp
 from chalicelib.domain.vocabulary import NoticeType
 from chalicelib.domain.words import Language
 from chalicelib.ports import Claims, HttpSender, SendFailed
@@ -55,9 +55,9 @@ class RelayReport:
     message how long to hide it."""
 
     messages: int = 0
-    delivered: list[tuple[str, str]] = field(default_factory=list)  # (notice id, channel)
+    delivered: list[tuple[str, str]] = field(default_factory=list)  # (notice or roll-up id, channel)
     skipped: int = 0
-    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (notice id, channel, reason)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (notice or roll-up id, channel, reason)
     failed: dict[str, RelayMessage] = field(default_factory=dict)  # message id -> message
     delays: dict[str, int] = field(default_factory=dict)  # receipt handle -> seconds
 
@@ -69,9 +69,13 @@ class RelayReport:
 @dataclass(frozen=True)
 class _Job:
     message: RelayMessage
-    notice: Notice
+    notice: Message
     texts: NoticeText
     channel: Channel
+
+
+_MESSAGE: TypeAdapter[Message] = TypeAdapter(Annotated[Notice | RollUp, Field(discriminator="kind")])
+"""Reads a message body as a notice or a roll-up, by its `kind`; `ValidationError` when it is neither."""
 
 
 class Relay:
@@ -115,12 +119,18 @@ class Relay:
         planned: set[tuple[str, str]] = set()
         for message in messages:
             try:
-                notice = Notice.model_validate_json(message.body)
+                notice = _MESSAGE.validate_json(message.body)
             except ValidationError:
-                log.error("relay message %s is not a notice; it goes to the dead-letter queue", message.message_id)
+                log.error(
+                    "relay message %s is neither a notice nor a roll-up; it goes to the dead-letter queue",
+                    message.message_id,
+                )
                 self._fail(report, message, None)
                 continue
-            texts = render(notice, self._language)
+            if isinstance(notice, RollUp):
+                texts = rollup_texts(notice, self._language)
+            else:
+                texts = render(notice, self._language)
             for channel in self._channels:
                 if not channel.accepts(notice):
                     continue
@@ -156,12 +166,12 @@ class Relay:
                     results.extend(finished)
         for job, outcome, verdict in results:
             if outcome == "delivered":
-                report.delivered.append((job.notice.notice_id, job.channel.name))
+                report.delivered.append((message_id(job.notice), job.channel.name))
             elif outcome == "skipped":
                 report.skipped += 1
             else:
                 assert verdict is not None
-                report.failures.append((job.notice.notice_id, job.channel.name, verdict.reason))
+                report.failures.append((message_id(job.notice), job.channel.name, verdict.reason))
                 self._fail(report, job.message, verdict)
         return report
 
@@ -174,17 +184,19 @@ class Relay:
 
     def _deliver(self, job: _Job, now: datetime) -> tuple[str, Verdict | None]:
         notice, channel = job.notice, job.channel
-        scope, name = _scope(delivery_key(notice)), channel.name
+        scope, name, identity = _scope(delivery_key(notice)), channel.name, message_id(job.notice)
         if not self._claims.claim(scope, name, now, self._lease):
             if self._claims.happened(scope, name):
                 return "skipped", None
             return "failed", Verdict(False, "held elsewhere", self._lease.total_seconds())
         try:
-            if notice.type == NoticeType.BREACH and self._claims.happened(_scope(resolved_key(notice)), name):
-                self._claims.done(scope, name, now, {"notice_id": notice.notice_id, "outcome": "superseded"})
-                log.info(
-                    "notice %s not sent to %s: its cycle was resolved there already", notice.notice_id, channel.name
-                )
+            if (
+                isinstance(notice, Notice)
+                and notice.type == NoticeType.BREACH
+                and self._claims.happened(_scope(resolved_key(notice)), name)
+            ):
+                self._claims.done(scope, name, now, {"notice_id": identity, "outcome": "superseded"})
+                log.info("notice %s not sent to %s: its cycle was resolved there already", identity, channel.name)
                 return "skipped", None
             request = channel.render(notice, job.texts, now)
             try:
@@ -194,16 +206,16 @@ class Relay:
             else:
                 verdict = channel.judge(answer)
             if verdict.delivered:
-                facts = {"notice_id": notice.notice_id, "outcome": "delivered", "http_status": str(answer.status)}
+                facts = {"notice_id": identity, "outcome": "delivered", "http_status": str(answer.status)}
                 self._claims.done(scope, name, now, facts)
-                log.info("notice %s delivered to %s", notice.notice_id, channel.name)
+                log.info("notice %s delivered to %s", identity, channel.name)
                 return "delivered", verdict
         except Exception as exc:  # noqa: BLE001 - one channel's failure never stops the others
             verdict = Verdict(False, type(exc).__name__)
         self._claims.release(scope, name)
         log.warning(
             "notice %s not delivered to %s: %s%s",
-            notice.notice_id,
+            identity,
             channel.name,
             verdict.reason,
             " (retrying will not help: it goes to the dead-letter queue)" if verdict.permanent else "",

@@ -519,9 +519,11 @@ def test_the_sns_message_has_a_text_per_protocol(api: Any, world: World, aws: Lo
     assert attributes["type"] == {"Type": "String", "Value": "breach"}
 
 
-def test_a_storm_roll_up_reaches_email_and_sms_but_not_the_relay_queue(world: World, aws: LocalResources) -> None:
-    """The relay's subscription takes notices only (`kind: notice`): a roll-up is no notice of one complaint, and a
-    body the relay cannot read would go to its dead-letter queue and raise the alarm."""
+def test_a_storm_roll_up_reaches_email_and_sms_and_each_channel_but_the_pager_once(
+    world: World, aws: LocalResources, channels: Receiver
+) -> None:
+    """The relay's subscription takes notices and roll-ups (`kind: [notice, rollup]`): the chat channels and the
+    webhook hear once of what a window held back; a pager takes no roll-up (it is no incident)."""
     from chalicelib.adapters.sns import SnsNotifier
     from chalicelib.domain.notices import rollup, window_of
     from chalicelib.domain.vocabulary import Audience, Level
@@ -536,10 +538,17 @@ def test_a_storm_roll_up_reaches_email_and_sms_but_not_the_relay_queue(world: Wo
         ["a1", "a2", "a3"],
         {"clocks": ["first_response"]},
         world.services.policies.display.tz,
+        "zh-CN",
+        "http://127.0.0.1:8000/console",
     )
     assert SnsNotifier(boto3.client("sns", region_name="us-east-1"), aws.topics["AlertsTopic"]).publish_rollup(message)
     [envelope] = received(everything)
     assert json.loads(envelope["Message"])["kind"] == "rollup"
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    waiting = sqs.receive_message(QueueUrl=aws.queues["RelayQueue"], MaxNumberOfMessages=10).get("Messages", [])
-    assert waiting == []
+    polled = relay(aws)
+    assert (len(polled.received), polled.failed) == (1, [])
+    assert sorted(r.path for r in channels.requests) == sorted(f"/{kind}" for kind in KINDS if kind != "pagerduty")
+    [hook] = [r for r in channels.requests if r.path == "/webhook"]
+    assert hook.headers["webhook-id"] == message.rollup_id
+    [wecom] = [r for r in channels.requests if r.path == "/wecom"]
+    assert "【提醒汇总】值班人员" in json.loads(wecom.body)["markdown"]["content"]
+    assert relay(aws).received == []

@@ -1,7 +1,7 @@
 """Resolved notices and the relay on the twins: a staff event that ends a notified cycle publishes one resolved
 notice per audience that heard of it, settled, or pending for the scanner when the topic fails; the relay sends
 each delivery once per channel, skips a breach whose cycle was resolved there first, and retries only the channel
-that failed."""
+that failed; a storm's roll-up goes once to each chat channel that takes its audience, never to a pager."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.channels.base import Answer
-from chalicelib.domain.notices import Notice
-from chalicelib.domain.vocabulary import ClockState, NoticeType
+from chalicelib.domain.notices import Notice, RollUp, rollup, window_of
+from chalicelib.domain.vocabulary import Audience, ClockState, Level, NoticeType
 from chalicelib.services.relay import RelayMessage
 from tests.conftest import World
 from tests.services.conftest import Add
 
-NOW = datetime(2026, 11, 17, 10, 40, tzinfo=ZoneInfo("Asia/Shanghai"))
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 17, 10, 40, tzinfo=SHANGHAI)
+BOARD = "http://127.0.0.1:8000/console"
 PLENTY = 600.0
 PAGER = "https://events.pagerduty.example/v2/enqueue"
 CHAT = "https://qyapi.weixin.example/cgi-bin/webhook/send"
@@ -113,3 +115,37 @@ def test_a_failing_channel_is_retried_alone_with_its_backoff(world: World, add: 
     retry = relay.handle([report.failed[m] for m in report.failed], NOW, lambda: PLENTY)
     assert [channel for _, channel in retry.delivered] == ["pager"]
     assert sum(1 for r in world.http.requests if r.url.startswith(CHAT)) == 1
+
+
+def storm_rollup(audience: Audience = Audience.ON_CALL) -> RollUp:
+    window = window_of(audience, NOW, 300)
+    facets = {"clocks": ["first_response"], "categories": ["service"], "priorities": ["urgent"]}
+    return rollup(window, 480, {Level.MINOR: 470, Level.MAJOR: 10}, ["a" * 32], facets, SHANGHAI, "zh-CN", BOARD)
+
+
+def test_a_roll_up_reaches_each_chat_channel_once_as_a_card_and_no_pager(
+    world: World, add: Add, tmp_path: Path
+) -> None:
+    with_channels(world, tmp_path)
+    message = storm_rollup()
+    body = json.dumps(message.message(), ensure_ascii=False)
+    relay = world.services.relay
+    first = relay.handle([RelayMessage("m1", "r1", body)], NOW, lambda: PLENTY)
+    assert (first.delivered, first.failures) == ([(message.rollup_id, "chat")], [])
+    again = relay.handle([RelayMessage("m2", "r2", body)], NOW, lambda: PLENTY)  # a duplicated SQS delivery
+    assert (again.delivered, again.failures, again.skipped) == ([], [], 1)
+    assert [r.url for r in world.http.requests] == [CHAT]
+    card = json.loads(world.http.requests[0].body)["markdown"]["content"]
+    assert "【提醒汇总】值班人员" in card
+    assert "其余 480 条汇总于此" in card
+    assert "级别：轻微违约 470，重大违约 10" in card
+    assert "首次响应" in card
+    assert f"[打开控制台]({BOARD})" in card
+    assert "minor" not in card
+    assert "on_call" not in card
+
+
+def test_a_message_that_is_neither_a_notice_nor_a_roll_up_is_failed_for_the_dead_letter_queue(world: World) -> None:
+    body = json.dumps({**storm_rollup().message(), "kind": "digest"})
+    report = world.services.relay.handle([RelayMessage("m1", "r1", body)], NOW, lambda: PLENTY)
+    assert (report.delivered, list(report.failed)) == ([], ["m1"])

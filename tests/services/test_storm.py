@@ -63,6 +63,7 @@ def test_five_hundred_breaches_in_one_minute_reach_each_audience_as_at_most_twen
         assert len(rollup.complaint_ids) == 50 == len(set(rollup.complaint_ids))
         assert set(rollup.complaint_ids) <= set(ids)
         assert rollup.kind == "rollup"
+        assert rollup.link == "http://127.0.0.1:8000/console"  # the board, where the rolled-up complaints are
         window = window_of(rollup.audience, NOW, 300)
         assert (rollup.window_start, rollup.window_end) == (
             window.start.astimezone(SHANGHAI).isoformat(),

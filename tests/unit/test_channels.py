@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from standardwebhooks.webhooks import Webhook
@@ -15,12 +16,16 @@ from standardwebhooks.webhooks import Webhook
 from chalicelib.domain.channels import dingtalk, feishu, pagerduty, slack, webhook, wecom
 from chalicelib.domain.channels.base import Answer, delivery_key, inert, resolved_key
 from chalicelib.domain.channels.config import ChannelsError, parse_channels, resolve_channels
-from chalicelib.domain.notice_texts import render
+from chalicelib.domain.notice_texts import render, rollup_texts
+from chalicelib.domain.notices import RollUp, rollup, window_of
+from chalicelib.domain.vocabulary import Audience, Level
 from chalicelib.settings import Settings, SettingsError
 from tests.conftest import settings_for_tests
 from tests.unit.test_notice_texts import ID, notice
 
 NOW = datetime(2026, 11, 22, 4, 46, 9, tzinfo=UTC)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+BOARD = "https://sla.example.com/console"
 HOSTILE = "<@all> [点我](https://evil.example) <!channel> **粗体** `code` # 标题 > 引用 @13800138000"
 
 
@@ -286,3 +291,47 @@ def test_the_notice_id_is_what_a_webhook_receiver_deduplicates_on() -> None:
     first = webhook.render(notice(), render(notice(), "zh-CN"), "https://h.example", secret, NOW)
     again = webhook.render(notice(), render(notice(), "zh-CN"), "https://h.example", secret, NOW + timedelta(minutes=1))
     assert first.headers["webhook-id"] == again.headers["webhook-id"] == f"{ID}.first_response.1.minor.on_call"
+
+
+def storm(audience: Audience, by_level: dict[Level, int]) -> RollUp:
+    window = window_of(audience, NOW, 300)
+    return rollup(window, sum(by_level.values()), by_level, [ID], {"clocks": ["resolution"]}, SHANGHAI, "en", BOARD)
+
+
+def test_a_roll_up_passes_a_channels_filters_by_its_audience_and_any_level_it_counts_and_never_a_pager() -> None:
+    text = (
+        "channels:\n"
+        "  - {name: pager, kind: pagerduty, secret_env: PD}\n"
+        "  - {name: majors, kind: slack, url: 'https://hooks.slack.com/x', levels: [major]}\n"
+        "  - {name: managers, kind: dingtalk, url: 'https://oapi.dingtalk.com/x', audiences: [regional_manager]}\n"
+    )
+    pager, majors, managers = resolve_channels(parse_channels(text, "channels.yaml"), {"PD": "k" * 32}, "x")
+    mixed = storm(Audience.ON_CALL, {Level.MINOR: 30, Level.MAJOR: 2})
+    minor_only = storm(Audience.REGIONAL_MANAGER, {Level.MINOR: 30})
+    assert not pager.accepts(mixed)
+    assert not pager.accepts(minor_only)
+    assert majors.accepts(mixed)
+    assert not majors.accepts(minor_only)
+    assert managers.accepts(minor_only)
+    assert not managers.accepts(mixed)
+
+
+def test_a_roll_up_reads_in_english_and_a_webhook_gets_its_json_under_its_roll_up_id() -> None:
+    message = storm(Audience.ON_CALL, {Level.MINOR: 30, Level.MAJOR: 2})
+    texts = rollup_texts(message, "en")
+    assert texts.title == "Roll-up: On call"
+    assert texts.facts[:3] == (
+        ("Window", "2026-11-22 12:45-12:50 (+08:00)"),
+        ("More notices", "32"),
+        ("Levels", "Minor breach 30, Major breach 2"),
+    )
+    assert ("Deadlines of", "Resolution") in texts.facts
+    assert (texts.link, texts.link_text) == (BOARD, "Open the console")
+    assert texts.subject == "[Roll-up] 32 more notices for On call, 12:45-12:50"
+    assert texts.sms.endswith(f" {BOARD}")
+    assert len(texts.sms) <= 70
+    secret = "whsec_" + base64.b64encode(b"a-signing-secret-of-32-bytes!!!!").decode()
+    request = webhook.render(message, texts, "https://h.example", secret, NOW)
+    assert request.headers["webhook-id"] == message.rollup_id == "rollup.on_call.20261122T044500Z"
+    assert json.loads(request.body)["kind"] == "rollup"
+    assert delivery_key(message) == message.rollup_id

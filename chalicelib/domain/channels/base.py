@@ -8,7 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.domain.notices import Notice
+from chalicelib.domain.notices import Notice, RollUp
+
+Message = Notice | RollUp
+"""What the relay delivers: a notice, or a storm's roll-up (the notices of one audience's window beyond its
+limit, in one message)."""
+
+
+def message_id(message: Message) -> str:
+    """The message's stable id: the notice id, or the roll-up id."""
+    return message.notice_id if isinstance(message, Notice) else message.rollup_id
 
 
 @dataclass(frozen=True)
@@ -43,10 +52,12 @@ class Verdict:
 DELIVERED = Verdict(True, "delivered")
 
 
-def delivery_key(notice: Notice) -> str:
+def delivery_key(message: Message) -> str:
     """What a channel gets once: one message per (complaint, clock, cycle, level) or per resolved cycle,
-    however many audiences the level went to."""
-    return f"{notice.incident}.{notice.key_level}"
+    however many audiences the level went to; a roll-up once (one per audience and window)."""
+    if isinstance(message, RollUp):
+        return message.rollup_id
+    return f"{message.incident}.{message.key_level}"
 
 
 def resolved_key(notice: Notice) -> str:

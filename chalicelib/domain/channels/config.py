@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.channels import dingtalk, feishu, pagerduty, slack, webhook, wecom
-from chalicelib.domain.channels.base import Answer, VendorRequest, Verdict
+from chalicelib.domain.channels.base import Answer, Message, VendorRequest, Verdict
 from chalicelib.domain.notice_texts import NoticeText
-from chalicelib.domain.notices import Notice
+from chalicelib.domain.notices import RollUp
 from chalicelib.domain.vocabulary import AlertChannelKind, Audience, Level, NoticeType
 from chalicelib.domain.yaml_files import load_yaml_model
 
@@ -137,17 +137,22 @@ class Channel:
     def name(self) -> str:
         return self.spec.name
 
-    def accepts(self, notice: Notice) -> bool:
-        """Whether the channel's filters let the notice through (a resolved notice is filtered like the breach
-        its audience heard of: by its audience and that level). A pager takes no event notice: it is no incident."""
-        if notice.type == NoticeType.EVENT and self.spec.kind == AlertChannelKind.PAGERDUTY:
-            return False
+    def accepts(self, message: Message) -> bool:
+        """Whether the channel's filters let the message through (a resolved notice is filtered like the breach
+        its audience heard of: by its audience and that level; a roll-up by its audience and any level it counts).
+        A pager takes no event notice and no roll-up: neither is one incident."""
+        pager = self.spec.kind == AlertChannelKind.PAGERDUTY
         audiences, levels = self.spec.audiences, self.spec.levels
-        return (audiences is None or notice.audience in audiences) and (levels is None or notice.level in levels)
+        if isinstance(message, RollUp):
+            counted = levels is None or any(level in levels for level in message.by_level)
+            return not pager and (audiences is None or message.audience in audiences) and counted
+        if message.type == NoticeType.EVENT and pager:
+            return False
+        return (audiences is None or message.audience in audiences) and (levels is None or message.level in levels)
 
-    def render(self, notice: Notice, texts: NoticeText, now: datetime) -> VendorRequest:
-        """The vendor request for a notice."""
-        request: VendorRequest = KINDS[self.spec.kind].render(notice, texts, self.url, self.secret, now)
+    def render(self, message: Message, texts: NoticeText, now: datetime) -> VendorRequest:
+        """The vendor request for a notice or a roll-up."""
+        request: VendorRequest = KINDS[self.spec.kind].render(message, texts, self.url, self.secret, now)
         return request
 
     def judge(self, answer: Answer) -> Verdict:

@@ -16,6 +16,7 @@ from urllib.parse import quote_plus
 from chalicelib.domain.channels.base import (
     JSON_HEADERS,
     Answer,
+    Message,
     VendorRequest,
     Verdict,
     by_status,
@@ -24,7 +25,6 @@ from chalicelib.domain.channels.base import (
     json_body,
 )
 from chalicelib.domain.notice_texts import NoticeText
-from chalicelib.domain.notices import Notice
 
 THROTTLED_FOR = 600.0  # "如果超过20条，会限流10分钟"
 _RETRY = {-1: 5.0, 410100: THROTTLED_FOR, 130101: THROTTLED_FOR}
@@ -37,7 +37,7 @@ def sign(timestamp_ms: int, secret: str) -> str:
     return quote_plus(base64.b64encode(digest))
 
 
-def text(notice: Notice, texts: NoticeText) -> str:
+def text(texts: NoticeText) -> str:
     """The markdown text: a title, the headline, the facts as a list, the link."""
     lines = [f"#### {inert(texts.title)}", "", inert(texts.headline), ""]
     lines += [f"- {inert(label)}：{inert(value)}" for label, value in texts.facts]
@@ -47,8 +47,8 @@ def text(notice: Notice, texts: NoticeText) -> str:
     return "\n".join(lines)
 
 
-def render(notice: Notice, texts: NoticeText, url: str, secret: str | None, now: datetime) -> VendorRequest:
-    payload = {"msgtype": "markdown", "markdown": {"title": inert(texts.subject), "text": text(notice, texts)}}
+def render(message: Message, texts: NoticeText, url: str, secret: str | None, now: datetime) -> VendorRequest:
+    payload = {"msgtype": "markdown", "markdown": {"title": inert(texts.subject), "text": text(texts)}}
     if secret:
         timestamp = round(now.timestamp() * 1000)
         url = f"{url}{'&' if '?' in url else '?'}timestamp={timestamp}&sign={sign(timestamp, secret)}"

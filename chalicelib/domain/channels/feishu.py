@@ -13,9 +13,17 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.channels.base import JSON_HEADERS, Answer, VendorRequest, Verdict, by_status, dumps, json_body
+from chalicelib.domain.channels.base import (
+    JSON_HEADERS,
+    Answer,
+    Message,
+    VendorRequest,
+    Verdict,
+    by_status,
+    dumps,
+    json_body,
+)
 from chalicelib.domain.notice_texts import NoticeText, one_line
-from chalicelib.domain.notices import Notice
 
 _RETRY = {11232: 60.0}
 
@@ -38,7 +46,7 @@ def post(texts: NoticeText) -> dict[str, Any]:
     return {"post": {locale: {"title": texts.subject, "content": rows}}}
 
 
-def render(notice: Notice, texts: NoticeText, url: str, secret: str | None, now: datetime) -> VendorRequest:
+def render(message: Message, texts: NoticeText, url: str, secret: str | None, now: datetime) -> VendorRequest:
     payload: dict[str, Any] = {}
     if secret:
         timestamp = int(now.timestamp())

@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.channels.base import JSON_HEADERS, Answer, VendorRequest, Verdict, by_status, dumps
+from chalicelib.domain.channels.base import JSON_HEADERS, Answer, Message, VendorRequest, Verdict, by_status, dumps
 from chalicelib.domain.notice_texts import NoticeText, cut, one_line
-from chalicelib.domain.notices import Notice
 
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
@@ -38,7 +37,7 @@ def blocks(texts: NoticeText) -> list[dict[str, Any]]:
     return found
 
 
-def render(notice: Notice, texts: NoticeText, url: str, secret: str | None, now: datetime) -> VendorRequest:
+def render(message: Message, texts: NoticeText, url: str, secret: str | None, now: datetime) -> VendorRequest:
     payload = {"text": texts.subject, "blocks": blocks(texts)}
     return VendorRequest(url, dumps(payload), JSON_HEADERS)
 

@@ -1,5 +1,6 @@
-"""Any HTTPS endpoint: the body is the JSON notice, signed the Standard Webhooks way (the scheme the intake
-verifies): `webhook-id` = the notice id, `webhook-timestamp` = Unix seconds, `webhook-signature` =
+"""Any HTTPS endpoint: the body is the JSON notice (or roll-up), signed the Standard Webhooks way (the scheme the
+intake verifies): `webhook-id` = the notice id (or roll-up id), `webhook-timestamp` = Unix seconds,
+`webhook-signature` =
 `v1,` + base64(HMAC-SHA256(secret, f"{id}.{timestamp}.{body}")), computed by the `standardwebhooks` package.
 https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md (2xx delivered;
 410 gone; 429, 502 and 504 throttled, honouring Retry-After)."""
@@ -9,9 +10,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from chalicelib.domain.channels.base import Answer, VendorRequest, Verdict, by_status
+from chalicelib.domain.channels.base import Answer, Message, VendorRequest, Verdict, by_status, message_id
 from chalicelib.domain.notice_texts import NoticeText
-from chalicelib.domain.notices import Notice
 
 
 def signature(secret: str, message_id: str, moment: datetime, body: str) -> str:
@@ -22,15 +22,16 @@ def signature(secret: str, message_id: str, moment: datetime, body: str) -> str:
     return Webhook(secret).sign(message_id, moment.astimezone(UTC), body)
 
 
-def render(notice: Notice, texts: NoticeText, url: str, secret: str | None, now: datetime) -> VendorRequest:
+def render(message: Message, texts: NoticeText, url: str, secret: str | None, now: datetime) -> VendorRequest:
     if not secret:
         raise ValueError("a webhook channel needs its signing secret (secret_env)")
-    body = json.dumps(notice.message(), ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(message.message(), ensure_ascii=False, separators=(",", ":"))
+    identity = message_id(message)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
-        "webhook-id": notice.notice_id,
+        "webhook-id": identity,
         "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": signature(secret, notice.notice_id, now, body),
+        "webhook-signature": signature(secret, identity, now, body),
     }
     return VendorRequest(url, body.encode("utf-8"), headers)
 

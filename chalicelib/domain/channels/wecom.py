@@ -10,6 +10,7 @@ from datetime import datetime
 from chalicelib.domain.channels.base import (
     JSON_HEADERS,
     Answer,
+    Message,
     VendorRequest,
     Verdict,
     by_status,
@@ -18,22 +19,24 @@ from chalicelib.domain.channels.base import (
     json_body,
 )
 from chalicelib.domain.notice_texts import NoticeText
-from chalicelib.domain.notices import Notice
+from chalicelib.domain.notices import RollUp
 from chalicelib.domain.vocabulary import Level, NoticeType
 
 CONTENT_LIMIT = 4096  # bytes
 _RETRY = {-1: 5.0, 45009: 60.0, 45033: 5.0}  # busy; over the rate limit; too many concurrent calls
 
 
-def _color(notice: Notice) -> str:
-    if notice.type == NoticeType.RESOLVED:
+def _color(message: Message) -> str:
+    if isinstance(message, RollUp):
+        return "warning"
+    if message.type == NoticeType.RESOLVED:
         return "info"
-    return "comment" if notice.level == Level.WARNING else "warning"
+    return "comment" if message.level == Level.WARNING else "warning"
 
 
-def content(notice: Notice, texts: NoticeText) -> str:
+def content(message: Message, texts: NoticeText) -> str:
     """The markdown content: a coloured title, the headline, the facts as quotes, the link."""
-    lines = [f'### <font color="{_color(notice)}">{inert(texts.title)}</font>', inert(texts.headline)]
+    lines = [f'### <font color="{_color(message)}">{inert(texts.title)}</font>', inert(texts.headline)]
     lines += [f"> {inert(label)}：{inert(value)}" for label, value in texts.facts]
     if texts.note:
         lines.append(f'<font color="comment">{inert(texts.note)}</font>')
@@ -45,8 +48,8 @@ def content(notice: Notice, texts: NoticeText) -> str:
     return text
 
 
-def render(notice: Notice, texts: NoticeText, url: str, secret: str | None, now: datetime) -> VendorRequest:
-    payload = {"msgtype": "markdown", "markdown": {"content": content(notice, texts)}}
+def render(message: Message, texts: NoticeText, url: str, secret: str | None, now: datetime) -> VendorRequest:
+    payload = {"msgtype": "markdown", "markdown": {"content": content(message, texts)}}
     return VendorRequest(url, dumps(payload), JSON_HEADERS)
 
 
