@@ -274,6 +274,7 @@ def _cost() -> Iterator[Row]:
     from bench.cost import cost
 
     yield from cost()
+    yield from cost(email=False)
 
 
 def _detection() -> Iterator[Row]:
