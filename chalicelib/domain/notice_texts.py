@@ -344,7 +344,7 @@ def rollup_texts(rollup: RollUp, language: Language) -> NoticeText:
     window = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} ({offset[:3]}:{offset[3:]})"
     facts: list[tuple[str, str]] = [
         ("时段" if zh else "Window", window),
-        ("其余提醒" if zh else "More notices", f"{rollup.count}"),
+        ("其余提醒" if zh else "More notices", f"{rollup.count} 条" if zh else f"{rollup.count}"),
         ("级别" if zh else "Levels", counted),
     ]
     if rollup.clocks:
