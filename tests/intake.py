@@ -14,6 +14,15 @@ from standardwebhooks.webhooks import Webhook
 
 RELAY_SECRET = "whsec_" + base64.b64encode(b"relay-secret-of-the-test-suite!!").decode()
 PSEUDONYM_KEY = "pseudonym-key-of-the-test-suite-0123456789"
+URGENT: dict[str, Any] = {
+    "customer_name": "张三",
+    "customer_email": "zhang.san@example.com",
+    "customer_phone": "13800138000",
+    "category": "service",
+    "priority": "urgent",
+    "subject": "客服没有回电话",
+}
+"""An urgent service complaint as a signed source sends it (the public form may not set a priority)."""
 PUBLIC_FIELDS = ("customer_name", "customer_email", "customer_phone", "category", "subject", "description")
 
 

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import STAFF
-from tests.intake import public
-from tests.integration.helpers import URGENT
+from tests.intake import URGENT, public
 
 
 def json_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:

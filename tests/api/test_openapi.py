@@ -13,8 +13,7 @@ import pytest
 import app as application
 from chalicelib.views import ComplaintPage, ComplaintView, IgnoredDelivery, ProblemDetails, StaffComplaintView
 from tests.conftest import STAFF, World
-from tests.intake import public
-from tests.integration.helpers import URGENT
+from tests.intake import URGENT, public
 
 JSON = {"Content-Type": "application/json"}
 

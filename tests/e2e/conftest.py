@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -41,6 +42,28 @@ class Stack:
     outbox: Path
     lines: list[str] = field(default_factory=list)
     reader: threading.Thread | None = None
+
+    def said(self, pattern: str) -> str:
+        """The first group of `pattern` in what the stack printed (its banner: the emulator, the table, ...)."""
+        for line in self.lines:
+            found = re.search(pattern, line)
+            if found:
+                return found.group(1)
+        raise AssertionError(f"the stack never printed {pattern!r}:\n" + "\n".join(self.lines))
+
+    def table(self) -> tuple[Any, str]:
+        """A DynamoDB client of the stack's AWS emulator and the table's name: the tests' own view of the data."""
+        import boto3
+
+        endpoint = self.said(r"AWS emulator:\s+(http://127\.0\.0\.1:\d+)")
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        return client, self.said(r"table:\s+(\S+)")
 
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None

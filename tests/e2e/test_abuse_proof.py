@@ -6,14 +6,12 @@ person; an erased complaint leaves no trace of the customer in the emulator's ta
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 
 from chalicelib.adapters.dynamo import from_item, unpacked
@@ -164,15 +162,7 @@ def test_an_erased_complaint_leaves_no_trace_of_the_customer_in_the_table(stack:
 def table_text(stack: Stack) -> str:
     """Every item of the emulator's table (a Scan: fine in a test, never in the app), a complaint's packed record
     opened."""
-    endpoint = next(m.group(1) for line in stack.lines if (m := re.search(r"AWS emulator:\s+(\S+)", line)))
-    table = next(m.group(1) for line in stack.lines if (m := re.search(r"table:\s+(\S+)", line)))
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client, table = stack.table()
     items: list[Any] = []
     for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
         items.extend(unpacked(from_item(item)) if "record" in item else item for item in page["Items"])

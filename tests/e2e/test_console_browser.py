@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, expect, sync_playwright
 
 from tests.e2e.conftest import ROOT, Stack, start_stack, stop_stack
+from tests.intake import URGENT
 
 pytestmark = pytest.mark.e2e
 
@@ -65,12 +66,7 @@ class Console:
 def _post(stack: Stack, minutes_ago: float, **fields: str) -> str:
     received = datetime.now(UTC) - timedelta(minutes=minutes_ago)
     payload = {
-        "customer_name": "张三",
-        "customer_email": "zhang.san@example.com",
-        "customer_phone": "13800138000",
-        "category": "service",
-        "priority": "urgent",
-        "subject": "客服没有回电话",
+        **URGENT,
         "description": "上周五打了三次客服电话，都说会回电，到现在没有人联系我。",
         "received_at": received.isoformat(),
         **fields,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import threading
 import time
 import uuid
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
 
 from tests.e2e.conftest import Stack, read_output, start_stack, stop_stack
@@ -24,16 +22,6 @@ from tests.intake import relay_headers
 pytestmark = pytest.mark.e2e
 WEBHOOKS = 2_000
 CLIENTS = 8
-EMULATOR = re.compile(r"AWS emulator:\s+(http://127\.0\.0\.1:\d+)")
-TABLE = re.compile(r"table:\s+(\S+)")
-
-
-def banner(stack: Stack, pattern: re.Pattern[str]) -> str:
-    for line in stack.lines:
-        found = pattern.search(line)
-        if found:
-            return found.group(1)
-    raise AssertionError(f"the banner has no {pattern.pattern!r}:\n" + "\n".join(stack.lines))
 
 
 def webhook(run: str, number: int) -> tuple[bytes, dict[str, str]]:
@@ -92,15 +80,9 @@ class LoadClient(threading.Thread):
         connection.close()
 
 
-def stored_complaints(endpoint: str, table: str) -> int:
+def stored_complaints(stack: Stack) -> int:
     """Complaint items in the emulator's table (a Scan: fine in a test, never in the app)."""
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client, table = stack.table()
     count = 0
     pages = client.get_paginator("scan").paginate(
         TableName=table,
@@ -126,7 +108,6 @@ def test_two_thousand_webhooks_from_eight_clients_all_stored(tmp_path: Path) -> 
     drainer = threading.Thread(target=drain, daemon=True)
     drainer.start()
     try:
-        endpoint, table = banner(stack, EMULATOR), banner(stack, TABLE)
         run = uuid.uuid4().hex[:8]
         share = WEBHOOKS // CLIENTS
         start = threading.Barrier(CLIENTS + 1)
@@ -154,7 +135,7 @@ def test_two_thousand_webhooks_from_eight_clients_all_stored(tmp_path: Path) -> 
         assert errors == [], f"{len(errors)} errors, first: {errors[:5]}"
         assert accepted == WEBHOOKS
         assert len(set(ids)) == accepted
-        assert stored_complaints(endpoint, table) == accepted
+        assert stored_complaints(stack) == accepted
     finally:
         draining.set()
         drainer.join(timeout=5)

@@ -17,6 +17,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.e2e.conftest import E2E_TOKEN, Stack, start_stack, stop_stack
+from tests.intake import URGENT
 from tests.receivers import Received, Receiver, receiving
 
 pytestmark = pytest.mark.e2e
@@ -66,15 +67,7 @@ def test_an_overdue_urgent_complaint_pages_once_is_resolved_on_respond_and_signs
         try:
             assert "channels:      pager (pagerduty), hooks (webhook)" in "\n".join(stack.lines)
             received_at = datetime.now(UTC) - timedelta(minutes=45)
-            payload = {
-                "customer_name": "张三",
-                "customer_email": "zhang.san@example.com",
-                "customer_phone": "13800138000",
-                "category": "service",
-                "priority": "urgent",
-                "subject": "客服没有回电话",
-                "received_at": received_at.isoformat(),
-            }
+            payload = {**URGENT, "received_at": received_at.isoformat()}
             status, _, complaint = stack.relay_json(payload)
             assert status == 201
             complaint_id = complaint["id"]

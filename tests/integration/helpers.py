@@ -8,16 +8,7 @@ from typing import Any
 
 import boto3
 
-from tests.intake import relay
-
-URGENT: dict[str, Any] = {
-    "customer_name": "张三",
-    "customer_email": "zhang.san@example.com",
-    "customer_phone": "13800138000",
-    "category": "service",
-    "priority": "urgent",
-    "subject": "客服没有回电话",
-}
+from tests.intake import URGENT, relay
 
 
 def post(api: Any, received_at: datetime, **fields: Any) -> str:

@@ -25,7 +25,8 @@ from chalicelib.domain.links import short_code
 from infra.definitions import LocalResources, resources_of_type
 from infra.relay_poller import Polled, lambda_event, poll_once
 from tests.conftest import STAFF, World
-from tests.integration.helpers import URGENT, invoke, minutes_ago, post
+from tests.intake import URGENT
+from tests.integration.helpers import invoke, minutes_ago, post
 from tests.receivers import Receiver, receiving
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -11,19 +11,13 @@ import base64
 import hashlib
 import hmac
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.channels.base import (
-    JSON_HEADERS,
-    Answer,
-    Message,
-    VendorRequest,
-    Verdict,
-    by_status,
-    dumps,
-    json_body,
-)
+from chalicelib.domain.channels.base import JSON_HEADERS, Answer, VendorRequest, Verdict, by_status, dumps, json_body
 from chalicelib.domain.notice_texts import NoticeText, one_line
+
+if TYPE_CHECKING:
+    from chalicelib.domain.channels.base import Message
 
 _RETRY = {11232: 60.0}
 
