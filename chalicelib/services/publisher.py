@@ -74,7 +74,9 @@ class Publisher:
         """Publish notices claimed (pending) in the store: each on its own while its audience's window has room,
         else into the window's roll-up; mark them sent, rolled up, or pending again for a later run. What could not
         be settled stays pending under its lease, and a later scan delivers it again (the relay and the subscribers
-        see a notice id at most once more, never zero times)."""
+        see a notice id at most once more, never zero times). A storm window that cannot be read or written leaves
+        its notices as they are stored (pending under their lease, or rolled up by a write whose answer was lost):
+        nothing here raises `Unavailable` after the change that owed them was written."""
         if not outgoing:
             return Delivered()
         storm = self._policies.file.storm
@@ -83,17 +85,26 @@ class Publisher:
             by_window.setdefault(window_of(item[0].audience, now, storm.window_seconds), []).append(item)
         own: list[Outgoing] = []
         overflow: dict[Window, list[Outgoing]] = {}
+        held = 0  # notices of a window that could not be read or written: left under their lease for a later scan
         for window, items in by_window.items():
-            granted = self._windows.take(window, len(items), storm.limit)
+            try:
+                granted = self._windows.take(window, len(items), storm.limit)
+            except Unavailable:
+                held += len(items)
+                continue
             own.extend(items[:granted])
             if granted < len(items):
                 overflow[window] = items[granted:]
         outcome = self._notifier.publish([notice for notice, _ in own]) if own else Delivery(frozenset(), frozenset())
         sent = [item for item in own if item[0].notice_id in outcome.delivered]
         unsent = [item for item in own if item[0].notice_id not in outcome.delivered]
-        report = Delivered(delivered=len(sent), failed=len(unsent))
+        report = Delivered(delivered=len(sent), failed=len(unsent) + held)
         for window, items in overflow.items():
-            result = self._windows.roll_up(window, [notice for notice, _ in items], window.end)
+            try:
+                result = self._windows.roll_up(window, [notice for notice, _ in items], window.end)
+            except Unavailable:
+                report.failed += len(items)
+                continue
             report.rolled_up += len(result.joined)
             unsent.extend(item for item in items if item[0].notice_id in result.closed)
             if result.closed:
@@ -106,7 +117,7 @@ class Publisher:
             except Unavailable:
                 log.warning("%d notices published but not settled; a scan settles them after their lease", len(sent))
         if report.failed:
-            log.warning("%d notices not published; a scan retries them", report.failed)
+            log.warning("%d notices not published or not counted; a scan retries them", report.failed)
         return report
 
     def deliver_written(self, outbox: Outbox | None, now: datetime) -> None:

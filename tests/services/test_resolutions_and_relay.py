@@ -10,9 +10,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from chalicelib.domain.channels.base import Answer
+from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.notices import Notice, RollUp, rollup, window_of
 from chalicelib.domain.vocabulary import Audience, ClockState, Level, NoticeType
+from chalicelib.ports import LEASE
 from chalicelib.services.relay import RelayMessage
 from tests.conftest import World
 from tests.services.conftest import Add
@@ -149,3 +153,21 @@ def test_a_message_that_is_neither_a_notice_nor_a_roll_up_is_failed_for_the_dead
     body = json.dumps({**storm_rollup().message(), "kind": "digest"})
     report = world.services.relay.handle([RelayMessage("m1", "r1", body)], NOW, lambda: PLENTY)
     assert (report.delivered, list(report.failed)) == ([], ["m1"])
+
+
+def test_a_storm_window_that_fails_after_a_staff_event_leaves_its_notices_for_the_scan_not_the_caller(
+    world: World, add: Add, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    complaint_id = breached(world, add)
+
+    def unavailable(*_: object) -> int:
+        raise Unavailable("throttled")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(world.adapters.windows, "take", unavailable)
+        respond(world, complaint_id, NOW + timedelta(minutes=1))  # recorded: no error after the write
+    assert "respond" in [e.type for e in world.adapters.complaints.trail(complaint_id)]
+    assert resolved(world) == []
+    world.services.scanner.run(NOW + timedelta(minutes=1) + LEASE + timedelta(seconds=1), lambda: PLENTY)
+    assert {n.clock for n in resolved(world)} == {"first_response"}
+    assert len(resolved(world)) == len({n.notice_id for n in resolved(world)})
