@@ -14,6 +14,7 @@ from chalicelib.domain.clocks import LEVEL_ORDER, Clock, current_level
 from chalicelib.domain.links import console_link
 from chalicelib.domain.masking import masked_customer
 from chalicelib.domain.model import Complaint
+from chalicelib.domain.notice_texts import notice_subject
 from chalicelib.domain.notices import Notice
 from chalicelib.domain.operator import describe_failure
 from chalicelib.domain.policy import PolicySet
@@ -97,7 +98,7 @@ def _entry(
         level = reached
     return DigestEntry(
         complaint_id=complaint.id,
-        subject=complaint.subject,
+        subject=notice_subject(complaint),  # contact details masked, as in every notice
         customer=masked_customer(complaint),
         priority=complaint.priority.value,
         category=complaint.category.value,

@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.domain.errors import FieldError, InvalidFields, Unavailable
 from chalicelib.domain.links import console_link
 from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.notice_texts import notice_subject
 from chalicelib.domain.operator import describe_failure
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.report import build_report, rebuild
@@ -98,7 +99,7 @@ class ReportService:
         found: dict[str, list[ComplaintLink]] = {}
         for complaint, _ in self._complaints.browse(tuple(Status), start, end):
             if complaint.customer_key in keys and complaint.received_at < end:
-                link = ComplaintLink(complaint.subject, console_link(self._base_url, complaint.id))
+                link = ComplaintLink(notice_subject(complaint), console_link(self._base_url, complaint.id))
                 found.setdefault(complaint.customer_key, []).append(link)
         return found
 

@@ -80,3 +80,15 @@ def test_a_clock_no_longer_running_is_left_out() -> None:
     )
     assert digest_entries(owed, {"c": stopped}, NOW, policies, "") == []
     assert digest_entries(owed, {}, NOW, policies, "") == []
+
+
+def test_a_phone_number_or_email_in_the_subject_never_reaches_a_managers_digest() -> None:
+    complaint = _complaint(40, subject="请回电 13900139000 或写信 wang.wu@example.com")
+    updated, owed = owed_notices(complaint, NOW, POLICIES, "https://sla.example.com")
+    [entry] = digest_entries(owed[:1], {complaint.id: updated}, NOW, POLICIES, "https://sla.example.com")
+    digest = render("on_call", "Hourly digest", [entry], (NOW - timedelta(hours=1), NOW))
+    for detail in ("13900139000", "wang.wu@example.com"):
+        assert detail not in entry.subject
+        assert detail not in digest.text
+        assert detail not in digest.html
+    assert "请回电" in digest.text
