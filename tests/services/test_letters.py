@@ -296,6 +296,22 @@ def test_three_low_surveys_flag_the_customer_by_the_letters_rule(world: World, l
     assert report["total"]["satisfaction_pass"] is False
 
 
+def test_the_monthly_report_names_a_flagged_customers_complaints_with_their_contact_details_masked(
+    world: World, letter: Letter
+) -> None:
+    letter("complaint-handling.yaml")
+    for number, score in enumerate((2, 1, 2)):
+        complaint_id = receive(world, AFTERNOON + timedelta(minutes=number), subject="请回电 13900139000")
+        staff(world, complaint_id, sh(11, 17, 16), "resolve")
+        staff(world, complaint_id, sh(11, 17, 17), "confirm")
+        staff(world, complaint_id, sh(11, 17, 18), "satisfaction", score=score)
+    assert world.services.reports.send_monthly(sh(12, 1, 9)) == "2026-11"
+    [sent] = [mail.email for mail in world.mailer.sent if mail.reference.startswith("monthly#")]
+    assert "请回电" in sent.html
+    assert "13900139000" not in sent.html
+    assert "13900139000" not in sent.text
+
+
 # ----- worked examples: the breach notices each letter's clocks raise, scan by scan -----
 
 HOUSE_MINOR, HOUSE_MAJOR = ("on_call", "regional_manager"), ("marketing_director",)
