@@ -28,6 +28,7 @@ from chalicelib.domain.errors import (
     BodyTooLarge,
     Conflict,
     DomainError,
+    FieldError,
     InvalidFields,
     MalformedBody,
     NotFound,
@@ -130,8 +131,7 @@ def page(view: Callable[..., Response]) -> Callable[..., Response]:
         except Conflict:
             response = _message(visit, 409, "conflict", back=True)
         except InvalidFields as error:
-            what = "; ".join(f"{e.field} {e.message}" for e in error.errors)
-            response = _message(visit, 422, "invalid", back=True, what=what)
+            response = _message(visit, 422, "invalid", back=True, what=_what(visit.texts, error))
         except Unavailable:
             response = _message(visit, 503, "unavailable", headers={"Retry-After": "5"})
         except (BodyTooLarge, MalformedBody, UnsupportedMediaType):
@@ -187,6 +187,16 @@ def _html(visit: Visit, template: str, code: int, headers: dict[str, Any] | None
     return Response(
         body=body, status_code=code, headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})}
     )
+
+
+ANSWERED_FIELDS = ("answer", "reason", "rating")
+"""The page's fields a refusal names in words; any other field is "one of the fields"."""
+
+
+def _what(texts: Texts, error: InvalidFields) -> str:
+    """What to correct, in the reader's words (never a field's code or the API's English)."""
+    named = [f"invalid.{e.field}" if e.field in ANSWERED_FIELDS else "invalid.other" for e in error.errors]
+    return texts("list.separator").join(texts(key) for key in dict.fromkeys(named) or ["invalid.other"])
 
 
 def _message(
@@ -293,7 +303,7 @@ def confirm(visit: Visit) -> Response:
         return _message(visit, 403, "csrf", back=True)
     answer = form.get("answer")
     if answer not in ("yes", "no"):
-        raise InvalidFields([])
+        raise InvalidFields([FieldError("answer", "choose yes or no")])
     visit.running.customer.answer(visit.token, answer == "yes", form.get("reason", ""), visit.now)
     return _back(visit)
 

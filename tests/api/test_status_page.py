@@ -130,7 +130,10 @@ def test_no_reopens_it_with_the_customers_reason_and_a_new_cycle_owes_a_new_surv
     complaint_id, path = opened(world, api)
     staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
     _, _, csrf = page(api, path)
-    assert send(api, path + "/confirm", "answer=no&reason=", csrf).status_code == 422
+    refused = send(api, path + "/confirm", "answer=no&reason=", csrf)
+    assert refused.status_code == 422
+    assert "请检查您填写的内容：请告诉我们还有什么问题" in refused.body.decode()
+    assert "reason" not in refused.body.decode()
     assert (
         send(api, path + "/confirm", "answer=no&reason=%E8%BF%98%E6%98%AF%E5%9D%8F%E7%9A%84", csrf).status_code == 303
     )
@@ -158,3 +161,16 @@ def test_confirming_what_is_not_resolved_is_a_409_page(world: World, api: Any) -
     _, path = opened(world, api)
     _, _, csrf = page(api, path)
     assert send(api, path + "/confirm", "answer=yes", csrf).status_code == 409
+
+
+def test_a_refused_answer_says_in_words_what_to_correct(world: World, api: Any) -> None:
+    complaint_id, path = opened(world, api)
+    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    _, _, csrf = page(api, path)
+    missing = send(api, path + "/confirm", "reason=x", csrf)
+    assert missing.status_code == 422
+    assert "请选择“是的，已解决”或“没有，还没解决”" in missing.body.decode()
+    stars = send(api, path + "/survey", "rating=9", csrf)
+    assert stars.status_code == 422
+    assert "请选择 1 到 5 星" in stars.body.decode()
+    assert "choose 1 to 5 stars" not in stars.body.decode()  # the API's English, never shown to the customer
