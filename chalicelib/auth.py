@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chalicelib.domain.receipts import CUSTOMER
+from chalicelib.domain.vocabulary import CUSTOMER
 
 ANONYMOUS_STAFF = "staff"
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")

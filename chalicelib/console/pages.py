@@ -15,6 +15,7 @@ from chalicelib.domain.clocks import Clock
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.vocabulary import (
+    CUSTOMER,
     Audience,
     Channel,
     ClockName,
@@ -216,6 +217,8 @@ def _by(name: str, texts: Texts) -> str:
         return texts("by.calendar")
     if name.startswith("webhook:"):
         return texts("by.webhook", source=name.removeprefix("webhook:"))
+    if name == CUSTOMER:
+        return texts("by.customer")
     return name
 
 

@@ -204,6 +204,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
     "by.scanner": ("系统（时限扫描）", "System (deadline scan)"),
     "by.calendar": ("系统（节假日日历）", "System (holiday calendar)"),
     "by.webhook": ("表单提交（{source}）", "Form submission ({source})"),
+    "by.customer": ("客户（进度页面）", "The customer (status page)"),
     "timeline.status": ("状态：{before} → {after}", "Status: {before} → {after}"),
     "timeline.assignee": ("指派给 {name}", "Assigned to {name}"),
     "timeline.reason": ("原因：{reason}", "Reason: {reason}"),

@@ -16,15 +16,13 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.durations import spoken
 from chalicelib.domain.messages import Email
 from chalicelib.domain.model import AuditEvent, Complaint
-from chalicelib.domain.vocabulary import ClockName, EventType, Status
+from chalicelib.domain.vocabulary import CUSTOMER, ClockName, EventType, Status
 from chalicelib.domain.words import Language, word
 
 RECEIPT_PATH = "/r/"
 TOKEN_BYTES = 18  # 144 bits; urlsafe base64 -> 24 characters
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{24,64}$")
 LIFETIME = timedelta(days=90)
-CUSTOMER = "customer"
-"""Who the audit trail names for what the customer did on the status page (confirm, reopen, survey)."""
 PUBLIC_EVENTS = (
     EventType.RECEIVED,
     EventType.RESPOND,

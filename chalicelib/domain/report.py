@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.model import AuditEvent, Complaint, Contact
 from chalicelib.domain.operator import describe_failure
 from chalicelib.domain.policy import SatisfactionRule
-from chalicelib.domain.receipts import CUSTOMER
-from chalicelib.domain.vocabulary import ClockName, ClockState, EventType, Level
+from chalicelib.domain.vocabulary import CUSTOMER, ClockName, ClockState, EventType, Level
 
 log = logging.getLogger(__name__)
 

@@ -244,3 +244,8 @@ def member_of(members: tuple[EventType, ...]) -> Callable[[object], object]:
 def enum_schema(members: tuple[StrEnum, ...]) -> dict[str, object]:
     """The JSON schema of a subset of an enum's values."""
     return {"type": "string", "enum": [member.value for member in members]}
+
+
+CUSTOMER = "customer"
+"""Who the audit trail names for what the customer did on the status page (confirm, reopen, survey): a name no
+staff token may carry."""

@@ -19,7 +19,6 @@ from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, NotFou
 from chalicelib.domain.model import AuditEvent, Complaint
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.receipts import (
-    CUSTOMER,
     TOKEN_BYTES,
     acknowledgement,
     digest,
@@ -28,7 +27,7 @@ from chalicelib.domain.receipts import (
     receipt_url,
     well_formed,
 )
-from chalicelib.domain.vocabulary import EventType, Status
+from chalicelib.domain.vocabulary import CUSTOMER, EventType, Status
 from chalicelib.ports import LEASE, RECEIPT_SCOPE, Claims, ComplaintStore, Mailer, Receipt, UnreadableComplaint
 from chalicelib.services.workflow import WorkflowService
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.vocabulary import Status
+from chalicelib.domain.vocabulary import CUSTOMER, Status
 from tests.api.console import Browser, Page
 from tests.conftest import World
 from tests.integration.helpers import post
@@ -343,6 +343,15 @@ def test_the_timeline_says_what_happened_in_words(people: World, api: Any) -> No
     assert "系统（时限扫描）" in page.text
     assert "<script>alert(1)</script>" not in page.body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.body
+
+
+def test_what_the_customer_answered_on_the_status_page_is_theirs_in_words(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=5))
+    people.services.workflow.record(complaint_id, {"type": "resolve"}, None, NOW, "li.lei")
+    people.services.workflow.record(complaint_id, {"type": "confirm"}, None, NOW, CUSTOMER)
+    page = signed_in(api).get(f"/console/complaints/{complaint_id}")
+    assert "客户（进度页面）" in page.text
+    assert ">customer<" not in page.body
 
 
 def test_an_unknown_complaint_is_a_page_that_says_so(people: World, api: Any) -> None:
