@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.durations import parse_target
+from chalicelib.domain.durations import parse_target, spoken
 from chalicelib.domain.words import DEFAULT_LANGUAGE, LANGUAGES, Language, word
 
 MESSAGES: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
@@ -304,16 +304,9 @@ class Texts:
         return self("list.separator").join(items) if items else self("refused.nothing")
 
     def duration(self, seconds: int) -> str:
-        """How long, to the minute: 1小时05分钟 / 1 h 05 min; from two days on, days and hours."""
-        minutes = max(0, seconds) // 60
-        if minutes < 60:
-            return self("duration.minutes", n=minutes)
-        hours, minutes = divmod(minutes, 60)
-        if hours >= 48:
-            return self("countdown.days", d=hours // 24, h=hours % 24)
-        return self("duration.join").join(
-            (self("duration.hours", n=hours), self("duration.minutes", n=f"{minutes:02d}"))
-        )
+        """How long, worded as notices and digests word it (`spoken`), without spaces in Chinese: 1小时5分钟 /
+        1 h 05 min; from two days on, days and hours."""
+        return spoken(seconds, self.language, compact=True)
 
     def target(self, text: str, working: bool) -> str:
         """A policy target (`30m`, `3h`, `1d`) in words; days are working days on a business calendar."""

@@ -115,4 +115,6 @@ def test_every_message_has_both_languages_and_durations_read_as_words() -> None:
     assert english.target("3h", working=True) == "3 h (working time)"
     assert chinese.target("1d", working=True) == "1个工作日"
     assert english.duration(3900) == "1 h 05 min"
+    assert chinese.duration(3900) == "1小时5分钟"  # the notices' wording (`spoken`), without spaces
+    assert chinese.duration(3 * 86400 + 7200) == "3天2小时"
     assert chinese.time(NOW) == "2026-11-23 周一 17:00"
