@@ -535,9 +535,6 @@ def scan_due(event: CloudWatchEvent) -> None:
     """Every minute: raise the notices that are due, once each, and retry undelivered ones."""
     running = services()
     report = running.scanner.run(running.clock.now(), time_left=_remaining(event))
-    acknowledged = running.customer.retry(running.clock.now())  # acknowledgement emails still owed
-    if acknowledged:
-        app.log.info("acknowledgements retried %d", acknowledged)
     if report.complaints or report.retried or report.stopped_early or report.quarantined or report.rollups:
         app.log.info("scan %s", json.dumps(report.as_dict()))
     observability.emit(
@@ -554,6 +551,9 @@ def scan_due(event: CloudWatchEvent) -> None:
             "QuarantinedComplaints": (report.quarantined, "Count"),
         }
     )
+    acknowledged = running.customer.retry(running.clock.now())  # after the scan's own log line and metrics
+    if acknowledged:
+        app.log.info("acknowledgements retried %d", acknowledged)
 
 
 @app.schedule(Cron(0, "*", "?", "*", "*", "*"), name="send_digests")

@@ -63,8 +63,13 @@ def moment(value: str | None) -> str:
     if not value:
         return "-"
     parsed = datetime.fromisoformat(value)
-    offset = parsed.strftime("%z")
-    return f"{parsed:%Y-%m-%d %H:%M} ({offset[:3]}:{offset[3:]})"
+    return f"{parsed:%Y-%m-%d %H:%M} ({_offset(parsed)})"
+
+
+def _offset(moment: datetime) -> str:
+    """The instant's UTC offset as `+08:00`."""
+    offset = moment.strftime("%z")
+    return f"{offset[:3]}:{offset[3:]}"
 
 
 # ---- the texts --------------------------------------------------------------------------------------------------
@@ -340,8 +345,7 @@ def rollup_texts(rollup: RollUp, language: Language) -> NoticeText:
     levels = sorted(rollup.by_level, key=list(Level).index)
     counted = ("，" if zh else ", ").join(f"{word(level, language)} {rollup.by_level[level]}" for level in levels)
     start, end = datetime.fromisoformat(rollup.window_start), datetime.fromisoformat(rollup.window_end)
-    offset = start.strftime("%z")
-    window = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} ({offset[:3]}:{offset[3:]})"
+    window = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} ({_offset(start)})"
     facts: list[tuple[str, str]] = [
         ("时段" if zh else "Window", window),
         ("其余提醒" if zh else "More notices", f"{rollup.count} 条" if zh else f"{rollup.count}"),

@@ -20,7 +20,7 @@ from chalicelib.domain import clocks as clock_rules
 from chalicelib.domain.clocks import LEVEL_ORDER
 from chalicelib.domain.links import console_link
 from chalicelib.domain.model import AuditEvent, Complaint
-from chalicelib.domain.notice_texts import notice_subject, summary
+from chalicelib.domain.notice_texts import SNS_SUBJECT_LIMIT, cut, notice_subject, summary
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.vocabulary import Audience, ClockState, EventType, Level, NoticeType
 from chalicelib.domain.words import DEFAULT_LANGUAGE, Language, word
@@ -346,7 +346,7 @@ def rollup(
         categories=sorted(set(facets.get("categories", ()))),
         priorities=sorted(set(facets.get("priorities", ()))),
         clocks=sorted(set(facets.get("clocks", ()))),
-        subject=subject[:99],
+        subject=cut(subject, SNS_SUBJECT_LIMIT),
         summary=summary,
         link=link,
     )

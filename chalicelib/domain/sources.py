@@ -300,14 +300,6 @@ def map_delivery(
     return mapped, refused
 
 
-def map_payload(payload: Mapping[str, Any], spec: SourceSpec, now: datetime) -> dict[str, Any]:
-    """`map_delivery`, with the fields the source may not set refused at once (`InvalidFields`)."""
-    mapped, refused = map_delivery(payload, spec, now)
-    if refused:
-        raise InvalidFields(refused)
-    return mapped
-
-
 def check_honeypot(payload: Mapping[str, Any], spec: SourceSpec) -> None:
     """A public form's hidden field that people leave empty; filled, the submission is refused."""
     if spec.honeypot is not None and payload.get(spec.honeypot) not in (None, ""):

@@ -7,10 +7,18 @@ https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-w
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
-from chalicelib.domain.channels.base import Answer, Message, VendorRequest, Verdict, by_status, message_id
+from chalicelib.domain.channels.base import (
+    JSON_HEADERS,
+    Answer,
+    Message,
+    VendorRequest,
+    Verdict,
+    by_status,
+    dumps,
+    message_id,
+)
 from chalicelib.domain.notice_texts import NoticeText
 
 
@@ -25,10 +33,10 @@ def signature(secret: str, message_id: str, moment: datetime, body: str) -> str:
 def render(message: Message, texts: NoticeText, url: str, secret: str | None, now: datetime) -> VendorRequest:
     if not secret:
         raise ValueError("a webhook channel needs its signing secret (secret_env)")
-    body = json.dumps(message.message(), ensure_ascii=False, separators=(",", ":"))
+    body = dumps(message.message()).decode("utf-8")
     identity = message_id(message)
     headers = {
-        "Content-Type": "application/json; charset=utf-8",
+        **JSON_HEADERS,
         "webhook-id": identity,
         "webhook-timestamp": str(int(now.timestamp())),
         "webhook-signature": signature(secret, identity, now, body),
