@@ -39,7 +39,6 @@ START = datetime(2026, 11, 17, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Tues
 MINUTES = 115  # the simulated window: every complaint is confirmed by then
 MINUTES_PER_MONTH = 30 * 24 * 60
 LAMBDA_GB = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))["lambda_memory_size"] / 1024
-RELAY_BATCH = 10  # the relay's event source batch size (app.py)
 IDLE_POLLS_PER_MONTH = 5 * 3 * MINUTES_PER_MONTH  # an SQS event source: about 5 long-polling readers, 20 s each
 
 

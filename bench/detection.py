@@ -183,7 +183,6 @@ def detection(thresholds: int = 240, spread: float = 180.0, lead: float = 20.0) 
         "dynamodb_requests_per_notice": round(timed_requests / max(timed_notices, 1), 2),
         "sqs_requests_per_notice": round((sqs.total - sqs_before - queue_lookups) / max(timed_notices, 1), 2),
         "scan_only_dynamodb_requests_per_notice": round(scan_requests / max(scan_notices, 1), 2),
-        "scan_only_sqs_requests_per_notice": 0.0,
         "sqs_sends_at_intake": sends_at_intake,
         "sqs_empty_receives": sqs.empty_receives,
         "timers_received": sqs.messages_received,
