@@ -8,18 +8,13 @@ https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-w
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from chalicelib.domain.channels.base import (
-    JSON_HEADERS,
-    Answer,
-    Message,
-    VendorRequest,
-    Verdict,
-    by_status,
-    dumps,
-    message_id,
-)
+from chalicelib.domain.channels.base import JSON_HEADERS, Answer, VendorRequest, Verdict, by_status, dumps, message_id
 from chalicelib.domain.notice_texts import NoticeText
+
+if TYPE_CHECKING:
+    from chalicelib.domain.channels.base import Message
 
 
 def signature(secret: str, message_id: str, moment: datetime, body: str) -> str:
