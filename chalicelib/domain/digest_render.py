@@ -12,11 +12,10 @@ from datetime import datetime, timedelta
 from chalicelib.domain.digest import DigestEntry
 from chalicelib.domain.durations import spoken
 from chalicelib.domain.messages import Email
-from chalicelib.domain.vocabulary import Audience, Category, ClockName, Level, Priority
+from chalicelib.domain.vocabulary import Audience, Category, ClockName, DigestKind, Level, Priority
 from chalicelib.domain.words import Language, word
 
 MAX_ENTRIES = 50
-_TITLES = {"Hourly digest": "每小时超时汇总", "Daily summary": "每日超时汇总"}  # the window's title -> zh-CN
 _COLOURS = {
     Level.ESCALATION: "#5c1a33",
     Level.MAJOR: "#5c1a33",
@@ -93,18 +92,19 @@ def _facts(entry: DigestEntry, language: Language) -> dict[str, str]:
 
 def render(
     audience: str,
-    title: str,
+    kind: DigestKind,
     entries: list[DigestEntry],
     window: tuple[datetime, datetime],
     language: Language = "zh-CN",
 ) -> Email:
-    """The email for `audience` (breaches first, as `digest_entries` orders them): subject, text and HTML."""
+    """The `kind` of digest for `audience` (breaches first, as `digest_entries` orders them): subject, text and
+    HTML."""
     breaches = sum(1 for e in entries if e.is_breach)
     warnings = len(entries) - breaches
     more = max(0, len(entries) - MAX_ENTRIES)
     shown = entries[:MAX_ENTRIES]
     who = _word(Audience, audience, language)
-    name = _t(language, _TITLES.get(title, title), title)
+    name = word(kind, language)
     start, end = window
     period = f"{_when(start, language)} – " + (
         f"{end:%H:%M}" if start.date() == end.date() or end - start <= timedelta(hours=1) else _when(end, language)
@@ -112,7 +112,7 @@ def render(
     counts = _t(
         language, f"{breaches} 项已超时，{warnings} 项即将超时", f"{breaches} breached, {warnings} about to breach"
     )
-    subject = f"【{name}】{who}：{counts}" if language == "zh-CN" else f"[complaint SLA] {title} for {who}: {counts}"
+    subject = f"【{name}】{who}：{counts}" if language == "zh-CN" else f"[complaint SLA] {name} for {who}: {counts}"
     heading = f"{name} · {who}"
     labels = {
         "timing": _t(language, "时限", "Timing"),

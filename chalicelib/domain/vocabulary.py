@@ -189,6 +189,14 @@ class AlertChannelKind(StrEnum):
     WEBHOOK = "webhook"
 
 
+class DigestKind(StrEnum):
+    """The escalation digests: the hourly digest (each hour the office calendar was open) and the daily summary
+    (the last day, at the policy's daily hour). The value also begins the digest window's claim name."""
+
+    HOURLY = "hourly"
+    DAILY = "daily"
+
+
 class Grade(StrEnum):
     """How a clock stands: within its time, warned, breached (minor), breached (major)."""
 

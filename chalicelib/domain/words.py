@@ -15,6 +15,7 @@ from chalicelib.domain.vocabulary import (
     ClockName,
     ClockState,
     Complexity,
+    DigestKind,
     EventType,
     Flag,
     Grade,
@@ -115,6 +116,8 @@ _TABLE: tuple[tuple[StrEnum, str, str], ...] = (  # value, zh-CN, en
     (AlertChannelKind.SLACK, "Slack", "Slack"),
     (AlertChannelKind.PAGERDUTY, "PagerDuty", "PagerDuty"),
     (AlertChannelKind.WEBHOOK, "Webhook", "Webhook"),
+    (DigestKind.HOURLY, "每小时超时汇总", "Hourly digest"),
+    (DigestKind.DAILY, "每日超时汇总", "Daily summary"),
 )
 # Keyed by (enum, value): values of different enums share text (Level.WARNING and Grade.WARNING are both
 # "warning") yet not words.

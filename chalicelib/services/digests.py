@@ -14,6 +14,7 @@ from chalicelib.domain.digest import digest_entries, hourly_slots
 from chalicelib.domain.digest_render import MAX_ENTRIES, render
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.policy import PolicySet
+from chalicelib.domain.vocabulary import DigestKind
 from chalicelib.ports import Claims, Mailer, NoticeLog
 
 log = logging.getLogger(__name__)
@@ -33,20 +34,32 @@ class DigestReport:
 
 @dataclass(frozen=True)
 class Window:
-    """A digest window: its kind and key, and the instants it covers."""
+    """A digest window: its kind, the instants it covers, and its key (`{kind}#{the hour or day it ends}`, the
+    claim name that makes it go out once)."""
 
-    key: str
-    title: str
+    kind: DigestKind
     start: datetime
     end: datetime
-
-    def facts(self) -> dict[str, str]:
-        """What a retry marker keeps of the window."""
-        return {"title": self.title, "start": self.start.isoformat(), "end": self.end.isoformat()}
+    key: str
 
     @classmethod
-    def from_facts(cls, key: str, facts: dict[str, str]) -> Window:
-        return cls(key, facts["title"], datetime.fromisoformat(facts["start"]), datetime.fromisoformat(facts["end"]))
+    def ending(cls, kind: DigestKind, start: datetime, end: datetime) -> Window:
+        """The window of `kind` from `start` to `end` (local time, on the hour)."""
+        stamp = f"{end:%Y-%m-%d}" if kind == DigestKind.DAILY else f"{end:%Y-%m-%dT%H}"
+        return cls(kind, start, end, f"{kind.value}#{stamp}")
+
+    def facts(self) -> dict[str, str]:
+        """What a retry marker keeps of the window (its kind is its key's first part)."""
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    @classmethod
+    def from_facts(cls, key: str, facts: dict[str, str]) -> Window | None:
+        """The window a retry marker names, or None if the marker is not a digest window's."""
+        prefix, hash_sign, _ = key.partition("#")
+        if not hash_sign or prefix not in set(DigestKind):
+            return None
+        kind = DigestKind(prefix)
+        return cls(kind, datetime.fromisoformat(facts["start"]), datetime.fromisoformat(facts["end"]), key)
 
 
 class DigestService:
@@ -66,13 +79,13 @@ class DigestService:
         local = now.astimezone(self._policies.display.tz)
         hour_end = local.replace(minute=0, second=0, microsecond=0)
         if spec.daily_at is not None and hour_end.hour == int(spec.daily_at[:2]):
-            return Window(f"daily#{hour_end:%Y-%m-%d}", "Daily summary", hour_end - timedelta(days=1), hour_end)
+            return Window.ending(DigestKind.DAILY, hour_end - timedelta(days=1), hour_end)
         if spec.hourly_calendar is None:
             return None
         due, start = hourly_slots(self._policies.calendars[spec.hourly_calendar], hour_end)
         if not due:
             return None
-        return Window(f"hourly#{hour_end:%Y-%m-%dT%H}", "Hourly digest", start, hour_end)
+        return Window.ending(DigestKind.HOURLY, start, hour_end)
 
     def run(self, now: datetime) -> DigestReport:
         """Send the digests due at `now` and those still owed from earlier windows, each at most once."""
@@ -81,11 +94,11 @@ class DigestService:
         recipients = {
             audience.value: people for audience, people in self._policies.file.digests.recipients.items() if people
         }
-        owed = [
-            (facts["scope"], Window.from_facts(facts["name"], facts))
-            for facts in self._claims.owed()
-            if facts["name"].startswith(("hourly#", "daily#")) and facts["scope"] in recipients
-        ]
+        owed: list[tuple[str, Window]] = []
+        for facts in self._claims.owed():
+            earlier = Window.from_facts(facts["name"], facts)
+            if earlier is not None and facts["scope"] in recipients:
+                owed.append((facts["scope"], earlier))
         for audience, earlier in owed:
             if window is None or earlier.key != window.key:
                 report.retried.append(f"{earlier.key}.{audience}")
@@ -109,7 +122,7 @@ class DigestService:
         if not self._claims.claim(audience, window.key, now, retry=window.facts()):
             report.skipped.append(audience)
             return
-        email = render(audience, window.title, entries, (window.start, window.end), self._policies.file.language)
+        email = render(audience, window.kind, entries, (window.start, window.end), self._policies.file.language)
         try:
             message_id = self._mailer.send(recipients, email, f"{window.key}.{audience}")
         except Unavailable:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +17,8 @@ from chalicelib.domain.model import Complaint
 from chalicelib.domain.notices import Notice, owed_notices
 from chalicelib.domain.opening import build_complaint
 from chalicelib.domain.policy import parse_policy
+from chalicelib.domain.vocabulary import DigestKind
+from chalicelib.domain.words import Language
 from chalicelib.settings import DEFAULT_POLICY_FILE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -60,12 +64,12 @@ def test_breaches_come_first_by_severity_then_warnings_by_deadline() -> None:
         notices.extend(n for n in owed if n.audience in ("on_call", "marketing_director"))
     entries = digest_entries(notices, complaints, NOW, policies, "https://sla.example.com")
     assert [e.complaint_id for e in entries] == ["major", "minor", "warn-late", "warn-early"]
-    digest = render("on_call", "Hourly digest", entries, (NOW - timedelta(hours=1), NOW))
+    digest = render("on_call", DigestKind.HOURLY, entries, (NOW - timedelta(hours=1), NOW))
     assert digest.subject == "【每小时超时汇总】值班人员：2 项已超时，2 项即将超时"
     assert "还剩 2 分钟" in digest.text
     assert "已超时 10 分钟" in digest.text
     assert "https://sla.example.com/console/complaints/major" in digest.html
-    english = render("on_call", "Hourly digest", entries, (NOW - timedelta(hours=1), NOW), "en")
+    english = render("on_call", DigestKind.HOURLY, entries, (NOW - timedelta(hours=1), NOW), "en")
     assert english.subject == "[complaint SLA] Hourly digest for On call: 2 breached, 2 about to breach"
     assert "2 min left" in english.text
     assert "10 min overdue" in english.text
@@ -86,9 +90,48 @@ def test_a_phone_number_or_email_in_the_subject_never_reaches_a_managers_digest(
     complaint = _complaint(40, subject="请回电 13900139000 或写信 wang.wu@example.com")
     updated, owed = owed_notices(complaint, NOW, POLICIES, "https://sla.example.com")
     [entry] = digest_entries(owed[:1], {complaint.id: updated}, NOW, POLICIES, "https://sla.example.com")
-    digest = render("on_call", "Hourly digest", [entry], (NOW - timedelta(hours=1), NOW))
+    digest = render("on_call", DigestKind.HOURLY, [entry], (NOW - timedelta(hours=1), NOW))
     for detail in ("13900139000", "wang.wu@example.com"):
         assert detail not in entry.subject
         assert detail not in digest.text
         assert detail not in digest.html
     assert "请回电" in digest.text
+
+
+@pytest.mark.parametrize(
+    ("kind", "language", "subject", "heading"),
+    [
+        (
+            DigestKind.HOURLY,
+            "zh-CN",
+            "【每小时超时汇总】值班人员：1 项已超时，0 项即将超时",
+            "每小时超时汇总 · 值班人员",
+        ),
+        (DigestKind.DAILY, "zh-CN", "【每日超时汇总】值班人员：1 项已超时，0 项即将超时", "每日超时汇总 · 值班人员"),
+        (
+            DigestKind.HOURLY,
+            "en",
+            "[complaint SLA] Hourly digest for On call: 1 breached, 0 about to breach",
+            "Hourly digest · On call",
+        ),
+        (
+            DigestKind.DAILY,
+            "en",
+            "[complaint SLA] Daily summary for On call: 1 breached, 0 about to breach",
+            "Daily summary · On call",
+        ),
+    ],
+)
+def test_each_digest_kind_is_named_in_words_of_the_policys_language(
+    kind: DigestKind, language: Language, subject: str, heading: str
+) -> None:
+    complaint = _complaint(40)
+    updated, owed = owed_notices(complaint, NOW, POLICIES, "https://sla.example.com")
+    [entry] = digest_entries(owed[:1], {complaint.id: updated}, NOW, POLICIES, "https://sla.example.com")
+    digest = render("on_call", kind, [entry], (NOW - timedelta(days=1), NOW), language)
+    assert digest.subject == subject
+    assert digest.text.splitlines()[0] == heading
+    assert html.escape(heading) in digest.html
+    for code in ("hourly", "daily", "on_call", "first_response", "urgent", "service", "minor"):
+        for shown in (digest.subject, digest.text, digest.html):
+            assert not re.search(rf"(?<![A-Za-z]){code}(?![A-Za-z])", shown), (code, shown)
