@@ -91,7 +91,7 @@ class NoticeText:
     sms: str  # one SMS segment, the short link included
 
 
-def _clock(notice: Notice, language: Language) -> str:
+def clock_words(notice: Notice, language: Language) -> str:
     """The clock a notice is about, or (an event notice) the event, in words."""
     if notice.clock is None:
         return word(notice.event, language) if notice.event is not None else ""
@@ -117,7 +117,7 @@ def _subject_or_id(notice: Notice, language: Language) -> str:
 
 
 def _headline(notice: Notice, language: Language) -> str:
-    clock = _clock(notice, language)
+    clock = clock_words(notice, language)
     subject = _subject_or_id(notice, language)
     if _reported(notice):
         kind = f"{word(Priority(notice.priority), language)}，{word(Category(notice.category), language)}"
@@ -175,7 +175,7 @@ def _provisional(language: Language) -> str:
 
 
 def _title(notice: Notice, language: Language) -> str:
-    clock = _clock(notice, language)
+    clock = clock_words(notice, language)
     if _reported(notice):
         return f"【知会】{clock}" if language == "zh-CN" else f"[For information] {clock}"
     if _resolved(notice):
@@ -214,7 +214,7 @@ def _sns_subject(notice: Notice, language: Language) -> str:
 
 def _facts(notice: Notice, language: Language) -> tuple[tuple[str, str], ...]:
     zh = language == "zh-CN"
-    clock = _clock(notice, language)
+    clock = clock_words(notice, language)
     if notice.cycle > 1 and not _reported(notice):
         clock += f"（第 {notice.cycle} 轮）" if zh else f" (cycle {notice.cycle})"
     facts: list[tuple[str, str]] = [
@@ -279,7 +279,7 @@ def _sms(notice: Notice, language: Language) -> str:
     """One segment: what slipped and how late, as much of the subject as fits, and the short link; when the base
     URL is too long for the link to fit (over about 25 characters), the complaint's short id instead."""
     zh = language == "zh-CN"
-    clock = _clock(notice, language)
+    clock = clock_words(notice, language)
     lateness = _lateness(notice, language, compact=True)
     if _reported(notice):
         category = word(Category(notice.category), language)

@@ -199,7 +199,8 @@ def test_pagerduty_gets_a_trigger_per_clock_cycle(
     api: Any, world: World, aws: LocalResources, channels: Receiver
 ) -> None:
     """https://developer.pagerduty.com/docs/events-api-v2/trigger-events/: routing_key, event_action trigger,
-    dedup_key, payload.{summary (at most 1024 characters), source, severity in critical|error|warning|info}, links."""
+    dedup_key, payload.{summary (at most 1024 characters), source, severity in critical|error|warning|info}, links;
+    what the on-call person reads (component, group, class, client) in words of the policy's language."""
     complaint_id = minor_breach(api, world, aws)
     [request] = channels.at("/pagerduty")
     event = request.json()
@@ -211,6 +212,8 @@ def test_pagerduty_gets_a_trigger_per_clock_cycle(
     assert len(payload["summary"]) <= 1024
     assert payload["summary"].startswith("投诉「客服没有回电话」的首次响应时限已轻微违约")
     assert payload["source"] == "127.0.0.1"
+    assert (payload["component"], payload["group"], payload["class"]) == ("首次响应", "服务", "轻微违约")
+    assert event["client"] == "投诉时限监控"
     assert event["links"] == [{"href": f"http://127.0.0.1:8000/console/complaints/{complaint_id}", "text": "查看投诉"}]
 
 

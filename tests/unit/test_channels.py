@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,10 @@ from chalicelib.domain.channels.config import ChannelsError, parse_channels, res
 from chalicelib.domain.notice_texts import render, rollup_texts
 from chalicelib.domain.notices import RollUp, rollup, window_of
 from chalicelib.domain.vocabulary import Audience, Level
+from chalicelib.domain.words import Language
 from chalicelib.settings import Settings, SettingsError
 from tests.conftest import settings_for_tests
-from tests.unit.test_notice_texts import ID, notice
+from tests.unit.test_notice_texts import CODES, ID, notice
 
 NOW = datetime(2026, 11, 22, 4, 46, 9, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -148,6 +150,58 @@ def test_every_level_and_the_resolve_of_a_cycle_share_one_dedup_key() -> None:
     resolved = notice(type="resolved", outcome="met")
     assert keys == {pagerduty.event(resolved, render(resolved, "zh-CN"), "k")["dedup_key"]}
     assert pagerduty.event(notice(cycle=2), render(notice(), "zh-CN"), "k")["dedup_key"] == f"{ID}.first_response.2"
+
+
+@pytest.mark.parametrize(
+    ("language", "component", "group", "kind", "client"),
+    [
+        ("zh-CN", "首次响应", "服务", "轻微违约", "投诉时限监控"),
+        ("en", "First response", "Service", "Minor breach", "Complaint SLA monitor"),
+    ],
+)
+def test_pagerduty_shows_the_clock_category_and_level_in_words_of_the_channels_language(
+    language: Language, component: str, group: str, kind: str, client: str
+) -> None:
+    shown = pagerduty.event(notice(), render(notice(), language), "k" * 32)
+    payload = shown["payload"]
+    assert (payload["component"], payload["group"], payload["class"], shown["client"]) == (
+        component,
+        group,
+        kind,
+        client,
+    )
+    details = {label: value for label, value in payload["custom_details"].items() if label != "notice_id"}
+    for field in ("component", "group", "class"):
+        for code in CODES:
+            assert not re.search(rf"(?<![A-Za-z]){code}(?![A-Za-z])", payload[field]), (code, field)
+    # the English headline says "is a minor breach" in words: only the codes no sentence spells are codes there
+    sentences = [payload["summary"], *details, *details.values()]
+    for code in CODES if language == "zh-CN" else [code for code in CODES if "_" in code]:
+        for text in sentences:
+            assert not re.search(rf"(?<![A-Za-z]){code}(?![A-Za-z])", text), (code, text)
+    assert shown["dedup_key"] == f"{ID}.first_response.1"  # codes only where machines read them
+    assert payload["custom_details"]["notice_id"] == f"{ID}.first_response.1.minor.on_call"
+
+
+def test_pagerduty_words_follow_the_notices_clock_category_and_level() -> None:
+    warned = notice(clock="resolution", category="product_quality", level="warning")
+    payload = pagerduty.event(warned, render(warned, "zh-CN"), "k")["payload"]
+    assert (payload["component"], payload["group"], payload["class"]) == ("解决", "产品质量", "预警")
+    escalated = notice(clock="site_visit", category="staff", level="escalation")
+    payload = pagerduty.event(escalated, render(escalated, "en"), "k")["payload"]
+    assert (payload["component"], payload["group"], payload["class"]) == ("Site visit", "Staff conduct", "Escalated")
+
+
+def test_a_pagerduty_event_keeps_within_the_documented_limits() -> None:
+    """Summary at most 1024 characters, dedup_key at most 255, the whole event at most 512 KB."""
+    long = notice(subject="长" * 5000, clock="progress_update", cycle=99999, level="escalation")
+    for language in ("zh-CN", "en"):
+        request = pagerduty.render(long, render(long, language), pagerduty.ENDPOINT, "k" * 32, NOW)
+        sent = json.loads(request.body)
+        assert len(sent["payload"]["summary"]) <= 1024
+        assert sent["payload"]["summary"].endswith("…")
+        assert len(sent["dedup_key"]) <= 255
+        assert len(request.body) <= 512 * 1024
 
 
 def test_a_channel_gets_one_delivery_per_level_and_one_resolve_per_cycle() -> None:
