@@ -1,6 +1,6 @@
 """What the server-rendered pages (the staff console, the customer's status page) share: a Jinja2 environment per
 template folder (autoescaping on, loaded once per container, imported on first use: the JSON API never pays for
-it), a posted form read into its fields, and the wrapper of a page route (`page_route`): a domain
+it), a posted form read by the API's one form parser, and the wrapper of a page route (`page_route`): a domain
 error becomes a refusal with the status the JSON API gives it, which each page says in its own words."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import parse_qs
 
 from chalice.app import Request, Response
 
@@ -20,6 +19,7 @@ from chalicelib.domain.errors import (
     BodyTooLarge,
     Conflict,
     DomainError,
+    DuplicateField,
     InvalidFields,
     MalformedBody,
     NotFound,
@@ -29,7 +29,6 @@ from chalicelib.domain.errors import (
 )
 
 Visit = TypeVar("Visit")
-FORM_TYPE = "application/x-www-form-urlencoded"
 
 REASONS: tuple[tuple[type[DomainError], str], ...] = (
     (NotFound, "not_found"),
@@ -39,6 +38,7 @@ REASONS: tuple[tuple[type[DomainError], str], ...] = (
     (StoredRecordUnreadable, "unreadable"),
     (BodyTooLarge, "too_large"),
     (UnsupportedMediaType, "not_a_form"),
+    (DuplicateField, "twice"),
     (MalformedBody, "bad_form"),
 )
 """Why a page refused, by the error's type (a subclass before its base): the key of the words a page says it in."""
@@ -115,17 +115,11 @@ def templates(folder: Path) -> Any:
 
 
 def posted_form(request: Request, limit: int, max_fields: int) -> dict[str, str]:
-    """A posted form's fields (the first value of each): refused when it is not a url-encoded form, is over `limit`
-    bytes, has more than `max_fields` fields or cannot be read."""
-    kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if kind != FORM_TYPE:
-        raise UnsupportedMediaType(f"Send the form as {FORM_TYPE}.")
+    """A posted form's fields, read as the JSON API reads a form (`web.parse_page_form`): refused when it is not a
+    url-encoded form in UTF-8, is over `limit` bytes, has more than `max_fields` fields, gives a field twice or
+    cannot be read."""
+    from chalicelib.web import parse_page_form
+
     raw = request.raw_body or b""
     body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
-    if len(body) > limit:
-        raise BodyTooLarge(f"The form is {len(body)} bytes; the limit is {limit} bytes.")
-    try:
-        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields)
-    except (UnicodeDecodeError, ValueError):
-        raise MalformedBody("The form could not be read.") from None
-    return {name: values[0] for name, values in parsed.items()}
+    return parse_page_form(request.headers.get("content-type"), body, limit, max_fields)

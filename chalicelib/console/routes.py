@@ -211,7 +211,7 @@ def _next(value: str | None) -> str:
 
 
 def _form(visit: Visit) -> dict[str, str]:
-    """A posted form's fields (the first value of each)."""
+    """A posted form's fields (a field given twice is refused)."""
     from chalicelib.pages import posted_form
 
     return posted_form(visit.request, visit.running.settings.max_body_bytes, max_fields=40)

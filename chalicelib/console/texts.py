@@ -240,6 +240,11 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
         "提交的内容不是网页表单，无法读取，未执行任何操作。请在页面上填写后提交。",
         "What was sent is not a web form, so nothing was done. Fill in the form on the page and send it.",
     ),
+    "error.twice": (
+        "表单中有一项内容提交了两次，无法确定以哪一项为准，未执行任何操作。请刷新页面后重试。",
+        "The form gave one field twice, so which value was meant is unknown; nothing was done. Reload the page "
+        "and retry.",
+    ),
     "error.conflict": (
         "此操作与投诉的当前状态冲突，未执行任何操作。请刷新页面查看最新情况。",
         "This conflicts with where the complaint stands now; nothing was done. Reload the page to see it.",

@@ -137,7 +137,7 @@ PAGES: dict[int, tuple[Any, str]] = {
 FORM_PAGES: dict[int, tuple[Any, str]] = {
     **PAGES,
     303: (None, "Done: back to the status page"),
-    400: (HTML, "A page: the form could not be read (not UTF-8, malformed)"),
+    400: (HTML, "A page: the form could not be read (not UTF-8, malformed, a field given twice)"),
     403: (HTML, "A page: the form came without its CSRF token"),
     409: (HTML, "A page: the complaint is not waiting for this answer"),
     413: (HTML, "A page: the form is over the size limit"),

@@ -47,6 +47,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "提交的内容不是网页表单，未能保存。请在本页面填写后提交。",
         "What was sent is not a form from this page, so it was not saved. Please fill in the form on the page.",
     ),
+    "twice": (
+        "表单中有一项内容提交了两次，未能保存。请刷新页面后重新提交。",
+        "The form gave one answer twice, so it was not saved. Reload the page and send again.",
+    ),
     "bad_form": (
         "表单内容无法读取，未能保存。请刷新页面后重新提交。",
         "The form could not be read, so it was not saved. Reload the page and send again.",

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -172,6 +172,17 @@ NOT_A_FORM = {
         "提交的内容不是网页表单，无法读取，未执行任何操作。请在页面上填写后提交。",
         "What was sent is not a web form, so nothing was done. Fill in the form on the page and send it.",
     ),
+    "a field twice": (
+        400,
+        "表单中有一项内容提交了两次，无法确定以哪一项为准，未执行任何操作。请刷新页面后重试。",
+        "The form gave one field twice, so which value was meant is unknown; nothing was done. Reload the page "
+        "and retry.",
+    ),
+    "more fields than a form has": (
+        400,
+        "表单内容无法读取，未执行任何操作。请刷新页面后重试。",
+        "The form could not be read; nothing was done. Reload the page and retry.",
+    ),
 }
 
 
@@ -182,11 +193,13 @@ def unreadable(kind: str, fields: dict[str, str]) -> tuple[bytes, str]:
         return urlencode({**form, "note": "x" * 70_000}).encode(), FORM["Content-Type"]
     if kind == "json":
         return json.dumps(form).encode(), "application/json"
-    raise AssertionError(kind)
+    if kind == "more fields than a form has":  # the console's forms have a few; 40 at most are read
+        return urlencode({**form, **{f"f{n}": "x" for n in range(37)}}).encode(), FORM["Content-Type"]
+    return f"{urlencode(form)}&note={quote('没打通')}".encode(), FORM["Content-Type"]
 
 
 @pytest.mark.parametrize("kind", sorted(NOT_A_FORM))
-def test_a_form_over_the_limit_or_not_a_form_is_refused_in_words_and_changes_nothing(
+def test_a_form_over_the_limit_not_a_form_or_with_a_field_twice_is_refused_in_words_and_changes_nothing(
     people: World, api: Any, kind: str
 ) -> None:
     complaint_id = post(api, NOW - timedelta(minutes=10))
@@ -202,6 +215,17 @@ def test_a_form_over_the_limit_or_not_a_form_is_refused_in_words_and_changes_not
         assert words in refused.text
         assert people.stored() == before
     assert [event["type"] for event in trail(people, complaint_id)] == ["received"]
+
+
+def test_a_sign_in_giving_its_token_twice_is_refused_and_opens_no_session(people: World, api: Any) -> None:
+    browser = Browser(api)
+    form = browser.get("/console/login?next=/console")
+    body = urlencode({"csrf": form.csrf(), "next": "/console", "token": "token-li"}) + "&token=token-han"
+    refused = browser.send("/console/login", body.encode(), FORM["Content-Type"])
+    assert refused.status == 400
+    assert "表单中有一项内容提交了两次" in refused.text
+    assert "console_session" not in "".join(browser.set_cookies)
+    assert browser.get("/console").status == 303
 
 
 # ----- the board -----
