@@ -1,19 +1,103 @@
 """What the server-rendered pages (the staff console, the customer's status page) share: a Jinja2 environment per
 template folder (autoescaping on, loaded once per container, imported on first use: the JSON API never pays for
-it), and a posted form read into its fields."""
+it), a posted form read by the API's one form parser, and the wrapper of a page route (`page_route`): a domain
+error becomes a refusal with the status the JSON API gives it, which each page says in its own words."""
 
 from __future__ import annotations
 
 import functools
+import logging
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs
+from typing import Any, TypeVar
 
-from chalice.app import Request
+from chalice.app import Request, Response
 
-from chalicelib.domain.errors import BodyTooLarge, MalformedBody, UnsupportedMediaType
+from chalicelib.domain.errors import (
+    BodyTooLarge,
+    Conflict,
+    DomainError,
+    DuplicateField,
+    InvalidFields,
+    MalformedBody,
+    NotFound,
+    StoredRecordUnreadable,
+    Unavailable,
+    UnsupportedMediaType,
+)
 
-FORM_TYPE = "application/x-www-form-urlencoded"
+Visit = TypeVar("Visit")
+
+REASONS: tuple[tuple[type[DomainError], str], ...] = (
+    (NotFound, "not_found"),
+    (Conflict, "conflict"),
+    (InvalidFields, "invalid"),
+    (Unavailable, "unavailable"),
+    (StoredRecordUnreadable, "unreadable"),
+    (BodyTooLarge, "too_large"),
+    (UnsupportedMediaType, "not_a_form"),
+    (DuplicateField, "twice"),
+    (MalformedBody, "bad_form"),
+)
+"""Why a page refused, by the error's type (a subclass before its base): the key of the words a page says it in."""
+REFUSED = "refused"
+"""Any other domain error a page meets."""
+INTERNAL = "internal"
+"""A fault of ours."""
+EVERY_REASON = (*dict.fromkeys(reason for _, reason in REASONS), REFUSED, INTERNAL)
+"""The reasons every page has words for."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A page's refusal: the status and headers the JSON API's problem has for the same error, why (a key of
+    `EVERY_REASON`, which the page words) and the error itself (for pages that name the fields to correct)."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    error: DomainError | None = None
+
+
+def refusal(error: DomainError) -> Refusal:
+    """The refusal a domain error becomes on a page."""
+    from chalicelib.web import problem_for
+
+    problem = problem_for(error)
+    reason = next((found for kind, found in REASONS if isinstance(error, kind)), REFUSED)
+    return Refusal(problem.status, reason, problem.headers, error)
+
+
+def page_route(
+    start: Callable[..., Visit],
+    refuse: Callable[[Visit, Refusal], Response],
+    headers: Callable[[], Mapping[str, str]],
+    log: logging.Logger,
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """The wrapper of a page's routes: `start(**url_params)` is the request's visit, given to the view with the
+    URL's parameters; a domain error becomes `refuse(visit, refusal(error))`, any other failure a bare 500 refusal
+    (logged with its frames, never the request or the message); `headers()` on every answer."""
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def wrapped(**params: str) -> Response:
+            visit = start(**params)
+            try:
+                response = view(visit, **params)
+            except DomainError as error:
+                response = refuse(visit, refusal(error))
+            except Exception as exc:  # noqa: BLE001 - the last line of defence: a bare 500 page
+                frames = "".join(traceback.format_tb(exc.__traceback__))
+                log.error("unhandled %s in page %s\n%s", type(exc).__name__, view.__name__, frames)
+                response = refuse(visit, Refusal(500, INTERNAL))
+            response.headers.update(headers())
+            return response
+
+        return wrapped
+
+    return decorate
 
 
 @functools.cache
@@ -31,17 +115,11 @@ def templates(folder: Path) -> Any:
 
 
 def posted_form(request: Request, limit: int, max_fields: int) -> dict[str, str]:
-    """A posted form's fields (the first value of each): refused when it is not a url-encoded form, is over `limit`
-    bytes, has more than `max_fields` fields or cannot be read."""
-    kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if kind != FORM_TYPE:
-        raise UnsupportedMediaType(f"Send the form as {FORM_TYPE}.")
+    """A posted form's fields, read as the JSON API reads a form (`web.parse_page_form`): refused when it is not a
+    url-encoded form in UTF-8, is over `limit` bytes, has more than `max_fields` fields, gives a field twice or
+    cannot be read."""
+    from chalicelib.web import parse_page_form
+
     raw = request.raw_body or b""
     body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
-    if len(body) > limit:
-        raise BodyTooLarge(f"The form is {len(body)} bytes; the limit is {limit} bytes.")
-    try:
-        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields)
-    except (UnicodeDecodeError, ValueError):
-        raise MalformedBody("The form could not be read.") from None
-    return {name: values[0] for name, values in parsed.items()}
+    return parse_page_form(request.headers.get("content-type"), body, limit, max_fields)

@@ -19,6 +19,7 @@ from chalicelib.domain.errors import (
     BodyTooLarge,
     Conflict,
     DomainError,
+    DuplicateField,
     InvalidFields,
     MalformedBody,
     NotFound,
@@ -259,20 +260,32 @@ def parse_delivery(
     return data
 
 
-def parse_form(text: str) -> dict[str, str]:
-    """A urlencoded form -> fields; a field given twice is an error."""
+def parse_form(text: str, max_fields: int = MAX_FORM_FIELDS) -> dict[str, str]:
+    """A urlencoded form -> fields, strictly; more than `max_fields` fields is an error, and so is a field given
+    twice (`DuplicateField`: which value was meant cannot be known)."""
     try:
-        pairs = parse_qsl(
-            text, keep_blank_values=True, strict_parsing=True, max_num_fields=MAX_FORM_FIELDS, errors="strict"
-        )
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True, max_num_fields=max_fields, errors="strict")
     except ValueError as exc:
         raise MalformedBody(f"The form body is malformed: {str(exc)[:120]}.") from exc
     fields: dict[str, str] = {}
     for key, value in pairs:
         if key in fields:
-            raise MalformedBody(f"The form has the field {key[:60]!r} twice.")
+            raise DuplicateField(f"The form has the field {key[:60]!r} twice.")
         fields[key] = value
     return fields
+
+
+def parse_page_form(content_type: str | None, body: bytes, max_bytes: int, max_fields: int) -> dict[str, str]:
+    """A form a page posted -> fields, by the rules of `parse_form`: refused when it is not a urlencoded form in
+    UTF-8 (`UnsupportedMediaType`), is over `max_bytes` (`BodyTooLarge`) or cannot be read (`MalformedBody`). An
+    empty form is no fields (a button without inputs)."""
+    media_type, charset = _media_type(content_type)
+    if media_type != FORM_CONTENT_TYPE:
+        shown = media_type[:60] or "none"
+        raise UnsupportedMediaType(f"Content type {shown!r} is not accepted: send {FORM_CONTENT_TYPE}.")
+    if len(body) > max_bytes:
+        raise BodyTooLarge(f"The form is {len(body)} bytes; the limit is {max_bytes} bytes.")
+    return parse_form(_decode(body, charset), max_fields)
 
 
 def query_model(model: type[Query], params: Mapping[str, str]) -> Query:

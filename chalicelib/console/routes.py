@@ -9,11 +9,9 @@ links in notices, the console's own links and its cookies agree.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import secrets
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,17 +31,8 @@ from chalicelib.console.session import (
     cookie,
     read_cookies,
 )
-from chalicelib.domain.errors import (
-    BodyTooLarge,
-    Conflict,
-    DomainError,
-    InvalidFields,
-    MalformedBody,
-    NotFound,
-    StoredRecordUnreadable,
-    Unavailable,
-    UnsupportedMediaType,
-)
+from chalicelib.domain.errors import Conflict, DomainError, InvalidFields, NotFound
+from chalicelib.pages import Refusal, page_route
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
@@ -100,7 +89,7 @@ class Visit:
         return cookie(name, value, self.url(HOME), max_age, secure=secure)
 
 
-def _visit() -> Visit:
+def _visit(**_: str) -> Visit:
     from chalicelib.bootstrap import services
     from chalicelib.console.texts import Texts, negotiate
 
@@ -120,23 +109,9 @@ def _visit() -> Visit:
 
 def page(view: Callable[..., Response]) -> Callable[..., Response]:
     """A console route: given the `Visit`; a domain error becomes a page that says what went wrong in words, any
-    other failure a bare one (logged without the request); security headers on every answer. Marked as a page:
-    the OpenAPI document of the JSON API leaves it out."""
-
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Response:
-        visit = _visit()
-        try:
-            response = view(visit, *args, **kwargs)
-        except DomainError as error:
-            response = _error_page(visit, error)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: a bare 500 page
-            frames = "".join(traceback.format_tb(exc.__traceback__))
-            log.error("unhandled %s in console %s\n%s", type(exc).__name__, view.__name__, frames)
-            response = _message(visit, 500, "error.internal")
-        response.headers.update(SECURITY_HEADERS)
-        return response
-
+    other failure a bare one (logged without the request); security headers on every answer (`pages.page_route`).
+    Marked as a page: the OpenAPI document of the JSON API leaves it out."""
+    wrapped = page_route(_visit, _refuse, lambda: SECURITY_HEADERS, log)(view)
     wrapped.__dict__["console_page"] = True
     return wrapped
 
@@ -197,23 +172,9 @@ def _message(visit: Visit, status: int, key: str, headers: Mapping[str, str] | N
     return _html(visit, "message.html", HOME, status, headers, message=visit.texts(key), code=status)
 
 
-def _error_page(visit: Visit, error: DomainError) -> Response:
-    from chalicelib.web import problem_for
-
-    problem = problem_for(error)
-    key = "error.internal"
-    for kind, found in (
-        (NotFound, "error.not_found"),
-        (Unavailable, "error.unavailable"),
-        (StoredRecordUnreadable, "error.unreadable"),
-        (BodyTooLarge, "error.too_large"),
-        (MalformedBody, "error.bad_form"),
-        (UnsupportedMediaType, "error.bad_form"),
-    ):
-        if isinstance(error, kind):
-            key = found
-            break
-    return _message(visit, problem.status, key, problem.headers)
+def _refuse(visit: Visit, refusal: Refusal) -> Response:
+    """A refusal in the reader's words, with its status."""
+    return _message(visit, refusal.status, f"error.{refusal.reason}", refusal.headers)
 
 
 def _forbidden(visit: Visit) -> Response:
@@ -250,7 +211,7 @@ def _next(value: str | None) -> str:
 
 
 def _form(visit: Visit) -> dict[str, str]:
-    """A posted form's fields (the first value of each)."""
+    """A posted form's fields (a field given twice is refused)."""
     from chalicelib.pages import posted_form
 
     return posted_form(visit.request, visit.running.settings.max_body_bytes, max_fields=40)

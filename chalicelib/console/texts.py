@@ -229,10 +229,31 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
         "on it until it is repaired.",
     ),
     "error.bad_form": (
-        "表单内容无法读取，请刷新页面后重试。",
-        "The form could not be read. Reload the page and retry.",
+        "表单内容无法读取，未执行任何操作。请刷新页面后重试。",
+        "The form could not be read; nothing was done. Reload the page and retry.",
     ),
-    "error.too_large": ("提交的内容过长。", "What was sent is too long."),
+    "error.too_large": (
+        "提交的内容过长，未执行任何操作。请缩短后重试。",
+        "What was sent is too long; nothing was done. Shorten it and try again.",
+    ),
+    "error.not_a_form": (
+        "提交的内容不是网页表单，无法读取，未执行任何操作。请在页面上填写后提交。",
+        "What was sent is not a web form, so nothing was done. Fill in the form on the page and send it.",
+    ),
+    "error.twice": (
+        "表单中有一项内容提交了两次，无法确定以哪一项为准，未执行任何操作。请刷新页面后重试。",
+        "The form gave one field twice, so which value was meant is unknown; nothing was done. Reload the page "
+        "and retry.",
+    ),
+    "error.conflict": (
+        "此操作与投诉的当前状态冲突，未执行任何操作。请刷新页面查看最新情况。",
+        "This conflicts with where the complaint stands now; nothing was done. Reload the page to see it.",
+    ),
+    "error.invalid": (
+        "提交的内容有误，未执行任何操作。请检查后重试。",
+        "Something sent is missing or wrong; nothing was done. Check it and try again.",
+    ),
+    "error.refused": ("请求未被接受，未执行任何操作。", "The request was refused; nothing was done."),
     "error.internal": (
         "系统内部错误，操作未执行。请稍后重试。",
         "Something went wrong on our side; nothing was done. Please try again.",

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import logging
 import secrets
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,18 +23,9 @@ from urllib.parse import urlencode, urlsplit
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.customer.texts import Texts
-from chalicelib.domain.errors import (
-    BodyTooLarge,
-    Conflict,
-    DomainError,
-    FieldError,
-    InvalidFields,
-    MalformedBody,
-    NotFound,
-    Unavailable,
-    UnsupportedMediaType,
-)
+from chalicelib.domain.errors import FieldError, InvalidFields
 from chalicelib.openapi import Operation, Parameter, documented
+from chalicelib.pages import Refusal, page_route
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
@@ -111,41 +101,24 @@ def _visit(token: str) -> Visit:
     return Visit(request, running, Texts(language), prefix, running.clock.now(), token)
 
 
-def page(view: Callable[..., Response]) -> Callable[..., Response]:
-    """A customer route: rate-limited; a domain error becomes a page in words; security headers on every answer.
-    Marked as a page, so the OpenAPI document of the JSON API leaves it out."""
+def _limited(view: Callable[..., Response]) -> Callable[..., Response]:
+    """The view, unless this address asked too often this minute (a 429 page)."""
 
     @functools.wraps(view)
-    def wrapped(token: str) -> Response:
-        visit = _visit(token)
+    def guarded(visit: Visit, **params: str) -> Response:
         identity = (visit.request.context or {}).get("identity") or {}
-        address = str(identity.get("sourceIp") or "unknown")
-        try:
-            if not _limiter().allow(address, visit.now):
-                log.warning("status page: rate limit reached")
-                response = _message(visit, 429, "too_many", headers={"Retry-After": "60"})
-            else:
-                response = view(visit)
-        except NotFound:
-            response = _message(visit, 404, "not_found", heading="not_found.title")
-        except Conflict:
-            response = _message(visit, 409, "conflict", back=True)
-        except InvalidFields as error:
-            response = _message(visit, 422, "invalid", back=True, what=_what(visit.texts, error))
-        except Unavailable:
-            response = _message(visit, 503, "unavailable", headers={"Retry-After": "5"})
-        except (BodyTooLarge, MalformedBody, UnsupportedMediaType):
-            response = _message(visit, 400, "csrf", back=True)
-        except DomainError:
-            response = _message(visit, 400, "error", back=True)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: a bare 500 page
-            frames = "".join(traceback.format_tb(exc.__traceback__))
-            log.error("unhandled %s in status page %s\n%s", type(exc).__name__, view.__name__, frames)
-            response = _message(visit, 500, "error")
-        response.headers.update(_headers())
-        return response
+        if not _limiter().allow(str(identity.get("sourceIp") or "unknown"), visit.now):
+            log.warning("status page: rate limit reached")
+            return _message(visit, 429, "too_many", headers={"Retry-After": "60"})
+        return view(visit, **params)
 
-    return wrapped
+    return guarded
+
+
+def page(view: Callable[..., Response]) -> Callable[..., Response]:
+    """A customer route: rate-limited; a domain error becomes a page in words with its own status, any other
+    failure a bare one; security headers on every answer (`pages.page_route`)."""
+    return page_route(_visit, _refuse, _headers, log)(_limited(view))
 
 
 HTML = {"text/html": {"type": "string"}}
@@ -164,10 +137,11 @@ PAGES: dict[int, tuple[Any, str]] = {
 FORM_PAGES: dict[int, tuple[Any, str]] = {
     **PAGES,
     303: (None, "Done: back to the status page"),
-    400: (HTML, "A page: the form could not be read"),
+    400: (HTML, "A page: the form could not be read (not UTF-8, malformed, a field given twice)"),
     403: (HTML, "A page: the form came without its CSRF token"),
     409: (HTML, "A page: the complaint is not waiting for this answer"),
-    415: ({"application/json": {"type": "object"}}, "Not a form: Chalice refuses other content types"),
+    413: (HTML, "A page: the form is over the size limit"),
+    415: (HTML, "A page: what was sent is not a url-encoded form"),
     422: (HTML, "A page: a field is missing or wrong (no reason for a no, no rating)"),
 }
 
@@ -220,6 +194,16 @@ def _message(
     )
 
 
+def _refuse(visit: Visit, refusal: Refusal) -> Response:
+    """A refusal in the reader's words, with its status; a way back to the page when the reader can do better."""
+    if refusal.reason == "not_found":
+        return _message(visit, refusal.status, "not_found", dict(refusal.headers), heading="not_found.title")
+    error = refusal.error
+    values = {"what": _what(visit.texts, error)} if isinstance(error, InvalidFields) else {}
+    back = 400 <= refusal.status < 500
+    return _message(visit, refusal.status, refusal.reason, dict(refusal.headers), back=back, **values)
+
+
 def _form(visit: Visit) -> dict[str, str]:
     from chalicelib.pages import posted_form
 
@@ -246,13 +230,13 @@ def _back(visit: Visit) -> Response:
     )
 )
 @page
-def status_page(visit: Visit) -> Response:
+def status_page(visit: Visit, token: str) -> Response:
     """The customer's status page."""
     from chalicelib.domain.receipts import promise_sentence, promises, timeline
     from chalicelib.domain.vocabulary import Status
     from chalicelib.domain.words import word
 
-    standing = visit.running.customer.status(visit.token, visit.now)
+    standing = visit.running.customer.status(token, visit.now)
     complaint = standing.complaint
     language, zone = visit.texts.language, visit.running.policies.display.tz
     from chalicelib.console.session import cookie as session_cookie
@@ -281,7 +265,7 @@ def status_page(visit: Visit) -> Response:
     )
 
 
-@customer.route("/r/{token}/confirm", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@customer.route("/r/{token}/confirm", methods=["POST"], content_types=["*/*"])
 @documented(
     Operation(
         "The customer's answer to 'is it solved?': yes closes the complaint, no reopens it with the reason.",
@@ -295,7 +279,7 @@ def status_page(visit: Visit) -> Response:
     )
 )
 @page
-def confirm(visit: Visit) -> Response:
+def confirm(visit: Visit, token: str) -> Response:
     """The customer's answer to "is it solved?"."""
     form = _form(visit)
     if not _csrf_ok(visit, form):
@@ -304,11 +288,11 @@ def confirm(visit: Visit) -> Response:
     answer = form.get("answer")
     if answer not in ("yes", "no"):
         raise InvalidFields([FieldError("answer", "choose yes or no")])
-    visit.running.customer.answer(visit.token, answer == "yes", form.get("reason", ""), visit.now)
+    visit.running.customer.answer(token, answer == "yes", form.get("reason", ""), visit.now)
     return _back(visit)
 
 
-@customer.route("/r/{token}/survey", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@customer.route("/r/{token}/survey", methods=["POST"], content_types=["*/*"])
 @documented(
     Operation(
         "The customer's survey: 1-5 stars and a comment, once per cycle, after the complaint is closed.",
@@ -326,7 +310,7 @@ def confirm(visit: Visit) -> Response:
     )
 )
 @page
-def survey(visit: Visit) -> Response:
+def survey(visit: Visit, token: str) -> Response:
     """The customer's rating and comment."""
     form = _form(visit)
     if not _csrf_ok(visit, form):
@@ -334,5 +318,5 @@ def survey(visit: Visit) -> Response:
         return _message(visit, 403, "csrf", back=True)
     raw = form.get("rating", "")
     rating = int(raw) if raw in ("1", "2", "3", "4", "5") else None
-    visit.running.customer.survey(visit.token, rating, form.get("comment", ""), visit.now)
+    visit.running.customer.survey(token, rating, form.get("comment", ""), visit.now)
     return _back(visit)

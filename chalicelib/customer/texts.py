@@ -39,7 +39,28 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "invalid.other": ("有一项内容需要修改", "one of the fields needs changing"),
     "list.separator": ("；", "; "),
     "unavailable": ("系统繁忙，请稍后再试。", "We are busy. Please try again shortly."),
-    "error": ("出错了，请稍后再试。", "Something went wrong. Please try again later."),
+    "too_large": (
+        "您提交的内容过长，未能保存。请缩短后再提交。",
+        "What you sent is too long, so it was not saved. Please shorten it and send again.",
+    ),
+    "not_a_form": (
+        "提交的内容不是网页表单，未能保存。请在本页面填写后提交。",
+        "What was sent is not a form from this page, so it was not saved. Please fill in the form on the page.",
+    ),
+    "twice": (
+        "表单中有一项内容提交了两次，未能保存。请刷新页面后重新提交。",
+        "The form gave one answer twice, so it was not saved. Reload the page and send again.",
+    ),
+    "bad_form": (
+        "表单内容无法读取，未能保存。请刷新页面后重新提交。",
+        "The form could not be read, so it was not saved. Reload the page and send again.",
+    ),
+    "unreadable": (
+        "暂时无法显示或更新此投诉，我们已收到通知并正在处理。",
+        "This complaint cannot be shown or changed just now; we have been told and are on it.",
+    ),
+    "refused": ("此请求未被接受，未能保存。", "This request was not accepted, so nothing was saved."),
+    "internal": ("出错了，请稍后再试。", "Something went wrong. Please try again later."),
     "back": ("返回进度页面", "Back to the status page"),
 }
 

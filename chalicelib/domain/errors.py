@@ -54,6 +54,10 @@ class MalformedBody(DomainError):
     """The body is not what its content type says (bad JSON, bad encoding, not an object)."""
 
 
+class DuplicateField(MalformedBody):
+    """A form gives one field twice: which value was meant cannot be known, so none is taken."""
+
+
 class UnsupportedMediaType(DomainError):
     """The body's content type is not one the route accepts."""
 

@@ -68,6 +68,10 @@ class Browser:
         body = urlencode(fields).encode("utf-8")
         return self._keep(self.api.http.post(path, headers=self._headers({**FORM, **(headers or {})}), body=body))
 
+    def send(self, path: str, body: bytes, content_type: str) -> Page:
+        """A body posted as it is (what a form of the page would never send)."""
+        return self._keep(self.api.http.post(path, headers=self._headers({"Content-Type": content_type}), body=body))
+
     def follow(self, page: Page) -> Page:
         """Where a redirect leads."""
         assert page.status == 303, page.body

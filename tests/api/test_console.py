@@ -11,11 +11,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import pytest
 
 from chalicelib.domain.vocabulary import CUSTOMER, Status
-from tests.api.console import Browser, Page
+from tests.api.console import FORM, Browser, Page
 from tests.conftest import World
 from tests.integration.helpers import post
 
@@ -156,6 +157,75 @@ def test_a_post_without_a_session_applies_nothing_and_asks_to_sign_in(people: Wo
     assert away.status == 303
     assert away.headers["Location"].startswith("/console/login?next=")
     assert people.stored() == before
+
+
+# ----- what a posted form may not be -----
+
+NOT_A_FORM = {
+    "over the limit": (
+        413,
+        "提交的内容过长，未执行任何操作。请缩短后重试。",
+        "What was sent is too long; nothing was done. Shorten it and try again.",
+    ),
+    "json": (
+        415,
+        "提交的内容不是网页表单，无法读取，未执行任何操作。请在页面上填写后提交。",
+        "What was sent is not a web form, so nothing was done. Fill in the form on the page and send it.",
+    ),
+    "a field twice": (
+        400,
+        "表单中有一项内容提交了两次，无法确定以哪一项为准，未执行任何操作。请刷新页面后重试。",
+        "The form gave one field twice, so which value was meant is unknown; nothing was done. Reload the page "
+        "and retry.",
+    ),
+    "more fields than a form has": (
+        400,
+        "表单内容无法读取，未执行任何操作。请刷新页面后重试。",
+        "The form could not be read; nothing was done. Reload the page and retry.",
+    ),
+}
+
+
+def unreadable(kind: str, fields: dict[str, str]) -> tuple[bytes, str]:
+    """A body a complaint's form would never send: `kind` of `NOT_A_FORM`, carrying `fields` and a note."""
+    form = {**fields, "type": "note", "note": "打过电话"}
+    if kind == "over the limit":
+        return urlencode({**form, "note": "x" * 70_000}).encode(), FORM["Content-Type"]
+    if kind == "json":
+        return json.dumps(form).encode(), "application/json"
+    if kind == "more fields than a form has":  # the console's forms have a few; 40 at most are read
+        return urlencode({**form, **{f"f{n}": "x" for n in range(37)}}).encode(), FORM["Content-Type"]
+    return f"{urlencode(form)}&note={quote('没打通')}".encode(), FORM["Content-Type"]
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_A_FORM))
+def test_a_form_over_the_limit_not_a_form_or_with_a_field_twice_is_refused_in_words_and_changes_nothing(
+    people: World, api: Any, kind: str
+) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=10))
+    status, chinese, english = NOT_A_FORM[kind]
+    for language, words in (("zh-CN", chinese), ("en", english)):
+        browser = signed_in(api, language=language)
+        page = browser.get(f"/console/complaints/{complaint_id}")
+        body, content_type = unreadable(kind, {"csrf": page.csrf(), "key": page.field("key")})
+        before = people.stored()
+        refused = browser.send(f"/console/complaints/{complaint_id}/events", body, content_type)
+        assert refused.status == status
+        assert refused.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert words in refused.text
+        assert people.stored() == before
+    assert [event["type"] for event in trail(people, complaint_id)] == ["received"]
+
+
+def test_a_sign_in_giving_its_token_twice_is_refused_and_opens_no_session(people: World, api: Any) -> None:
+    browser = Browser(api)
+    form = browser.get("/console/login?next=/console")
+    body = urlencode({"csrf": form.csrf(), "next": "/console", "token": "token-li"}) + "&token=token-han"
+    refused = browser.send("/console/login", body.encode(), FORM["Content-Type"])
+    assert refused.status == 400
+    assert "表单中有一项内容提交了两次" in refused.text
+    assert "console_session" not in "".join(browser.set_cookies)
+    assert browser.get("/console").status == 303
 
 
 # ----- the board -----
@@ -467,5 +537,5 @@ def test_the_console_never_answers_json_problems_to_a_browser(people: World, api
     page = browser.post("/console/complaints/" + "a" * 32 + "/events", {"type": "x"}, {"Content-Type": "text/plain"})
     assert page.status == 415
     assert page.headers["Content-Type"].startswith("text/html")
-    assert json.dumps("表单内容无法读取")[1:-1] not in page.body  # words, not escaped JSON
-    assert "表单内容无法读取" in page.text
+    assert json.dumps("不是网页表单")[1:-1] not in page.body  # words, not escaped JSON
+    assert "提交的内容不是网页表单" in page.text

@@ -174,3 +174,62 @@ def test_a_refused_answer_says_in_words_what_to_correct(world: World, api: Any) 
     assert stars.status_code == 422
     assert "请选择 1 到 5 星" in stars.body.decode()
     assert "choose 1 to 5 stars" not in stars.body.decode()  # the API's English, never shown to the customer
+
+
+NOT_A_FORM = {
+    "over the limit": (
+        413,
+        "您提交的内容过长，未能保存。请缩短后再提交。",
+        "What you sent is too long, so it was not saved. Please shorten it and send again.",
+    ),
+    "json": (
+        415,
+        "提交的内容不是网页表单，未能保存。请在本页面填写后提交。",
+        "What was sent is not a form from this page, so it was not saved. Please fill in the form on the page.",
+    ),
+    "a field twice": (
+        400,
+        "表单中有一项内容提交了两次，未能保存。请刷新页面后重新提交。",
+        "The form gave one answer twice, so it was not saved. Reload the page and send again.",
+    ),
+    "more fields than a form has": (
+        400,
+        "表单内容无法读取，未能保存。请刷新页面后重新提交。",
+        "The form could not be read, so it was not saved. Reload the page and send again.",
+    ),
+}
+
+
+def unreadable(kind: str, csrf: str) -> tuple[bytes, str]:
+    """An answer the page's form would never send: `kind` of `NOT_A_FORM`."""
+    if kind == "over the limit":
+        return f"csrf={csrf}&answer=no&reason={'x' * 70_000}".encode(), FORM["Content-Type"]
+    if kind == "json":
+        return json.dumps({"csrf": csrf, "answer": "yes"}).encode(), "application/json"
+    if kind == "more fields than a form has":  # the page's forms have a few; 10 at most are read
+        return (f"csrf={csrf}&answer=yes&" + "&".join(f"f{n}=x" for n in range(9))).encode(), FORM["Content-Type"]
+    return f"csrf={csrf}&answer=yes&answer=no".encode(), FORM["Content-Type"]
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_A_FORM))
+def test_an_answer_over_the_limit_not_a_form_or_with_a_field_twice_is_refused_in_words_and_changes_nothing(
+    world: World, api: Any, kind: str
+) -> None:
+    complaint_id, path = opened(world, api)
+    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    status, chinese, english = NOT_A_FORM[kind]
+    for language, words in (("zh-CN", chinese), ("en", english)):
+        _, _, csrf = page(api, path, language)
+        body, content_type = unreadable(kind, csrf)
+        before = world.stored()
+        refused = api.http.post(
+            path + "/confirm",
+            body=body,
+            headers={"Content-Type": content_type, "Cookie": f"r_csrf={csrf}", "Accept-Language": language},
+        )
+        assert refused.status_code == status
+        assert refused.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert words in refused.body.decode()
+        assert "页面已过期" not in refused.body.decode()
+        assert world.stored() == before
+    assert json.loads(api.http.get(f"/complaints/{complaint_id}", headers=STAFF).body)["status"] == "resolved"

@@ -118,3 +118,16 @@ def test_every_message_has_both_languages_and_durations_read_as_words() -> None:
     assert chinese.duration(3900) == "1小时5分钟"  # the notices' wording (`spoken`), without spaces
     assert chinese.duration(3 * 86400 + 7200) == "3天2小时"
     assert chinese.time(NOW) == "2026-11-23 周一 17:00"
+
+
+def test_every_reason_a_page_refuses_for_has_words_on_both_pages_in_both_languages() -> None:
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.customer.texts import Texts as CustomerTexts
+    from chalicelib.pages import EVERY_REASON
+
+    for language in ("zh-CN", "en"):
+        console, customer = Texts(language, ZoneInfo("Asia/Shanghai")), CustomerTexts(language)
+        for reason in EVERY_REASON:
+            assert console(f"error.{reason}").strip(), reason
+            assert customer(reason, what="x").strip(), reason
