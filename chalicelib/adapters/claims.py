@@ -58,7 +58,7 @@ class DynamoClaims:
             if retry is None:
                 call_with_retries(self._client.put_item, self._attempts, **claim["Put"])
             else:
-                marker = keys.retry_key(scope, name) | {"kind": "retry", "scope": scope, "name": name, **retry}
+                marker = keys.retry_marker(scope, name, retry)
                 items = [claim, {"Put": {"TableName": self._table, "Item": to_item(marker)}}]
                 call_with_retries(self._client.transact_write_items, self._attempts, TransactItems=items)
         except ClientError as exc:
@@ -129,8 +129,7 @@ class DynamoClaims:
         while True:
             page = call_with_retries(self._client.query, self._attempts, **kwargs)
             for item in page.get("Items", []):
-                values = from_item(item)
-                found.append({k: str(v) for k, v in values.items() if k not in (keys.TABLE_PK, keys.TABLE_SK, "kind")})
+                found.append(keys.owed_facts(from_item(item)))
             if "LastEvaluatedKey" not in page:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
