@@ -189,6 +189,13 @@ class AlertChannelKind(StrEnum):
     WEBHOOK = "webhook"
 
 
+class SendFailure(StrEnum):
+    """Why a customer's email (the acknowledgement) did not go out, as the operator is told when it is given up."""
+
+    MAIL_REFUSED = "mail_refused"
+    COMPLAINT_UNREADABLE = "complaint_unreadable"
+
+
 class Grade(StrEnum):
     """How a clock stands: within its time, warned, breached (minor), breached (major)."""
 
