@@ -283,7 +283,9 @@ def bootstrap(
         lookahead = timedelta(seconds=settings.timer_lookahead_seconds)
         timers = Timers(adapters.timer_queue, adapters.markers, lookahead)
     workflow = WorkflowService(adapters.complaints, policies, publisher, timers)
-    customer = CustomerService(adapters.complaints, adapters.claims, adapters.mailer, workflow, policies, base_url)
+    customer = CustomerService(
+        adapters.complaints, adapters.claims, adapters.mailer, workflow, policies, base_url, operator
+    )
     return Services(
         settings=settings,
         clock=clock,

@@ -330,8 +330,9 @@ class Claims(Protocol):
         """It happened: never again, and off the retry list."""
         ...
 
-    def release(self, scope: str, name: str) -> None:
-        """It failed: the next run may claim it again (it stays on the retry list)."""
+    def release(self, scope: str, name: str, retry: Facts | None = None) -> None:
+        """It failed: the next run may claim it again (it stays on the retry list; with `retry`, those facts are
+        added to its entry there, e.g. the last failure, unless it is off the list already)."""
         ...
 
     def happened(self, scope: str, name: str) -> bool:

@@ -58,7 +58,7 @@ class DynamoClaims:
             if retry is None:
                 call_with_retries(self._client.put_item, self._attempts, **claim["Put"])
             else:
-                marker = keys.retry_key(scope, name) | {"kind": "retry", "scope": scope, "name": name, **retry}
+                marker = keys.retry_marker(scope, name, retry)
                 items = [claim, {"Put": {"TableName": self._table, "Item": to_item(marker)}}]
                 call_with_retries(self._client.transact_write_items, self._attempts, TransactItems=items)
         except ClientError as exc:
@@ -81,8 +81,11 @@ class DynamoClaims:
         ]
         call_with_retries(self._client.transact_write_items, self._attempts, TransactItems=items)
 
-    def release(self, scope: str, name: str) -> None:
-        """Give up a claim after a failed attempt, so the next run tries again (a retry marker stays)."""
+    def release(self, scope: str, name: str, retry: Facts | None = None) -> None:
+        """Give up a claim after a failed attempt, so the next run tries again (a retry marker stays; with `retry`,
+        those facts are set on it, one conditional UpdateItem that never brings back a marker already gone)."""
+        if retry:
+            self._add_facts(scope, name, retry)
         try:
             call_with_retries(
                 self._client.delete_item,
@@ -92,6 +95,25 @@ class DynamoClaims:
                 ConditionExpression="#status = :claimed",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=to_item({":claimed": "claimed"}),
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def _add_facts(self, scope: str, name: str, facts: Facts) -> None:
+        attributes = list(keys.retry_facts(facts).items())
+        if not attributes:
+            return
+        try:
+            call_with_retries(
+                self._client.update_item,
+                self._attempts,
+                TableName=self._table,
+                Key=to_item(keys.retry_key(scope, name)),
+                UpdateExpression="SET " + ", ".join(f"#f{n} = :f{n}" for n in range(len(attributes))),
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={f"#f{n}": attribute for n, (attribute, _) in enumerate(attributes)},
+                ExpressionAttributeValues=to_item({f":f{n}": value for n, (_, value) in enumerate(attributes)}),
             )
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
@@ -129,8 +151,7 @@ class DynamoClaims:
         while True:
             page = call_with_retries(self._client.query, self._attempts, **kwargs)
             for item in page.get("Items", []):
-                values = from_item(item)
-                found.append({k: str(v) for k, v in values.items() if k not in (keys.TABLE_PK, keys.TABLE_SK, "kind")})
+                found.append(keys.owed_facts(from_item(item)))
             if "LastEvaluatedKey" not in page:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -91,8 +91,7 @@ def add_receipt(transaction: Transaction, complaint: Complaint, receipt: Receipt
         return
     transaction.put(keys.receipt_key(receipt.digest) | {"complaint_id": complaint.id, "kind": "receipt"}, NEW)
     if receipt.acknowledgement is not None:
-        marker = {"kind": "retry", "scope": RECEIPT_SCOPE, "name": complaint.id, **receipt.acknowledgement}
-        transaction.put(keys.retry_key(RECEIPT_SCOPE, complaint.id) | marker, NEW)
+        transaction.put(keys.retry_marker(RECEIPT_SCOPE, complaint.id, receipt.acknowledgement), NEW)
 
 
 class DynamoComplaintStore:

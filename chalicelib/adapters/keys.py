@@ -19,6 +19,7 @@ table's TimeToLiveSpecification attribute: DynamoDB deletes them some time after
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 TABLE_PK = "pk"
@@ -135,6 +136,27 @@ RETRY_PK = "D#retry"
 def retry_key(scope: str, name: str) -> dict[str, str]:
     """Primary key of the marker that keeps a claimed side effect on the retry list until it is done."""
     return {TABLE_PK: RETRY_PK, TABLE_SK: f"{scope}#{name}"}
+
+
+_RETRY_OWN = (TABLE_PK, TABLE_SK, "kind", "scope", "name")
+"""A retry marker's own attributes: its key, its kind, and the scope and name of the side effect it keeps."""
+
+
+def retry_facts(facts: Mapping[str, object]) -> dict[str, str]:
+    """The facts a retry marker keeps beside its own attributes, each an attribute of the item (a fact named like
+    one of its own attributes is left out)."""
+    return {name: str(value) for name, value in facts.items() if name not in _RETRY_OWN}
+
+
+def retry_marker(scope: str, name: str, facts: Mapping[str, str]) -> dict[str, str]:
+    """The item that keeps a claimed side effect on the retry list until it is done: its key, the side effect's
+    scope and name, and the facts a later run needs to do it (`owed` reads them back with `owed_facts`)."""
+    return retry_key(scope, name) | {"kind": "retry", "scope": scope, "name": name} | retry_facts(facts)
+
+
+def owed_facts(item: Mapping[str, object]) -> dict[str, str]:
+    """A retry marker as the retry list gives it: scope, name and facts (the inverse of `retry_marker`)."""
+    return {name: str(value) for name, value in item.items() if name not in (TABLE_PK, TABLE_SK, "kind")}
 
 
 def window_key(audience: str, start: datetime) -> dict[str, str]:

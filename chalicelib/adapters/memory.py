@@ -501,7 +501,7 @@ class MemoryClaims:
                 return False
             self._table.claims[(scope, name)] = {"status": "claimed", "claimed_at": now}
             if retry is not None:
-                self._table.retries[(scope, name)] = {"scope": scope, "name": name, **retry}
+                self._table.retries[(scope, name)] = {**retry, "scope": scope, "name": name}
             return True
 
     def done(self, scope: str, name: str, now: datetime, facts: Mapping[str, object] | None = None) -> None:
@@ -509,11 +509,14 @@ class MemoryClaims:
             self._table.claims[(scope, name)] = {"status": "sent", "sent_at": now, **(facts or {})}
             self._table.retries.pop((scope, name), None)
 
-    def release(self, scope: str, name: str) -> None:
+    def release(self, scope: str, name: str, retry: Facts | None = None) -> None:
         with self._table.access():
             held = self._table.claims.get((scope, name))
             if held is not None and held["status"] == "claimed":
                 del self._table.claims[(scope, name)]
+            marker = self._table.retries.get((scope, name))
+            if retry is not None and marker is not None:
+                self._table.retries[(scope, name)] = {**marker, **retry, "scope": scope, "name": name}
 
     def forget(self, scope: str, name: str) -> None:
         with self._table.access():

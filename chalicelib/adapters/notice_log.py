@@ -18,7 +18,6 @@ from chalicelib.ports import UnreadableComplaint
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-BATCH_GET_LIMIT = 100
 log = logging.getLogger(__name__)
 
 
@@ -52,24 +51,14 @@ class DynamoNoticeLog:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def complaints(self, ids: Sequence[str]) -> dict[str, Complaint]:
-        """The complaints with these ids (BatchGetItem, 100 a request, unprocessed keys retried)."""
-        wanted = sorted(set(ids))
+        """The complaints with these ids (`batch_get`: 100 a request, unprocessed keys asked again)."""
+        wanted = [to_item(keys.complaint_key(complaint_id)) for complaint_id in sorted(set(ids))]
         found: dict[str, Complaint] = {}
-        for start in range(0, len(wanted), BATCH_GET_LIMIT):
-            request: dict[str, Any] = {
-                self._table: {"Keys": [to_item(keys.complaint_key(i)) for i in wanted[start : start + BATCH_GET_LIMIT]]}
-            }
-            for _ in range(self._attempts + 2):
-                response = call_with_retries(self._client.batch_get_item, self._attempts, RequestItems=request)
-                for item in response.get("Responses", {}).get(self._table, []):
-                    values = from_item(item)
-                    try:
-                        complaint = complaint_from(values)
-                    except UnreadableComplaint as exc:  # quarantined by the scanner; the digest goes on
-                        log.warning("complaint %s left out of a digest: %s", exc.complaint_id, exc.reason)
-                        continue
-                    found[complaint.id] = complaint
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
+        for item in batch_get(self._client, self._table, wanted, self._attempts, consistent=False):
+            try:
+                complaint = complaint_from(from_item(item))
+            except UnreadableComplaint as exc:  # quarantined by the scanner; the digest goes on
+                log.warning("complaint %s left out of a digest: %s", exc.complaint_id, exc.reason)
+                continue
+            found[complaint.id] = complaint
         return found

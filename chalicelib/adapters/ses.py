@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.adapters.dynamo import error_code
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.messages import Email
 
@@ -56,6 +57,7 @@ class SesMailer:
             kwargs["ConfigurationSetName"] = self._configuration_set
         try:
             response = self._client.send_raw_email(**kwargs)  # type: ignore[arg-type]
-        except (ClientError, BotoCoreError) as exc:
-            raise Unavailable(f"SES did not take the email ({type(exc).__name__}).") from exc
+        except (ClientError, BotoCoreError) as exc:  # SES's error code, never its message (it may quote an address)
+            kind = error_code(exc) if isinstance(exc, ClientError) else ""
+            raise Unavailable(f"SES did not take the email ({kind or type(exc).__name__}).") from exc
         return str(response["MessageId"])

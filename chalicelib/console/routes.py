@@ -428,8 +428,6 @@ def act(visit: Visit, complaint_id: str) -> Response:
     if not visit.signer.csrf_ok(visit.session.nonce, form.get("csrf")):
         return _forbidden(visit)
     data = event_request(form, visit.me, visit.running.policies.display.tz)
-    if data["type"] == "note" and "note" not in data:
-        return _complaint(visit, complaint_id, 422, problem=visit.texts("refused.note_needed"))
     key = form.get("key")
     try:
         _, applied = visit.running.workflow.record(

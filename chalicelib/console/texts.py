@@ -184,7 +184,6 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
         "Below is its current state; check it and try again.",
     ),
     "refused.fields": ("未记录，请检查：{fields}。", "Not recorded. Please check: {fields}."),
-    "refused.note_needed": ("请先填写备注内容。", "Write the note first."),
     "field.note": ("备注", "note"),
     "field.assignee": ("指派对象", "assignee"),
     "field.reason": ("暂停原因", "reason"),

@@ -1,17 +1,21 @@
 """Operator notices: what the people who run the system must hear (a complaint quarantined because it cannot be
-evaluated, a calendar about to run out of confirmed holiday data) -> one message for the ops topic. Pure; a
-failure is described by its kind and place only, never by a value it quoted (values can be customer details).
+evaluated, a calendar about to run out of confirmed holiday data, a customer's acknowledgement given up) -> one
+message for the ops topic. Pure; a failure is described by its kind and place only, never by a value it quoted
+(values can be customer details).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chalicelib.domain.calendar import CalendarNotCovered
 from chalicelib.domain.links import console_link
+from chalicelib.domain.vocabulary import SendFailure
+from chalicelib.domain.words import Language, word
 
 RETRY_MINUTES = (5, 15, 60)
 
@@ -107,4 +111,54 @@ def horizon_notice(calendar: str, last_confirmed: date, today: date, now: dateti
         detected_at=now.isoformat(),
         calendar=calendar,
         days_left=days_left,
+    )
+
+
+DETAIL_LIMIT = 200  # characters of an adapter's own description of the last failure a notice carries
+
+
+def acknowledgement_given_up(
+    complaint_id: str,
+    owed_since: datetime,
+    failure: SendFailure | None,
+    detail: str,
+    attempts: int,
+    base_url: str,
+    zone: ZoneInfo,
+    language: Language,
+    now: datetime,
+) -> OperatorNotice:
+    """The operator notice sent once when a customer's acknowledgement email is given up: which complaint, since
+    when it was owed, how many attempts failed and the last failure in words (`failure`, with the adapter's own
+    `detail`, which names a kind of error, never a value). Never the customer's name, email or phone."""
+    # notice_texts imports the model, which imports this module: imported here, when the notice is made
+    from chalicelib.domain.notice_texts import SNS_SUBJECT_LIMIT, cut, moment, one_line
+
+    since = moment(owed_since.astimezone(zone).isoformat())
+    detail = cut(one_line(detail), DETAIL_LIMIT)
+    if language == "zh-CN":
+        why = "没有记录到失败原因（发送可能在中途中断）" if failure is None else word(failure, language)
+        subject = f"[投诉时限] 投诉 {complaint_id[:8]} 的受理确认邮件未能发出，已停止重试"
+        summary = (
+            f"投诉 {complaint_id} 的受理确认邮件自 {since} 起未能发给客户，{attempts} 次尝试均失败，已停止重试。"
+            f"最后一次失败：{why}" + (f"（{detail}）" if detail else "") + "。"
+            "客户尚未收到受理回执：请另行联系客户，并检查邮件服务。"
+        )
+    else:
+        why = "no failure was recorded (a send may have stopped part-way)" if failure is None else word(failure, "en")
+        subject = f"[complaint SLA] complaint {complaint_id[:8]}: acknowledgement email given up"
+        summary = (
+            f"The acknowledgement email of complaint {complaint_id} has been owed to the customer since {since}; "
+            f"{attempts} attempt(s) failed and it is no longer retried. Last failure: {why}"
+            + (f" ({detail})" if detail else "")
+            + ". The customer has no receipt by email: contact them another way, and check the mail service."
+        )
+    return OperatorNotice(
+        notice_id=f"{complaint_id}.acknowledgement",
+        topic="acknowledgement_given_up",
+        subject=cut(subject, SNS_SUBJECT_LIMIT),
+        summary=summary,
+        detected_at=now.astimezone(zone).isoformat(),
+        complaint_id=complaint_id,
+        link=console_link(base_url, complaint_id),
     )

@@ -197,6 +197,13 @@ class DigestKind(StrEnum):
     DAILY = "daily"
 
 
+class SendFailure(StrEnum):
+    """Why a customer's email (the acknowledgement) did not go out, as the operator is told when it is given up."""
+
+    MAIL_REFUSED = "mail_refused"
+    COMPLAINT_UNREADABLE = "complaint_unreadable"
+
+
 class Grade(StrEnum):
     """How a clock stands: within its time, warned, breached (minor), breached (major)."""
 

@@ -218,6 +218,8 @@ def _required_fields(request: EventRequest) -> list[FieldError]:
         errors.append(FieldError("type", f"a triage changes at least one of {', '.join(TRIAGED)}"))
     if kind is E.SATISFACTION and request.score is None:
         errors.append(FieldError("score", "is required: 1 to 5"))
+    if kind is E.NOTE and not request.note:  # blank is empty: the text is stripped when it is read
+        errors.append(FieldError("note", "is required for a note: write what it says"))
     return errors
 
 

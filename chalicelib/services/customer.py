@@ -4,19 +4,23 @@ or reopen a resolved complaint, rate a closed one once per cycle), recorded thro
 events, `by: customer`.
 
 Exactly once: an owed acknowledgement is put on the Claims retry list in the complaint's own write (with the link,
-until it is sent), sent right after it and marked done; if that fails, or the process dies in between, `retry` (run
-every scan) sends it once the lease has run out, under a claim, so no email is lost and none goes out twice (one
-whose `done` write failed after SES took it may go once more, as a notice may)."""
+until it is sent), sent right after it and marked done; if that fails (the failure is noted on the retry list), or
+the process dies in between, `retry` (run every scan) sends it once the lease has run out, under a claim, so no email
+is lost and none goes out twice (one whose `done` write failed after SES took it may go once more, as a notice may).
+One still not sent after `GIVE_UP` is given up and the operator told, once, with the last failure in words: never
+silently."""
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import Conflict, FieldError, InvalidFields, NotFound, Unavailable
 from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.operator import acknowledgement_given_up
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.receipts import (
     TOKEN_BYTES,
@@ -27,8 +31,9 @@ from chalicelib.domain.receipts import (
     receipt_url,
     well_formed,
 )
-from chalicelib.domain.vocabulary import CUSTOMER, EventType, Status
+from chalicelib.domain.vocabulary import CUSTOMER, EventType, SendFailure, Status
 from chalicelib.ports import LEASE, RECEIPT_SCOPE, Claims, ComplaintStore, Mailer, Receipt, UnreadableComplaint
+from chalicelib.services.operator import OperatorAlerts
 from chalicelib.services.workflow import WorkflowService
 
 log = logging.getLogger(__name__)
@@ -64,6 +69,7 @@ class CustomerService:
         workflow: WorkflowService,
         policies: PolicySet,
         base_url: str,
+        operator: OperatorAlerts,
     ) -> None:
         self._store = store
         self._claims = claims
@@ -71,6 +77,7 @@ class CustomerService:
         self._workflow = workflow
         self._policies = policies
         self._base_url = base_url
+        self._operator = operator
 
     def issue(self, complaint: Complaint, now: datetime) -> Issued:
         """A fresh receipt for a new complaint; an acknowledgement is owed when the customer gave an email."""
@@ -88,14 +95,17 @@ class CustomerService:
             return False
         return self._send(complaint, issued.url, now)
 
-    def _send(self, complaint: Complaint, url: str, now: datetime) -> bool:
+    def _send(self, complaint: Complaint, url: str, now: datetime, attempt: int = 1) -> bool:
         zone, language = self._policies.display.tz, self._policies.file.language
         email = acknowledgement(complaint, url, zone, language)
         assert complaint.customer.email is not None
         try:
             message_id = self._mailer.send([complaint.customer.email], email, f"receipt-{complaint.id}")
-        except Unavailable:
-            log.warning("complaint %s: acknowledgement not sent; a later scan retries it", complaint.id)
+        except Unavailable as exc:
+            log.warning(
+                "complaint %s: acknowledgement not sent (%s); a later scan retries it", complaint.id, exc.detail
+            )
+            self._failed(complaint.id, SendFailure.MAIL_REFUSED, exc.detail, attempt, now)
             return False
         try:
             self._claims.done(RECEIPT_SCOPE, complaint.id, now, {"message_id": message_id})
@@ -104,31 +114,75 @@ class CustomerService:
         log.info("complaint %s: acknowledgement sent", complaint.id)
         return True
 
+    def _failed(self, complaint_id: str, failure: SendFailure, detail: str, attempt: int, now: datetime) -> None:
+        """Back on the retry list for a later scan, with the last failure (what the operator is told on giving up):
+        its kind, the adapter's own words for it (a kind of error, never a value), when, and the attempts so far."""
+        last = {
+            "failure": failure.value,
+            "failure_detail": detail,
+            "failed_at": now.isoformat(),
+            "attempts": str(attempt),
+        }
+        self._claims.release(RECEIPT_SCOPE, complaint_id, retry=last)
+
     def retry(self, now: datetime) -> int:
-        """Send every acknowledgement still owed whose lease has run out, once each; returns how many went."""
+        """Send every acknowledgement still owed whose lease has run out, once each; returns how many went. One
+        still failing after `GIVE_UP` is given up and the operator told, once (never the customer's details)."""
         sent = 0
         for owed in self._claims.owed():
             if owed.get("scope") != RECEIPT_SCOPE or datetime.fromisoformat(owed["not_before"]) > now:
                 continue
             complaint_id = owed["name"]
-            if now - datetime.fromisoformat(owed["not_before"]) > GIVE_UP:
-                log.error("complaint %s: acknowledgement given up after %s of failures", complaint_id, GIVE_UP)
-                self._claims.forget(RECEIPT_SCOPE, complaint_id)
-                continue
             if not self._claims.claim(RECEIPT_SCOPE, complaint_id, now):
+                continue  # another run holds it: it sends it, or gives it up
+            attempt = _attempts(owed) + 1
+            if now - datetime.fromisoformat(owed["not_before"]) > GIVE_UP:
+                self._give_up(complaint_id, owed, now)
                 continue
             try:
                 complaint = self._store.get(complaint_id)
-            except UnreadableComplaint:
-                complaint = None
-            if complaint is None or not complaint.customer.email:
-                self._claims.forget(RECEIPT_SCOPE, complaint_id)
+            except UnreadableComplaint as exc:  # quarantined by the scanner; tried again until it reads or is given up
+                log.warning("complaint %s: acknowledgement not sent (%s); a later scan retries it", complaint_id, exc)
+                self._failed(complaint_id, SendFailure.COMPLAINT_UNREADABLE, exc.reason, attempt, now)
                 continue
-            if self._send(complaint, owed["link"], now):
+            if complaint is None or not complaint.customer.email:
+                self._claims.forget(RECEIPT_SCOPE, complaint_id)  # erased: no longer owed
+                continue
+            if self._send(complaint, owed["link"], now, attempt):
                 sent += 1
-            else:
-                self._claims.release(RECEIPT_SCOPE, complaint_id)
         return sent
+
+    def _give_up(self, complaint_id: str, owed: Mapping[str, str], now: datetime) -> None:
+        """Off the retry list once the operator has been told (the operator notice's own claim makes it once, however
+        many runs get here); while the notice cannot be sent, it stays on the list and a later scan tries again."""
+        try:
+            failure: SendFailure | None = SendFailure(owed.get("failure", ""))
+        except ValueError:
+            failure = None
+        notice = acknowledgement_given_up(
+            complaint_id,
+            datetime.fromisoformat(owed["not_before"]) - LEASE,
+            failure,
+            owed.get("failure_detail", ""),
+            _attempts(owed),
+            self._base_url,
+            self._policies.display.tz,
+            self._policies.file.language,
+            now,
+        )
+        if self._operator.tell(notice, now) or self._operator.told(notice):
+            log.error(
+                "complaint %s: acknowledgement given up after %s of failures; the operator was told",
+                complaint_id,
+                GIVE_UP,
+            )
+            self._claims.forget(RECEIPT_SCOPE, complaint_id)
+        else:
+            log.error(
+                "complaint %s: acknowledgement given up, the operator not told yet; a later scan tries again",
+                complaint_id,
+            )
+            self._claims.release(RECEIPT_SCOPE, complaint_id)
 
     def status(self, token: str, now: datetime) -> Standing:
         """The complaint a token leads to, with its trail; NotFound for an unknown, malformed or expired token
@@ -176,3 +230,9 @@ class CustomerService:
             data["note"] = comment.strip()[:COMMENT_LIMIT]
         updated, _ = self._workflow.record(complaint.id, data, None, now, CUSTOMER)
         return updated
+
+
+def _attempts(owed: Mapping[str, str]) -> int:
+    """The failed attempts an owed acknowledgement's retry marker counts (0 before the first is recorded)."""
+    count = owed.get("attempts", "0")
+    return int(count) if count.isdecimal() else 0

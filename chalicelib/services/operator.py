@@ -29,3 +29,7 @@ class OperatorAlerts:
         self._claims.done("operator", notice.notice_id, now, {"topic": notice.topic})
         log.warning("operator notice %s sent: %s", notice.notice_id, notice.subject)
         return True
+
+    def told(self, notice: OperatorNotice) -> bool:
+        """Whether the notice was sent already (by this run or an earlier one)."""
+        return self._claims.happened("operator", notice.notice_id)

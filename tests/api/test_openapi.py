@@ -232,7 +232,9 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ("/complaints/{complaint_id}", "get", "503"): lambda api: _throttled(
         api, lambda cid: api.http.get(f"/complaints/{cid}", headers=STAFF)
     ),
-    ("/complaints/{complaint_id}/events", "post", "200"): lambda api: _event(api, _new(api), {"type": "note"}),
+    ("/complaints/{complaint_id}/events", "post", "200"): lambda api: _event(
+        api, _new(api), {"type": "note", "note": "x"}
+    ),
     ("/complaints/{complaint_id}/events", "post", "400"): lambda api: _event(api, _new(api), b"[1"),
     ("/complaints/{complaint_id}/events", "post", "401"): lambda api: api.http.post(
         f"/complaints/{_new(api)}/events", headers=JSON, body=b"{}"
@@ -245,7 +247,7 @@ TRIGGERS: dict[tuple[str, str, str], Callable[[Any], Any]] = {
     ),
     ("/complaints/{complaint_id}/events", "post", "422"): lambda api: _event(api, _new(api), {"type": "nap"}),
     ("/complaints/{complaint_id}/events", "post", "503"): lambda api: _throttled(
-        api, lambda cid: _event(api, cid, {"type": "note"})
+        api, lambda cid: _event(api, cid, {"type": "note", "note": "x"})
     ),
     ("/complaints/{complaint_id}/events", "get", "200"): lambda api: api.http.get(
         f"/complaints/{_new(api)}/events", headers=STAFF

@@ -86,7 +86,7 @@ def test_the_reviews_backdated_respond_is_refused(world: World, api: Any) -> Non
 def test_at_may_be_at_most_an_hour_in_the_past_and_never_ahead(
     api: Any, complaint_id: str, offset: timedelta, accepted: bool
 ) -> None:
-    response = event(api, complaint_id, {"type": "note", "at": (NOW + offset).isoformat()})
+    response = event(api, complaint_id, {"type": "note", "note": "x", "at": (NOW + offset).isoformat()})
     if accepted:
         assert response.status_code == 200, response.body
     else:

@@ -154,9 +154,13 @@ def test_backdated_events_are_accepted_but_not_future_or_before_receipt(api: Any
     assert backdated["clocks"]["first_response"]["ended_at"].startswith(
         (NOW - timedelta(minutes=5)).astimezone().strftime("%Y")
     )
-    future = problem(event(api, complaint_id, {"type": "note", "at": (NOW + timedelta(hours=1)).isoformat()}), 422)
+    future = problem(
+        event(api, complaint_id, {"type": "note", "note": "x", "at": (NOW + timedelta(hours=1)).isoformat()}), 422
+    )
     assert [e["field"] for e in future["errors"]] == ["at"]
-    early = problem(event(api, complaint_id, {"type": "note", "at": (NOW - timedelta(days=1)).isoformat()}), 422)
+    early = problem(
+        event(api, complaint_id, {"type": "note", "note": "x", "at": (NOW - timedelta(days=1)).isoformat()}), 422
+    )
     assert [e["field"] for e in early["errors"]] == ["at"]
 
 
@@ -174,6 +178,20 @@ def test_backdated_events_are_accepted_but_not_future_or_before_receipt(api: Any
 def test_bad_events_name_every_bad_field(api: Any, complaint_id: str, body: dict[str, Any], fields: list[str]) -> None:
     found = problem(event(api, complaint_id, body), 422)
     assert sorted(e["field"] for e in found["errors"]) == sorted(fields)
+    assert len(trail(api, complaint_id)) == 1
+
+
+@pytest.mark.parametrize("body", [{"type": "note"}, {"type": "note", "note": ""}, {"type": "note", "note": " \n\t "}])
+def test_a_note_without_text_is_refused_and_nothing_is_stored(
+    world: World, api: Any, complaint_id: str, body: dict[str, Any]
+) -> None:
+    assert world.memory is not None
+    before = world.memory.snapshot()
+    found = problem(event(api, complaint_id, body), 422)
+    assert [(e["field"], e["message"]) for e in found["errors"]] == [
+        ("note", "is required for a note: write what it says")
+    ]
+    assert world.memory.snapshot() == before
     assert len(trail(api, complaint_id)) == 1
 
 

@@ -45,6 +45,22 @@ def test_the_retry_list_keeps_claimed_work_until_it_is_done_or_forgotten(backend
     assert claims.owed() == []
 
 
+def test_a_release_notes_the_last_failure_on_the_retry_list_and_never_brings_back_a_marker(backend: Backend) -> None:
+    claims = backend.adapters.claims
+    assert claims.claim("on_call", "hourly#a", NOW, retry={"title": "Hourly digest"})
+    claims.release("on_call", "hourly#a", retry={"failure": "mail_refused", "attempts": "1"})
+    claims.release("on_call", "hourly#a", retry={"attempts": "2", "scope": "other", "name": "other"})
+    assert claims.owed() == [
+        {"scope": "on_call", "name": "hourly#a", "title": "Hourly digest", "failure": "mail_refused", "attempts": "2"}
+    ]
+    assert claims.claim("on_call", "hourly#a", NOW + timedelta(minutes=1))  # released: the next run may take it
+    claims.done("on_call", "hourly#a", NOW + timedelta(minutes=2))
+    claims.release("on_call", "hourly#a", retry={"attempts": "3"})  # done meanwhile: no marker comes back
+    claims.release("on_call", "hourly#b", retry={"attempts": "1"})  # never on the list: none is made
+    assert claims.owed() == []
+    assert claims.happened("on_call", "hourly#a")
+
+
 def test_markers_keep_a_value_between_runs(backend: Backend) -> None:
     markers = backend.adapters.markers
     assert markers.get("confirmed-years") is None
@@ -102,8 +118,11 @@ def test_a_mailer_returns_a_message_id_or_is_unavailable(backend: Backend) -> No
     email = Email(subject="主题 subject", text="text", html="<p>html</p>")
     message_id = backend.adapters.mailer.send(["on-call@example.com"], email, "hourly#x.on_call")
     assert message_id
-    with backend.mail_down(), pytest.raises(Unavailable):
+    with backend.mail_down(), pytest.raises(Unavailable) as failed:
         backend.adapters.mailer.send(["on-call@example.com"], email, "hourly#y.on_call")
+    assert "on-call@example.com" not in failed.value.detail  # the detail is told to the operator: never an address
+    if backend.name == "dynamodb":
+        assert "ServiceUnavailable" in failed.value.detail  # SES's error code says why, for the operator
 
 
 def test_a_relay_queue_takes_delays_and_never_raises(backend: Backend) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -11,7 +12,14 @@ from pydantic import ValidationError
 from chalicelib.clock import ShiftedClock, parse_start
 from chalicelib.domain.calendar import CalendarNotCovered
 from chalicelib.domain.model import Complaint
-from chalicelib.domain.operator import describe_failure, horizon_notice, quarantine_notice, quarantined
+from chalicelib.domain.operator import (
+    acknowledgement_given_up,
+    describe_failure,
+    horizon_notice,
+    quarantine_notice,
+    quarantined,
+)
+from chalicelib.domain.vocabulary import SendFailure
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
@@ -67,6 +75,30 @@ def test_the_horizon_notice_says_what_to_do_and_is_one_per_calendar_and_iso_week
     assert late.days_left == -4
     assert "4 days ago" in late.summary
     assert late.notice_id == "calendar.office.2027-W01"
+
+
+def test_the_given_up_acknowledgement_notice_is_worded_in_chinese_or_english_with_the_last_failure() -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    since = NOW - timedelta(days=2, hours=1)
+    failure = SendFailure.MAIL_REFUSED
+    detail = "SES did not take the email (MessageRejected).\nTraceback"
+    chinese = acknowledgement_given_up("a" * 32, since, failure, detail, 7, "https://x/", shanghai, "zh-CN", NOW)
+    english = acknowledgement_given_up("a" * 32, since, failure, detail, 7, "https://x/", shanghai, "en", NOW)
+    assert chinese.notice_id == english.notice_id == "a" * 32 + ".acknowledgement"  # one notice, whatever the words
+    assert chinese.link == english.link == "https://x/console/complaints/" + "a" * 32
+    assert chinese.subject == "[投诉时限] 投诉 aaaaaaaa 的受理确认邮件未能发出，已停止重试"
+    assert "自 2026-11-20 09:00 (+08:00) 起" in chinese.summary
+    assert "7 次尝试均失败" in chinese.summary
+    assert (
+        "最后一次失败：邮件服务未接收该邮件（SES did not take the email (MessageRejected). Traceback）"
+        in chinese.summary
+    )
+    assert english.subject == "[complaint SLA] complaint aaaaaaaa: acknowledgement email given up"
+    assert "Last failure: the mail service did not take the email (SES did not take the email" in english.summary
+    assert "\n" not in english.summary  # the adapter's words on one line
+    unknown = acknowledgement_given_up("a" * 32, since, None, "", 0, "https://x/", shanghai, "en", NOW)
+    assert "Last failure: no failure was recorded" in unknown.summary
+    assert unknown.attributes() == {"kind": "operator", "topic": "acknowledgement_given_up"}
 
 
 def test_a_shifted_clock_starts_at_its_instant_and_runs_in_real_time() -> None:
