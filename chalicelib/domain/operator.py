@@ -77,37 +77,71 @@ class OperatorNotice(BaseModel):
         return {"kind": self.kind, "topic": self.topic}
 
 
-def quarantine_notice(complaint_id: str, quarantine: Quarantine, base_url: str) -> OperatorNotice:
-    """The operator notice sent once when a complaint is first quarantined."""
+def quarantine_notice(
+    complaint_id: str, quarantine: Quarantine, base_url: str, zone: ZoneInfo, language: Language
+) -> OperatorNotice:
+    """The operator notice sent once when a complaint is first quarantined, in `language` with times in `zone`:
+    which complaint, why (`quarantine.error`, the kind of failure and where, quoted as it is), the next try."""
+    from chalicelib.domain.notice_texts import SNS_SUBJECT_LIMIT, cut, moment
+
+    retry = moment(quarantine.retry_at.astimezone(zone).isoformat())
+    if language == "zh-CN":
+        subject = f"[投诉时限] 投诉 {complaint_id[:8]} 无法计算时限，已隔离"
+        summary = (
+            f"投诉 {complaint_id} 无法计算时限（{quarantine.error}），它的提醒暂停发送。"
+            f"系统会在 {retry} 再次尝试，之后间隔逐步拉长到每小时一次；其他投诉不受影响。"
+            "请在控制台查看这条投诉并修复原因。"
+        )
+    else:
+        subject = f"[complaint SLA] complaint {complaint_id[:8]} cannot be evaluated and is quarantined"
+        summary = (
+            f"Complaint {complaint_id} could not be evaluated ({quarantine.error}). Its notices are held; the "
+            f"scanner retries it (next at {retry}) and every other complaint goes on."
+        )
     return OperatorNotice(
         notice_id=f"{complaint_id}.quarantine",
         topic="quarantine",
-        subject=f"[complaint SLA] complaint {complaint_id[:8]} cannot be evaluated and is quarantined",
-        summary=(
-            f"Complaint {complaint_id} could not be evaluated ({quarantine.error}). Its notices are held; the "
-            f"scanner retries it (next at {quarantine.retry_at.isoformat()}) and every other complaint goes on."
-        ),
-        detected_at=quarantine.since.isoformat(),
+        subject=cut(subject, SNS_SUBJECT_LIMIT),
+        summary=summary,
+        detected_at=quarantine.since.astimezone(zone).isoformat(),
         complaint_id=complaint_id,
         link=console_link(base_url, complaint_id),
     )
 
 
-def horizon_notice(calendar: str, last_confirmed: date, today: date, now: datetime) -> OperatorNotice:
-    """The weekly operator notice while a calendar is within 60 days of its last confirmed day."""
+def horizon_notice(
+    calendar: str, last_confirmed: date, today: date, now: datetime, language: Language
+) -> OperatorNotice:
+    """The weekly operator notice while a calendar is within 60 days of its last confirmed day, in `language`:
+    how long is left, what becomes provisional and what to do."""
+    from chalicelib.domain.notice_texts import SNS_SUBJECT_LIMIT, cut
+
     days_left = (last_confirmed - today).days
     year = last_confirmed.year + 1
-    when = f"in {days_left} days" if days_left > 0 else "now" if days_left == 0 else f"{-days_left} days ago"
-    return OperatorNotice(
-        notice_id=f"calendar.{calendar}.{today.isocalendar().year}-W{today.isocalendar().week:02d}",
-        topic="calendar_horizon",
-        subject=f"[complaint SLA] calendar {calendar}: confirmed holiday data ends {last_confirmed.isoformat()}",
-        summary=(
+    setting = f"calendars.{calendar}.confirmed_years"
+    if language == "zh-CN":
+        when = f"还有 {days_left} 天" if days_left > 0 else "就是今天" if days_left == 0 else f"已过去 {-days_left} 天"
+        subject = f"[投诉时限] 日历 {calendar}：已确认的节假日数据截至 {last_confirmed.isoformat()}"
+        summary = (
+            f"日历 {calendar} 的节假日与调休安排只确认到 {last_confirmed.isoformat()}（{when}）。"
+            f"在 {year} 年的调休安排确认之前，{year} 年的时限只按法定节假日计算，标记为暂定。"
+            f"国务院办公厅公布 {year} 年安排后：升级 holidays 软件包（含该年数据的版本），"
+            f"或在政策文件的 {setting} 中写入 {year}。之后未结案的投诉会自动重新计算。"
+        )
+    else:
+        when = f"in {days_left} days" if days_left > 0 else "now" if days_left == 0 else f"{-days_left} days ago"
+        subject = f"[complaint SLA] calendar {calendar}: confirmed holiday data ends {last_confirmed.isoformat()}"
+        summary = (
             f"Calendar {calendar!r} has confirmed working days through {last_confirmed.isoformat()} ({when}). "
             f"Deadlines in {year} are provisional (statutory holidays only) until {year}'s adjusted working days "
             f"are confirmed: upgrade the holidays package once it has them, or declare {year} under "
-            f"calendars.{calendar}.confirmed_years in the policy file. Open complaints are then recomputed."
-        ),
+            f"{setting} in the policy file. Open complaints are then recomputed."
+        )
+    return OperatorNotice(
+        notice_id=f"calendar.{calendar}.{today.isocalendar().year}-W{today.isocalendar().week:02d}",
+        topic="calendar_horizon",
+        subject=cut(subject, SNS_SUBJECT_LIMIT),
+        summary=summary,
         detected_at=now.isoformat(),
         calendar=calendar,
         days_left=days_left,

@@ -76,7 +76,7 @@ class CalendarWatch:
                     last.isoformat(),
                     days_left,
                 )
-                if self._operator.tell(horizon_notice(name, last, today, now), now):
+                if self._operator.tell(horizon_notice(name, last, today, now, self._policies.file.language), now):
                     report.warned.append(name)
         confirmed = self.confirmed_years(today)
         if self._markers.get(MARKER) != confirmed:

@@ -251,7 +251,10 @@ class Scanner:
             reason,
             extra={"complaint_id": complaint_id},
         )
-        self._operator.tell(quarantine_notice(complaint_id, quarantine, self._base_url), now)
+        notice = quarantine_notice(
+            complaint_id, quarantine, self._base_url, self._policies.display.tz, self._policies.file.language
+        )
+        self._operator.tell(notice, now)
 
     def _rollup(self, due: DueRollUp, now: datetime, lease_until: datetime, report: ScanReport) -> None:
         report.pending_notices += 1

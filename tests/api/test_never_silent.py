@@ -167,7 +167,7 @@ def test_the_operator_is_told_of_the_calendar_cliff_once_a_week_with_a_metric_of
     invoke(api, "watch_calendars")
     [told] = ops(world)
     assert (told["topic"], told["calendar"], told["days_left"]) == ("calendar_horizon", "office", 39)
-    assert "2026-12-31" in told["subject"]
+    assert told["subject"] == "[投诉时限] 日历 office：已确认的节假日数据截至 2026-12-31"  # the policy's language
     assert "confirmed_years" in told["summary"]
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     [metric] = [line for line in lines if "CalendarDaysLeft" in line]

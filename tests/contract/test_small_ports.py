@@ -108,7 +108,7 @@ def test_a_notifier_says_what_it_delivered_and_what_not(backend: Backend) -> Non
 
 
 def test_an_ops_notifier_says_whether_the_topic_took_the_notice(backend: Backend) -> None:
-    told = horizon_notice("office", NOW.date() + timedelta(days=39), NOW.date(), NOW)
+    told = horizon_notice("office", NOW.date() + timedelta(days=39), NOW.date(), NOW, "zh-CN")
     assert backend.adapters.ops.publish(told)
     with backend.topic_down():
         assert not backend.adapters.ops.publish(told)

@@ -56,6 +56,7 @@ def test_an_unreadable_complaint_is_quarantined_in_the_table_and_told_once_throu
     told = notices(ops)
     assert [(n["kind"], n["topic"], n["complaint_id"]) for n in told] == [("operator", "quarantine", poison)]
     assert "malformed JSON" in told[0]["summary"]
+    assert told[0]["subject"] == f"[投诉时限] 投诉 {poison[:8]} 无法计算时限，已隔离"  # the policy's language
     item = stored(world, poison)
     assert item["quarantine"]["M"]["attempts"]["N"] == "1"
     assert item["next_due"]["S"] == keys.sortable_time(NOW + timedelta(minutes=5))

@@ -53,32 +53,50 @@ def test_other_failures_are_described_by_kind() -> None:
     assert "1900" in describe_failure(CalendarNotCovered("office", 1900, "holidays package covers CN from 1950"))
 
 
-def test_the_quarantine_notice_names_the_complaint_the_reason_and_the_next_try() -> None:
-    notice = quarantine_notice(
-        "a" * 32, quarantined(None, "the stored complaint holds malformed JSON", NOW), "https://x/"
-    )
-    assert notice.notice_id == "a" * 32 + ".quarantine"
-    assert notice.link == "https://x/console/complaints/" + "a" * 32
-    assert "malformed JSON" in notice.summary
-    assert "2026-11-22T02:05:00+00:00" in notice.summary
-    assert notice.attributes() == {"kind": "operator", "topic": "quarantine"}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def test_the_horizon_notice_says_what_to_do_and_is_one_per_calendar_and_iso_week() -> None:
-    notice = horizon_notice("office", date(2026, 12, 31), date(2026, 11, 22), NOW)
+def test_the_quarantine_notice_names_the_complaint_the_reason_and_the_next_try_in_chinese_or_english() -> None:
+    quarantine = quarantined(None, "the stored complaint holds malformed JSON", NOW)
+    chinese = quarantine_notice("a" * 32, quarantine, "https://x/", SHANGHAI, "zh-CN")
+    english = quarantine_notice("a" * 32, quarantine, "https://x/", SHANGHAI, "en")
+    assert chinese.notice_id == english.notice_id == "a" * 32 + ".quarantine"  # one notice, whatever the words
+    assert chinese.link == english.link == "https://x/console/complaints/" + "a" * 32
+    assert chinese.subject == "[投诉时限] 投诉 aaaaaaaa 无法计算时限，已隔离"
+    assert "投诉 " + "a" * 32 + " 无法计算时限（the stored complaint holds malformed JSON）" in chinese.summary
+    assert "系统会在 2026-11-22 10:05 (+08:00) 再次尝试" in chinese.summary
+    assert "其他投诉不受影响" in chinese.summary
+    assert english.subject == "[complaint SLA] complaint aaaaaaaa cannot be evaluated and is quarantined"
+    assert "(the stored complaint holds malformed JSON)" in english.summary
+    assert "next at 2026-11-22 10:05 (+08:00)" in english.summary
+    assert chinese.detected_at == english.detected_at == "2026-11-22T10:00:00+08:00"
+    assert chinese.attributes() == {"kind": "operator", "topic": "quarantine"}
+
+
+def test_the_horizon_notice_says_what_to_do_in_chinese_or_english_and_is_one_per_calendar_and_iso_week() -> None:
+    notice = horizon_notice("office", date(2026, 12, 31), date(2026, 11, 22), NOW, "en")
     assert notice.days_left == 39
     assert notice.notice_id == "calendar.office.2026-W47"
+    assert notice.subject == "[complaint SLA] calendar office: confirmed holiday data ends 2026-12-31"
     assert "in 39 days" in notice.summary
     assert "calendars.office.confirmed_years" in notice.summary
     assert "2027" in notice.summary
-    late = horizon_notice("office", date(2026, 12, 31), date(2027, 1, 4), NOW)
+    chinese = horizon_notice("office", date(2026, 12, 31), date(2026, 11, 22), NOW, "zh-CN")
+    assert chinese.notice_id == notice.notice_id
+    assert chinese.subject == "[投诉时限] 日历 office：已确认的节假日数据截至 2026-12-31"
+    assert "只确认到 2026-12-31（还有 39 天）" in chinese.summary
+    assert "2027 年的时限只按法定节假日计算，标记为暂定" in chinese.summary
+    assert "calendars.office.confirmed_years 中写入 2027" in chinese.summary
+    late = horizon_notice("office", date(2026, 12, 31), date(2027, 1, 4), NOW, "en")
     assert late.days_left == -4
     assert "4 days ago" in late.summary
     assert late.notice_id == "calendar.office.2027-W01"
+    assert "（已过去 4 天）" in horizon_notice("office", date(2026, 12, 31), date(2027, 1, 4), NOW, "zh-CN").summary
+    assert "（就是今天）" in horizon_notice("office", date(2026, 12, 31), date(2026, 12, 31), NOW, "zh-CN").summary
 
 
 def test_the_given_up_acknowledgement_notice_is_worded_in_chinese_or_english_with_the_last_failure() -> None:
-    shanghai = ZoneInfo("Asia/Shanghai")
+    shanghai = SHANGHAI
     since = NOW - timedelta(days=2, hours=1)
     failure = SendFailure.MAIL_REFUSED
     detail = "SES did not take the email (MessageRejected).\nTraceback"
