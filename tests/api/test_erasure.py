@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.conftest import OTHER_STAFF, STAFF, World
 from tests.intake import relay
-from tests.integration.helpers import invoke
+from tests.integration.helpers import event, invoke
 
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 CUSTOMER = {
@@ -44,12 +44,6 @@ def new_complaint(world: World, api: Any) -> str:
     assert event(api, complaint_id, note).status_code == 200
     invoke(api, "scan_due")
     return complaint_id
-
-
-def event(api: Any, complaint_id: str, body: dict[str, Any]) -> Any:
-    return api.http.post(
-        f"/complaints/{complaint_id}/events", headers={**JSON, **STAFF}, body=json.dumps(body).encode()
-    )
 
 
 def erase(api: Any, complaint_id: str, reason: str, token: dict[str, str] = STAFF) -> Any:

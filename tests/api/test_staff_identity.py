@@ -12,29 +12,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import OTHER_STAFF, STAFF, World
-from tests.integration.helpers import post
+from tests.integration.helpers import errors_of, event, post, trail
 
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
-
-
-def event(api: Any, complaint_id: str, body: dict[str, Any], token: dict[str, str] = STAFF) -> Any:
-    return api.http.post(
-        f"/complaints/{complaint_id}/events",
-        headers={"Content-Type": "application/json", **token},
-        body=json.dumps(body).encode(),
-    )
-
-
-def trail(api: Any, complaint_id: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = json.loads(api.http.get(f"/complaints/{complaint_id}/events", headers=STAFF).body)[
-        "items"
-    ]
-    return items
-
-
-def errors_of(response: Any) -> dict[str, str]:
-    assert response.status_code == 422, response.body
-    return {error["field"]: error["message"] for error in json.loads(response.body)["errors"]}
 
 
 @pytest.fixture

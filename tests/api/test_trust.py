@@ -18,6 +18,7 @@ from standardwebhooks.webhooks import Webhook
 from chalicelib.settings import DEFAULT_SOURCES_FILE
 from tests.conftest import STAFF, World
 from tests.intake import RELAY_SECRET, relay
+from tests.integration.helpers import errors_of
 
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 JSON = {"Content-Type": "application/json"}
@@ -39,11 +40,6 @@ def at_now(world: World) -> None:
 def post(api: Any, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     return api.http.post("/complaints", headers={**JSON, **(headers or {})}, body=body)
-
-
-def errors_of(response: Any) -> dict[str, str]:
-    assert response.status_code == 422, response.body
-    return {error["field"]: error["message"] for error in json.loads(response.body)["errors"]}
 
 
 def staff_view(api: Any, response: Any) -> dict[str, Any]:

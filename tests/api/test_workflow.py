@@ -11,20 +11,12 @@ from typing import Any
 
 import pytest
 
-from chalicelib.views import AuditTrail, ComplaintPage, ProblemDetails, StaffComplaintView
+from chalicelib.views import ComplaintPage, ProblemDetails, StaffComplaintView
 from infra.request_counter import DynamoRequests
 from tests.conftest import STAFF, World
-from tests.integration.helpers import post
+from tests.integration.helpers import event, post, trail
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-def event(api: Any, complaint_id: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
-    return api.http.post(
-        f"/complaints/{complaint_id}/events",
-        headers={"Content-Type": "application/json", **STAFF, **(headers or {})},
-        body=json.dumps(body).encode(),
-    )
 
 
 def ok(response: Any) -> dict[str, Any]:
@@ -32,15 +24,6 @@ def ok(response: Any) -> dict[str, Any]:
     body: dict[str, Any] = json.loads(response.body)
     StaffComplaintView.model_validate(body)
     return body
-
-
-def trail(api: Any, complaint_id: str) -> list[dict[str, Any]]:
-    response = api.http.get(f"/complaints/{complaint_id}/events", headers=STAFF)
-    assert response.status_code == 200
-    body = json.loads(response.body)
-    AuditTrail.model_validate(body)
-    items: list[dict[str, Any]] = body["items"]
-    return items
 
 
 def problem(response: Any, status: int) -> dict[str, Any]:
@@ -119,12 +102,12 @@ def test_satisfaction_before_confirm_is_a_conflict(api: Any, complaint_id: str) 
 
 def test_the_same_event_with_the_same_idempotency_key_is_applied_once(api: Any, complaint_id: str) -> None:
     body = {"type": "note", "by": "li.lei", "note": "left a voicemail"}
-    first = ok(event(api, complaint_id, body, {"Idempotency-Key": "note-1"}))
-    second = ok(event(api, complaint_id, body, {"Idempotency-Key": "note-1"}))
+    first = ok(event(api, complaint_id, body, headers={"Idempotency-Key": "note-1"}))
+    second = ok(event(api, complaint_id, body, headers={"Idempotency-Key": "note-1"}))
     assert first["version"] == second["version"]
     assert [e["type"] for e in trail(api, complaint_id)] == ["received", "note"]
     other = {**body, "note": "something else"}
-    problem(event(api, complaint_id, other, {"Idempotency-Key": "note-1"}), 409)
+    problem(event(api, complaint_id, other, headers={"Idempotency-Key": "note-1"}), 409)
 
 
 def test_concurrent_updates_lose_no_audit_event(api: Any, complaint_id: str) -> None:

@@ -1,5 +1,6 @@
-"""Integration tests run the app on moto: `world` and `api` are the moto-backed ones here; and the packaged deploy
-template, built once per session, for the deploy rehearsal."""
+"""Integration tests run the app on moto: `world` and `api` are the moto-backed ones here; `alerts`, a queue
+subscribed to the alerts topic; and the packaged deploy template, built once per session, for the deploy
+rehearsal."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from infra.definitions import LocalResources
 from tests.conftest import World
+from tests.integration.helpers import subscribe
 from tests.integration.rehearsal import package, shared_dir
 
 
@@ -20,6 +23,12 @@ def world(aws_world: World) -> World:
 @pytest.fixture
 def api(aws_api: Any) -> Any:
     return aws_api
+
+
+@pytest.fixture
+def alerts(aws: LocalResources) -> str:
+    """An SQS queue subscribed (unfiltered) to the alerts topic."""
+    return subscribe(aws.topics["AlertsTopic"], "alerts")
 
 
 @pytest.fixture(scope="session")

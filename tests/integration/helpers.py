@@ -1,4 +1,5 @@
-"""Test helpers: posting complaints, subscribing a filtered SQS queue to the alerts topic, reading notices."""
+"""Test helpers: posting complaints and staff events, reading a trail and a 422's field errors, subscribing a
+filtered SQS queue to the alerts topic, reading notices."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import boto3
 
+from tests.conftest import STAFF
 from tests.intake import URGENT, relay
 
 
@@ -18,6 +20,39 @@ def post(api: Any, received_at: datetime, **fields: Any) -> str:
     assert response.status_code == 201, response.body
     complaint_id: str = json.loads(response.body)["id"]
     return complaint_id
+
+
+def event(
+    api: Any,
+    complaint_id: str,
+    body: dict[str, Any],
+    token: dict[str, str] = STAFF,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """A staff event posted as JSON with `token` (li.lei's by default): the raw response."""
+    return api.http.post(
+        f"/complaints/{complaint_id}/events",
+        headers={"Content-Type": "application/json", **token, **(headers or {})},
+        body=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+    )
+
+
+def trail(api: Any, complaint_id: str) -> list[dict[str, Any]]:
+    """The complaint's audit trail as the API answers it (checked against its documented model)."""
+    from chalicelib.views import AuditTrail
+
+    response = api.http.get(f"/complaints/{complaint_id}/events", headers=STAFF)
+    assert response.status_code == 200, response.body
+    body = json.loads(response.body)
+    AuditTrail.model_validate(body)
+    items: list[dict[str, Any]] = body["items"]
+    return items
+
+
+def errors_of(response: Any) -> dict[str, str]:
+    """A 422's field errors: field -> message."""
+    assert response.status_code == 422, response.body
+    return {error["field"]: error["message"] for error in json.loads(response.body)["errors"]}
 
 
 def subscribe(topic_arn: str, name: str, filter_policy: dict[str, Any] | None = None) -> str:

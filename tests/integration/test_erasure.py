@@ -11,10 +11,10 @@ from typing import Any
 import boto3
 
 from chalicelib.adapters.dynamo import from_item, unpacked
-from tests.api.test_erasure import CUSTOMER, DESCRIPTION, DETAILS, erase, event
+from tests.api.test_erasure import CUSTOMER, DESCRIPTION, DETAILS, erase
 from tests.conftest import World
 from tests.intake import relay
-from tests.integration.helpers import invoke
+from tests.integration.helpers import event, invoke
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # Monday 11:00 in Shanghai: the office is open, digests go out
 OTHER = {"customer_name": "司马光", "customer_email": "sima.guang@example.com", "customer_phone": "13500001111"}

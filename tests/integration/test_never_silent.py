@@ -34,11 +34,6 @@ def ops(aws: LocalResources) -> str:
     return subscribe(aws.topics["OpsTopic"], "ops")
 
 
-@pytest.fixture
-def alerts(aws: LocalResources) -> str:
-    return subscribe(aws.topics["AlertsTopic"], "alerts")
-
-
 def test_an_unreadable_complaint_is_quarantined_in_the_table_and_told_once_through_the_ops_topic(
     world: World, alerts: str, ops: str
 ) -> None:

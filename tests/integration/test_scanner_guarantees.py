@@ -18,7 +18,7 @@ from chalicelib.services.scanner import FLUSH_AT, Scanner
 from infra.definitions import LocalResources
 from infra.request_counter import DynamoRequests
 from tests.conftest import World
-from tests.integration.helpers import notices, subscribe
+from tests.integration.helpers import notices
 from tests.integration.seeding import seed
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -40,11 +40,6 @@ def fresh_scanner(world: World) -> Scanner:
         services.policies,
         services.settings.public_base_url,
     )
-
-
-@pytest.fixture
-def alerts(aws: LocalResources) -> str:
-    return subscribe(aws.topics["AlertsTopic"], "alerts")
 
 
 def ids_of(url: str) -> Counter[str]:

@@ -19,7 +19,7 @@ from chalicelib.ports import Timer
 from infra.definitions import LocalResources
 from infra.relay_poller import poll_once
 from tests.conftest import World
-from tests.integration.helpers import notices, post, subscribe
+from tests.integration.helpers import notices, post
 from tests.integration.seeding import seed
 from tests.integration.test_scanner_guarantees import fresh_scanner
 
@@ -36,11 +36,6 @@ def timed(world: World, aws: LocalResources) -> World:
     install(world.services)
     world.at(NOW)
     return world
-
-
-@pytest.fixture
-def alerts(aws: LocalResources) -> str:
-    return subscribe(aws.topics["AlertsTopic"], "alerts")
 
 
 def poll_timers(world: World) -> int:
