@@ -59,6 +59,11 @@ from chalicelib.ports import (
 )
 
 
+def owed_marker(scope: str, name: str, facts: Mapping[str, object]) -> dict[str, str]:
+    """A retry marker as the DynamoDB Claims adapter lays it out and its retry list gives it back (keys.py)."""
+    return keys.owed_facts(keys.retry_marker(scope, name, keys.retry_facts(facts)))
+
+
 @dataclass
 class _Record:
     """A stored complaint: the JSON its model dumps, and when the due index brings it back."""
@@ -211,7 +216,7 @@ class MemoryComplaintStore:
             if receipt is not None:
                 self._table.receipts[receipt.digest] = complaint.id
                 if receipt.acknowledgement is not None:
-                    marker = {"scope": RECEIPT_SCOPE, "name": complaint.id, **receipt.acknowledgement}
+                    marker = owed_marker(RECEIPT_SCOPE, complaint.id, receipt.acknowledgement)
                     self._table.retries[(RECEIPT_SCOPE, complaint.id)] = marker
 
     def by_receipt(self, digest: str) -> Complaint | None:
@@ -501,7 +506,7 @@ class MemoryClaims:
                 return False
             self._table.claims[(scope, name)] = {"status": "claimed", "claimed_at": now}
             if retry is not None:
-                self._table.retries[(scope, name)] = {**retry, "scope": scope, "name": name}
+                self._table.retries[(scope, name)] = owed_marker(scope, name, retry)
             return True
 
     def done(self, scope: str, name: str, now: datetime, facts: Mapping[str, object] | None = None) -> None:
@@ -516,7 +521,7 @@ class MemoryClaims:
                 del self._table.claims[(scope, name)]
             marker = self._table.retries.get((scope, name))
             if retry is not None and marker is not None:
-                self._table.retries[(scope, name)] = {**marker, **retry, "scope": scope, "name": name}
+                self._table.retries[(scope, name)] = owed_marker(scope, name, {**marker, **retry})
 
     def forget(self, scope: str, name: str) -> None:
         with self._table.access():

@@ -172,20 +172,22 @@ def acknowledgement_given_up(
     detail = cut(one_line(detail), DETAIL_LIMIT)
     if language == "zh-CN":
         why = "没有记录到失败原因（发送可能在中途中断）" if failure is None else word(failure, language)
+        tried = f"{attempts} 次尝试均失败" if attempts else "尝试次数未记录"
         subject = f"[投诉时限] 投诉 {complaint_id[:8]} 的受理确认邮件未能发出，已停止重试"
+        technical = f"技术信息：{detail.rstrip('.')}。" if detail else ""
         summary = (
-            f"投诉 {complaint_id} 的受理确认邮件自 {since} 起未能发给客户，{attempts} 次尝试均失败，已停止重试。"
-            f"最后一次失败：{why}" + (f"（{detail}）" if detail else "") + "。"
-            "客户尚未收到受理回执：请另行联系客户，并检查邮件服务。"
+            f"投诉 {complaint_id} 的受理确认邮件自 {since} 起未能发给客户，{tried}，已停止重试。"
+            f"最后一次失败：{why}。{technical}客户尚未收到受理回执：请另行联系客户，并检查邮件服务。"
         )
     else:
         why = "no failure was recorded (a send may have stopped part-way)" if failure is None else word(failure, "en")
+        tried = f"{attempts} attempt(s) failed" if attempts else "the attempts were not recorded"
         subject = f"[complaint SLA] complaint {complaint_id[:8]}: acknowledgement email given up"
         summary = (
             f"The acknowledgement email of complaint {complaint_id} has been owed to the customer since {since}; "
-            f"{attempts} attempt(s) failed and it is no longer retried. Last failure: {why}"
-            + (f" ({detail})" if detail else "")
-            + ". The customer has no receipt by email: contact them another way, and check the mail service."
+            f"{tried} and it is no longer retried. Last failure: {why}."
+            + (f" Technical detail: {detail}" if detail else "")
+            + " The customer has no receipt by email: contact them another way, and check the mail service."
         )
     return OperatorNotice(
         notice_id=f"{complaint_id}.acknowledgement",

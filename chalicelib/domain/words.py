@@ -119,7 +119,7 @@ _TABLE: tuple[tuple[StrEnum, str, str], ...] = (  # value, zh-CN, en
     (AlertChannelKind.WEBHOOK, "Webhook", "Webhook"),
     (DigestKind.HOURLY, "每小时超时汇总", "Hourly digest"),
     (DigestKind.DAILY, "每日超时汇总", "Daily summary"),
-    (SendFailure.MAIL_REFUSED, "邮件服务未接收该邮件", "the mail service did not take the email"),
+    (SendFailure.MAIL_REFUSED, "邮件服务未能发送该邮件", "the mail service did not send the email"),
     (SendFailure.COMPLAINT_UNREADABLE, "投诉记录无法读取", "the stored complaint cannot be read"),
 )
 # Keyed by (enum, value): values of different enums share text (Level.WARNING and Grade.WARNING are both

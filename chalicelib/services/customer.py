@@ -123,7 +123,10 @@ class CustomerService:
             "failed_at": now.isoformat(),
             "attempts": str(attempt),
         }
-        self._claims.release(RECEIPT_SCOPE, complaint_id, retry=last)
+        try:
+            self._claims.release(RECEIPT_SCOPE, complaint_id, retry=last)
+        except Unavailable as exc:  # still on the list under its lease: a later scan retries it, without this failure
+            log.warning("complaint %s: the failed acknowledgement not recorded (%s)", complaint_id, exc.detail)
 
     def retry(self, now: datetime) -> int:
         """Send every acknowledgement still owed whose lease has run out, once each; returns how many went. One
@@ -136,17 +139,21 @@ class CustomerService:
             if not self._claims.claim(RECEIPT_SCOPE, complaint_id, now):
                 continue  # another run holds it: it sends it, or gives it up
             attempt = _attempts(owed) + 1
-            if now - datetime.fromisoformat(owed["not_before"]) > GIVE_UP:
-                self._give_up(complaint_id, owed, now)
-                continue
+            overdue = now - datetime.fromisoformat(owed["not_before"]) > GIVE_UP
             try:
                 complaint = self._store.get(complaint_id)
             except UnreadableComplaint as exc:  # quarantined by the scanner; tried again until it reads or is given up
+                if overdue:
+                    self._give_up(complaint_id, owed, now)
+                    continue
                 log.warning("complaint %s: acknowledgement not sent (%s); a later scan retries it", complaint_id, exc)
                 self._failed(complaint_id, SendFailure.COMPLAINT_UNREADABLE, exc.reason, attempt, now)
                 continue
             if complaint is None or not complaint.customer.email:
-                self._claims.forget(RECEIPT_SCOPE, complaint_id)  # erased: no longer owed
+                self._claims.forget(RECEIPT_SCOPE, complaint_id)  # erased: no longer owed, nobody to contact
+                continue
+            if overdue:
+                self._give_up(complaint_id, owed, now)
                 continue
             if self._send(complaint, owed["link"], now, attempt):
                 sent += 1

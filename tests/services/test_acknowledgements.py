@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.intake import validate_submission
 from chalicelib.domain.links import console_link
 from chalicelib.domain.model import Complaint
@@ -16,6 +17,7 @@ from chalicelib.domain.opening import build_complaint, received_event
 from chalicelib.ports import RECEIPT_SCOPE
 from chalicelib.services.customer import GIVE_UP
 from tests.conftest import World
+from tests.intake import URGENT, relay
 
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # Monday 12:00 in Shanghai
 CUSTOMER = {"customer_name": "张三", "customer_email": "zhang.san@example.com", "customer_phone": "13800138000"}
@@ -51,7 +53,7 @@ def test_an_acknowledgement_given_up_tells_the_operator_once_which_complaint_and
     assert (told.topic, told.complaint_id) == ("acknowledgement_given_up", complaint.id)
     assert told.link == console_link(world.services.settings.public_base_url, complaint.id)
     assert complaint.id in told.summary
-    assert "邮件服务未接收该邮件" in told.summary  # the last failure, in words
+    assert "最后一次失败：邮件服务未能发送该邮件。技术信息：The mail service did not take the email。" in told.summary
     assert "4 次尝试均失败" in told.summary  # the intake's attempt and three scans'
     assert "2026-11-23 12:00 (+08:00)" in told.summary  # owed since the complaint came in
     assert "Traceback" not in told.summary
@@ -127,3 +129,34 @@ def test_a_complaint_that_cannot_be_read_is_retried_and_given_up_with_that_reaso
     [told] = world.ops.published
     assert "投诉记录无法读取" in told.summary
     assert not world.adapters.claims.happened(RECEIPT_SCOPE, complaint.id)
+
+
+def test_an_acknowledgement_past_two_days_of_an_erased_complaint_is_dropped_and_nobody_asked_to_contact_the_customer(
+    world: World,
+) -> None:
+    complaint = failing_for_two_days(world)
+    world.at(LATER - timedelta(minutes=5))
+    erased = world.services.workflow.erase(
+        complaint.id, {"reason": "客户要求删除个人信息"}, world.clock.now(), "li.lei"
+    )
+    assert erased.customer.email is None
+    assert world.services.customer.retry(LATER) == 0
+    assert world.ops.published == []  # there is nobody to contact: no "contact the customer" notice
+    assert world.adapters.claims.owed() == []
+
+
+def test_a_failure_that_cannot_be_recorded_still_answers_the_intake_with_its_receipt(
+    world: World, api: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.at(NOW)
+    world.mailer.failing = True
+
+    def unavailable(*_: object, **__: object) -> None:
+        raise Unavailable("DynamoDB throttled the write")
+
+    monkeypatch.setattr(world.adapters.claims, "release", unavailable)
+    response = relay(api, {**URGENT, **CUSTOMER})
+    assert response.status_code == 201, response.body  # stored: the customer's link is answered, not a 503
+    created = json.loads(response.body)
+    assert created["receipt_url"]
+    assert [facts["name"] for facts in world.adapters.claims.owed()] == [created["id"]]  # a later scan retries it

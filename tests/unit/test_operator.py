@@ -108,14 +108,20 @@ def test_the_given_up_acknowledgement_notice_is_worded_in_chinese_or_english_wit
     assert "自 2026-11-20 09:00 (+08:00) 起" in chinese.summary
     assert "7 次尝试均失败" in chinese.summary
     assert (
-        "最后一次失败：邮件服务未接收该邮件（SES did not take the email (MessageRejected). Traceback）"
+        "最后一次失败：邮件服务未能发送该邮件。技术信息：SES did not take the email (MessageRejected). Traceback。"
         in chinese.summary
     )
     assert english.subject == "[complaint SLA] complaint aaaaaaaa: acknowledgement email given up"
-    assert "Last failure: the mail service did not take the email (SES did not take the email" in english.summary
+    assert (
+        "Last failure: the mail service did not send the email. Technical detail: SES did not take" in english.summary
+    )
     assert "\n" not in english.summary  # the adapter's words on one line
     unknown = acknowledgement_given_up("a" * 32, since, None, "", 0, "https://x/", shanghai, "en", NOW)
     assert "Last failure: no failure was recorded" in unknown.summary
+    assert "the attempts were not recorded" in unknown.summary  # not "0 attempt(s) failed"
+    chinese_unknown = acknowledgement_given_up("a" * 32, since, None, "", 0, "https://x/", shanghai, "zh-CN", NOW)
+    assert "尝试次数未记录" in chinese_unknown.summary
+    assert "技术信息" not in chinese_unknown.summary
     assert unknown.attributes() == {"kind": "operator", "topic": "acknowledgement_given_up"}
 
 
