@@ -15,45 +15,16 @@ from typing import Any, TypeVar
 
 from chalice.app import Request, Response
 
-from chalicelib.domain.errors import (
-    BodyTooLarge,
-    Conflict,
-    DomainError,
-    DuplicateField,
-    InvalidFields,
-    MalformedBody,
-    NotFound,
-    StoredRecordUnreadable,
-    Unavailable,
-    UnsupportedMediaType,
-)
+from chalicelib.domain.errors import DomainError
+from chalicelib.web import INTERNAL, parse_page_form, problem_for
 
 Visit = TypeVar("Visit")
-
-REASONS: tuple[tuple[type[DomainError], str], ...] = (
-    (NotFound, "not_found"),
-    (Conflict, "conflict"),
-    (InvalidFields, "invalid"),
-    (Unavailable, "unavailable"),
-    (StoredRecordUnreadable, "unreadable"),
-    (BodyTooLarge, "too_large"),
-    (UnsupportedMediaType, "not_a_form"),
-    (DuplicateField, "twice"),
-    (MalformedBody, "bad_form"),
-)
-"""Why a page refused, by the error's type (a subclass before its base): the key of the words a page says it in."""
-REFUSED = "refused"
-"""Any other domain error a page meets."""
-INTERNAL = "internal"
-"""A fault of ours."""
-EVERY_REASON = (*dict.fromkeys(reason for _, reason in REASONS), REFUSED, INTERNAL)
-"""The reasons every page has words for."""
 
 
 @dataclass(frozen=True)
 class Refusal:
     """A page's refusal: the status and headers the JSON API's problem has for the same error, why (a key of
-    `EVERY_REASON`, which the page words) and the error itself (for pages that name the fields to correct)."""
+    `web.REASONS`, which the page words) and the error itself (for pages that name the fields to correct)."""
 
     status: int
     reason: str
@@ -63,11 +34,8 @@ class Refusal:
 
 def refusal(error: DomainError) -> Refusal:
     """The refusal a domain error becomes on a page."""
-    from chalicelib.web import problem_for
-
     problem = problem_for(error)
-    reason = next((found for kind, found in REASONS if isinstance(error, kind)), REFUSED)
-    return Refusal(problem.status, reason, problem.headers, error)
+    return Refusal(problem.status, problem.reason, problem.headers, error)
 
 
 def page_route(
@@ -118,8 +86,6 @@ def posted_form(request: Request, limit: int, max_fields: int) -> dict[str, str]
     """A posted form's fields, read as the JSON API reads a form (`web.parse_page_form`): refused when it is not a
     url-encoded form in UTF-8, is over `limit` bytes, has more than `max_fields` fields, gives a field twice or
     cannot be read."""
-    from chalicelib.web import parse_page_form
-
     raw = request.raw_body or b""
     body = raw if isinstance(raw, bytes) else raw.encode("utf-8")
     return parse_page_form(request.headers.get("content-type"), body, limit, max_fields)

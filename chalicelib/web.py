@@ -41,6 +41,12 @@ MAX_JSON_DEPTH = 32
 MAX_FORM_FIELDS = 100
 
 
+REFUSED = "refused"
+"""Why a page refused when no other reason fits."""
+INTERNAL = "internal"
+"""A fault of ours."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """An RFC 9457 problem: status, a short title, a human detail and optional extra members."""
@@ -50,6 +56,7 @@ class Problem:
     detail: str
     extra: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    reason: str = REFUSED  # why, as a page words it (REASONS)
 
     def body(self) -> dict[str, Any]:
         slug = self.title.lower().replace(" ", "-")
@@ -62,23 +69,27 @@ class Problem:
         return base | dict(self.extra)
 
 
-_BY_TYPE: tuple[tuple[type[DomainError], int, str], ...] = (
-    (InvalidFields, 422, "Invalid fields"),
-    (MalformedBody, 400, "Malformed body"),
-    (UnsupportedMediaType, 415, "Unsupported media type"),
-    (BodyTooLarge, 413, "Body too large"),
-    (NotFound, 404, "Not found"),
-    (Unauthorized, 401, "Unauthorized"),
-    (Rejected, 400, "Rejected"),
-    (Conflict, 409, "Conflict"),
-    (Unavailable, 503, "Service unavailable"),
-    (StoredRecordUnreadable, 500, "Stored record unreadable"),
+_BY_TYPE: tuple[tuple[type[DomainError], int, str, str], ...] = (
+    (InvalidFields, 422, "Invalid fields", "invalid"),
+    (DuplicateField, 400, "Malformed body", "twice"),
+    (MalformedBody, 400, "Malformed body", "bad_form"),
+    (UnsupportedMediaType, 415, "Unsupported media type", "not_a_form"),
+    (BodyTooLarge, 413, "Body too large", "too_large"),
+    (NotFound, 404, "Not found", "not_found"),
+    (Unauthorized, 401, "Unauthorized", REFUSED),
+    (Rejected, 400, "Rejected", REFUSED),
+    (Conflict, 409, "Conflict", "conflict"),
+    (Unavailable, 503, "Service unavailable", "unavailable"),
+    (StoredRecordUnreadable, 500, "Stored record unreadable", "unreadable"),
 )
+"""Each domain error's problem, by type (a subclass before its base): status, title, and the reason a page words."""
+REASONS = (*dict.fromkeys(reason for *_, reason in _BY_TYPE), INTERNAL)
+"""Every reason a page may refuse for (each page has words for all of them)."""
 
 
 def problem_for(error: DomainError) -> Problem:
     """The problem a domain error becomes, chosen by its type."""
-    for kind, status, title in _BY_TYPE:
+    for kind, status, title, reason in _BY_TYPE:
         if isinstance(error, kind):
             extra: dict[str, Any] = {}
             headers: dict[str, str] = {}
@@ -86,13 +97,15 @@ def problem_for(error: DomainError) -> Problem:
                 extra["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
             if isinstance(error, Unavailable):
                 headers["Retry-After"] = str(error.retry_after)
-            return Problem(status, title, error.detail, extra, headers)
+            return Problem(status, title, error.detail, extra, headers, reason)
     return Problem(400, "Bad request", error.detail)
 
 
 def server_error() -> Problem:
     """What a client sees of a fault of ours: no trace, no internal names."""
-    return Problem(500, "Internal error", "Something went wrong on our side; the request was not applied.")
+    return Problem(
+        500, "Internal error", "Something went wrong on our side; the request was not applied.", reason=INTERNAL
+    )
 
 
 def _media_type(content_type: str | None) -> tuple[str, str | None]:

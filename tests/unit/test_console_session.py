@@ -124,10 +124,29 @@ def test_every_reason_a_page_refuses_for_has_words_on_both_pages_in_both_languag
     from zoneinfo import ZoneInfo
 
     from chalicelib.customer.texts import Texts as CustomerTexts
-    from chalicelib.pages import EVERY_REASON
+    from chalicelib.web import REASONS as EVERY_REASON
 
     for language in ("zh-CN", "en"):
         console, customer = Texts(language, ZoneInfo("Asia/Shanghai")), CustomerTexts(language)
         for reason in EVERY_REASON:
             assert console(f"error.{reason}").strip(), reason
             assert customer(reason, what="x").strip(), reason
+
+
+def test_every_domain_error_has_its_own_problem_and_page_reason() -> None:
+    """A new domain error must be given its status, title and the words pages refuse with (web._BY_TYPE), not fall
+    to the generic 400 "Bad request"."""
+    import inspect
+
+    from chalicelib.domain import errors
+    from chalicelib.web import _BY_TYPE, REASONS
+
+    kinds = [
+        kind
+        for _, kind in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(kind, errors.DomainError) and kind is not errors.DomainError
+    ]
+    assert len(kinds) >= 11
+    rows = {kind for kind, *_ in _BY_TYPE}
+    assert [kind.__name__ for kind in kinds if kind not in rows] == []
+    assert {reason for *_, reason in _BY_TYPE} <= set(REASONS)
