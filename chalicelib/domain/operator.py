@@ -77,12 +77,36 @@ class OperatorNotice(BaseModel):
         return {"kind": self.kind, "topic": self.topic}
 
 
+def _about_complaint(
+    complaint_id: str,
+    topic: str,
+    subject: str,
+    summary: str,
+    detected: datetime,
+    base_url: str,
+    what: str | None = None,
+) -> OperatorNotice:
+    """An operator notice about one complaint, once per complaint and `what` (the topic unless given), with the
+    complaint's console link."""
+    from chalicelib.domain.notice_texts import SNS_SUBJECT_LIMIT, cut
+
+    return OperatorNotice(
+        notice_id=f"{complaint_id}.{what or topic}",
+        topic=topic,
+        subject=cut(subject, SNS_SUBJECT_LIMIT),
+        summary=summary,
+        detected_at=detected.isoformat(),
+        complaint_id=complaint_id,
+        link=console_link(base_url, complaint_id),
+    )
+
+
 def quarantine_notice(
     complaint_id: str, quarantine: Quarantine, base_url: str, zone: ZoneInfo, language: Language
 ) -> OperatorNotice:
     """The operator notice sent once when a complaint is first quarantined, in `language` with times in `zone`:
     which complaint, why (`quarantine.error`, the kind of failure and where, quoted as it is), the next try."""
-    from chalicelib.domain.notice_texts import SNS_SUBJECT_LIMIT, cut, moment
+    from chalicelib.domain.notice_texts import moment
 
     retry = moment(quarantine.retry_at.astimezone(zone).isoformat())
     if language == "zh-CN":
@@ -98,15 +122,7 @@ def quarantine_notice(
             f"Complaint {complaint_id} could not be evaluated ({quarantine.error}). Its notices are held; the "
             f"scanner retries it (next at {retry}) and every other complaint goes on."
         )
-    return OperatorNotice(
-        notice_id=f"{complaint_id}.quarantine",
-        topic="quarantine",
-        subject=cut(subject, SNS_SUBJECT_LIMIT),
-        summary=summary,
-        detected_at=quarantine.since.astimezone(zone).isoformat(),
-        complaint_id=complaint_id,
-        link=console_link(base_url, complaint_id),
-    )
+    return _about_complaint(complaint_id, "quarantine", subject, summary, quarantine.since.astimezone(zone), base_url)
 
 
 def horizon_notice(
@@ -166,7 +182,7 @@ def acknowledgement_given_up(
     when it was owed, how many attempts failed and the last failure in words (`failure`, with the adapter's own
     `detail`, which names a kind of error, never a value). Never the customer's name, email or phone."""
     # notice_texts imports the model, which imports this module: imported here, when the notice is made
-    from chalicelib.domain.notice_texts import SNS_SUBJECT_LIMIT, cut, moment, one_line
+    from chalicelib.domain.notice_texts import cut, moment, one_line
 
     since = moment(owed_since.astimezone(zone).isoformat())
     detail = cut(one_line(detail), DETAIL_LIMIT)
@@ -189,12 +205,6 @@ def acknowledgement_given_up(
             + (f" Technical detail: {detail}" if detail else "")
             + " The customer has no receipt by email: contact them another way, and check the mail service."
         )
-    return OperatorNotice(
-        notice_id=f"{complaint_id}.acknowledgement",
-        topic="acknowledgement_given_up",
-        subject=cut(subject, SNS_SUBJECT_LIMIT),
-        summary=summary,
-        detected_at=now.astimezone(zone).isoformat(),
-        complaint_id=complaint_id,
-        link=console_link(base_url, complaint_id),
+    return _about_complaint(
+        complaint_id, "acknowledgement_given_up", subject, summary, now.astimezone(zone), base_url, "acknowledgement"
     )
