@@ -381,8 +381,7 @@ class LocalStack:
         self.outbox.mkdir(parents=True, exist_ok=True)
         path = self.outbox / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{number:04d}.eml"
         path.write_text(raw, encoding="utf-8")
-        subject = next((line[9:] for line in raw.splitlines() if line.startswith("Subject: ")), "")
-        _say(f"[ses] {subject} -> {path}")
+        _say(f"[ses] {email_subject(raw)} -> {path}")
 
     def stop(self) -> None:
         self.stopping.set()
@@ -394,6 +393,14 @@ class LocalStack:
         if emulator is not None:
             emulator.stop()
         _say("stopped")
+
+
+def email_subject(raw: str) -> str:
+    """A raw email's subject as a person reads it (`我们已收到您的投诉：…`, not its MIME-encoded `=?utf-8?b?...?=`)."""
+    from email import policy
+    from email.parser import HeaderParser
+
+    return str(HeaderParser(policy=policy.default).parsestr(raw).get("Subject", "")).replace("\n", " ")
 
 
 def _tune_request_handler(server: Any) -> None:

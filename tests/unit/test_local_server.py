@@ -11,7 +11,7 @@ from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import LocalDevServer
 
-from infra.local_stack import _tune_request_handler
+from infra.local_stack import _tune_request_handler, email_subject
 
 
 def test_the_local_server_sends_each_reply_at_once_not_after_nagles_delay() -> None:
@@ -46,3 +46,15 @@ def test_the_local_server_sends_each_reply_at_once_not_after_nagles_delay() -> N
         server.server.server_close()
     assert no_delay, "the server took no connection"
     assert all(no_delay), "the server's side of the connection waits on Nagle's algorithm"
+
+
+def test_the_stacks_email_line_shows_the_subject_in_chinese_not_mime_encoded() -> None:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"] = "我们已收到您的投诉：客服没有回电话"
+    message["To"] = "someone@example.com"
+    message.set_content("正文", charset="utf-8", cte="base64")
+    raw = message.as_bytes().decode("ascii")
+    assert "=?utf-8?" in raw  # as SES and the outbox keep it
+    assert email_subject(raw) == "我们已收到您的投诉：客服没有回电话"
