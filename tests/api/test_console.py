@@ -333,6 +333,18 @@ def test_only_what_the_complaint_allows_is_offered(people: World, api: Any) -> N
     ]
 
 
+def test_a_site_visit_still_owed_after_resolve_is_offered_and_recorded_from_the_page(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=10), category="product_quality")
+    browser = signed_in(api)
+    act(browser, complaint_id, type="resolve")
+    resolved = browser.get(f"/console/complaints/{complaint_id}")
+    assert "site_visit" in re.findall(r'name="type" value="(\w+)"', resolved.body)
+    assert "记录已上门" in resolved.text
+    act(browser, complaint_id, type="site_visit")
+    shown = json.loads(api.http.get(f"/complaints/{complaint_id}", headers={"Authorization": "Bearer token-li"}).body)
+    assert (shown["status"], shown["clocks"]["site_visit"]["state"]) == ("resolved", "met")
+
+
 LETTERS = Path(__file__).resolve().parents[2] / "chalicelib" / "policy" / "letters"
 
 

@@ -65,6 +65,17 @@ def test_a_complaint_walks_from_receipt_to_satisfaction(api: Any, complaint_id: 
     assert [e["sequence"] for e in trail(api, complaint_id)] == [1, 2, 3, 4, 5]
 
 
+def test_a_site_visit_still_owed_after_resolve_can_be_recorded_and_stops_its_clock(world: World, api: Any) -> None:
+    world.at(NOW)
+    complaint_id = post(api, NOW - timedelta(minutes=10), category="product_quality")  # a visit within 3 office hours
+    resolved = ok(event(api, complaint_id, {"type": "resolve", "note": "远程指导客户断电，已排除危险"}))
+    assert resolved["clocks"]["site_visit"]["state"] == "running"  # the visit is still owed after the resolve
+    assert "site_visit" in resolved["allowed_events"]
+    visited = ok(event(api, complaint_id, {"type": "site_visit", "note": "工程师已上门检查"}))
+    assert visited["status"] == "resolved"
+    assert visited["clocks"]["site_visit"]["state"] == "met"
+
+
 def test_staff_routes_refuse_requests_without_a_valid_token(api: Any, complaint_id: str) -> None:
     body = json.dumps({"type": "respond"}).encode()
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic dGVzdA=="}):
