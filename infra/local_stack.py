@@ -11,7 +11,8 @@ is made and printed when unset), SESSION_SECRET (the console's cookie key; a ran
 SLA_POLICY_FILE (the default policy when unset), OUTBOX_DIR (outbox/),
 LOCAL_CLOCK_START (an ISO 8601 instant with offset: the app's clock starts there and runs forward in real time,
 to rehearse a date such as the year end; only the local stack reads it, the deployed app uses real time),
-LOCAL_STATE_DIR (.local-state/), LOCAL_STATE_INTERVAL (2 s between snapshots), WEBHOOK_SECRETS and PSEUDONYM_KEY
+LOCAL_STATE_DIR (.local-state/), LOCAL_STATE_INTERVAL (2 s between snapshots), WEBHOOK_SECRETS (the `relay`
+source gets a development secret when it has none, the one `python -m infra.relay_post` signs with) and PSEUDONYM_KEY
 (a fixed development key when unset: the local stack keeps its secrets in its environment, never in Secrets
 Manager).
 """
@@ -150,6 +151,20 @@ class LocalStack:
         else:  # the first configured token (`name=token` names its person): printed for the console and curl
             self.staff_token = os.environ.get("STAFF_TOKENS", "").split(",")[0].strip().rpartition("=")[2]
         os.environ.setdefault("PSEUDONYM_KEY", LOCAL_PSEUDONYM_KEY)
+        self._give_the_relay_a_secret()
+
+    @staticmethod
+    def _give_the_relay_a_secret() -> None:
+        """The `relay` source (a trusted server, signed) gets the development secret `infra.relay_post` signs with
+        when WEBHOOK_SECRETS gives it none, so the banner's late complaint can be posted as it is printed."""
+        from infra.relay_post import LOCAL_RELAY_SECRET
+
+        try:
+            configured = json.loads(os.environ.get("WEBHOOK_SECRETS") or "{}")
+        except ValueError:
+            return  # malformed: the settings refuse it at start, naming the variable
+        if isinstance(configured, dict) and not configured.get("relay"):
+            os.environ["WEBHOOK_SECRETS"] = json.dumps({**configured, "relay": [LOCAL_RELAY_SECRET]})
 
     def _subscribe_console_queues(self) -> dict[str, str]:
         sns = self.session.client("sns", endpoint_url=self.endpoint)
@@ -237,11 +252,9 @@ class LocalStack:
             received_at=(now - timedelta(minutes=45)).astimezone(zone).isoformat(timespec="seconds"),
         )
         overdue["subject"] = "45 分钟前收到，仍未响应"
-        _say("or one received 45 minutes ago, overdue (first on the console's board):")
-        _say(
-            f"  curl -i -X POST {api}/complaints -H 'Content-Type: application/json' "
-            f"-d '{json.dumps(overdue, ensure_ascii=False)}'"
-        )
+        overdue["priority"] = "urgent"
+        _say("or one a server relays (signed), received 45 minutes ago and overdue (first on the console's board):")
+        _say(f"  .venv/bin/python -m infra.relay_post --url {api} '{json.dumps(overdue, ensure_ascii=False)}'")
         _say("read it back (staff):")
         _say(f"  curl -H 'Authorization: Bearer {self.staff_token}' {api}/complaints/<id>")
         _say("Ctrl-C stops everything.")

@@ -26,6 +26,31 @@ def test_banner_names_the_api_the_emulator_and_a_curl_line(stack: Stack) -> None
     assert f"curl -i -X POST {stack.url}/complaints" in text
 
 
+def test_the_banners_late_complaint_is_posted_as_printed_and_is_overdue(stack: Stack) -> None:
+    import json
+    import os
+    import shlex
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from tests.intake import RELAY_SECRET
+
+    [line] = [line.strip() for line in stack.lines if "-m infra.relay_post" in line]
+    command = shlex.split(line)
+    assert command[:3] == [".venv/bin/python", "-m", "infra.relay_post"]
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "WEBHOOK_SECRETS": json.dumps({"relay": [RELAY_SECRET]})}  # as the stack was started
+    done = subprocess.run([sys.executable, *command[1:]], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    status, _, body = done.stdout.partition(" ")
+    assert status == "201"
+    created = json.loads(body)
+    deadline = datetime.fromisoformat(created["clocks"]["first_response"]["deadline"])
+    assert deadline < datetime.now(UTC)  # urgent, received 45 minutes ago: 30 minutes are up
+
+
 def test_json_and_form_posts_get_201_and_read_back(stack: Stack) -> None:
     status, headers, body = stack.relay_json({**COMPLAINT, "priority": "urgent"})
     assert status == 201
