@@ -138,7 +138,10 @@ def test_no_reopens_it_with_the_customers_reason_and_a_new_cycle_owes_a_new_surv
         send(api, path + "/confirm", "answer=no&reason=%E8%BF%98%E6%98%AF%E5%9D%8F%E7%9A%84", csrf).status_code == 303
     )
     trail = json.loads(api.http.get(f"/complaints/{complaint_id}/events", headers=STAFF).body)["items"]
-    assert (trail[-1]["type"], trail[-1]["by"], trail[-1]["details"].get("note")) == ("reopen", "customer", "还是坏的")
+    [reopened] = [event for event in trail if event["type"] == "reopen"]
+    assert (reopened["by"], reopened["details"].get("note")) == ("customer", "还是坏的")
+    told = [n for n in world.notifier.published if n.complaint_id == complaint_id and n.about == "reopen"]
+    assert sorted(n.audience for n in told) == ["assignee", "on_call"]  # the people on it hear the customer's "no"
     staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
     staff(api, complaint_id, {"type": "confirm", "by": "li.lei"})
     staff(api, complaint_id, {"type": "satisfaction", "score": 3})
