@@ -232,7 +232,7 @@ def _back(visit: Visit) -> Response:
 @page
 def status_page(visit: Visit, token: str) -> Response:
     """The customer's status page."""
-    from chalicelib.domain.receipts import promise_sentence, promises, timeline
+    from chalicelib.domain.receipts import outcome, promise_sentence, promises, timeline
     from chalicelib.domain.vocabulary import Status
     from chalicelib.domain.words import word
 
@@ -253,7 +253,10 @@ def status_page(visit: Visit, token: str) -> Response:
         status_code=complaint.status.value,
         subject=complaint.subject,
         received=steps[0].at if steps else "",
-        promises=[(promise_sentence(p, language), p.done) for p in promises(complaint, zone, language)],
+        promises=[
+            (promise_sentence(p, language), "kept" if p.kept else "late" if p.late else "", outcome(p, language))
+            for p in promises(complaint, zone, language, visit.now)
+        ],
         steps=steps,
         ask_confirm=complaint.status is Status.RESOLVED,
         ask_survey=complaint.status is Status.CLOSED and complaint.satisfaction is None,

@@ -10,7 +10,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "subject": ("投诉内容", "Subject"),
     "received": ("提交时间", "Received"),
     "promises": ("我们的承诺", "What we promised"),
-    "kept": ("已做到", "done"),
     "timeline": ("处理记录", "What has happened"),
     "question": ("问题解决了吗？", "Is it solved?"),
     "yes": ("是的，已解决", "Yes, it is solved"),

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.durations import spoken
 from chalicelib.domain.messages import Email
 from chalicelib.domain.model import AuditEvent, Complaint
-from chalicelib.domain.vocabulary import CUSTOMER, ClockName, EventType, Status
+from chalicelib.domain.vocabulary import CUSTOMER, ClockName, ClockState, EventType, Status
 from chalicelib.domain.words import Language, word
 
 RECEIPT_PATH = "/r/"
@@ -65,12 +65,25 @@ def expired(complaint: Complaint, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class Promise:
-    """A deadline in words: what, within how long, by when (policy time zone); `kept` once it was met."""
+    """A deadline in words: what, within how long, by when (policy time zone); how it stands: `state` is the clock's
+    (met in time, met after its deadline = breached, stopped without being judged, or still open), `overdue` when
+    it is still open and its deadline is at or before the moment the words are made."""
 
     clock: ClockName
     within: str
     by: str | None
-    done: bool
+    state: ClockState
+    overdue: bool = False
+
+    @property
+    def kept(self) -> bool:
+        """Met by its deadline: the only promise that earns a tick."""
+        return self.state is ClockState.MET
+
+    @property
+    def late(self) -> bool:
+        """Met, but after its deadline."""
+        return self.state is ClockState.BREACHED
 
 
 def _when(moment: datetime, zone: ZoneInfo, language: Language) -> str:
@@ -80,8 +93,8 @@ def _when(moment: datetime, zone: ZoneInfo, language: Language) -> str:
     return f"{local:%d %b %H:%M}"
 
 
-def promises(complaint: Complaint, zone: ZoneInfo, language: Language) -> list[Promise]:
-    """The promises the customer is told, first response first."""
+def promises(complaint: Complaint, zone: ZoneInfo, language: Language, now: datetime) -> list[Promise]:
+    """The promises the customer is told at `now`, first response first."""
     found = []
     for name in PROMISED:
         clock = complaint.clocks.get(name.value)
@@ -92,7 +105,8 @@ def promises(complaint: Complaint, zone: ZoneInfo, language: Language) -> list[P
         within = spoken(clock.target_seconds, language)
         if clock.calendar != "24x7":
             within = f"{within}（工作时间）" if language == "zh-CN" else f"{within} of working time"
-        found.append(Promise(name, within, by, not clock.active))
+        overdue = clock.active and deadline is not None and deadline <= now
+        found.append(Promise(name, within, by, clock.cycle.state, overdue))
     return found
 
 
@@ -106,15 +120,56 @@ _PROMISE_WORDS = {
     ClockName.PLAN: ("我们将在 {within}内给出处理方案", "We will give you a plan within {within}"),
     ClockName.REPLY: ("我们将在 {within}内答复您", "We will answer you within {within}"),
 }
+_OVERDUE_WORDS = {
+    ClockName.FIRST_RESPONSE: (
+        "我们已超过承诺的 {within}回复时限，正在尽快处理",
+        "We have gone past the {within} we promised for our reply, and are dealing with it as fast as we can",
+    ),
+    ClockName.RESOLUTION: (
+        "我们已超过承诺的 {within}解决时限，正在尽快处理",
+        "We have gone past the {within} we promised for solving the problem, and are dealing with it as fast as we can",
+    ),
+    ClockName.SITE_VISIT: (
+        "如需上门，我们已超过承诺的 {within}到达时限，正在尽快安排",
+        "If a visit is needed, we have gone past the {within} we promised for being there, and are arranging it as "
+        "fast as we can",
+    ),
+    ClockName.PLAN: (
+        "我们已超过承诺的 {within}方案时限，正在尽快处理",
+        "We have gone past the {within} we promised for giving you a plan, and are dealing with it as fast as we can",
+    ),
+    ClockName.REPLY: (
+        "我们已超过承诺的 {within}答复时限，正在尽快处理",
+        "We have gone past the {within} we promised for our answer, and are dealing with it as fast as we can",
+    ),
+}
+_OUTCOME_WORDS = {
+    ClockState.MET: ("✓ 已做到", "✓ Done"),
+    ClockState.BREACHED: ("已完成（晚于承诺）", "Done, later than promised"),
+}
+"""How an ended promise turned out; a promise stopped without being met (no longer needed, or the complaint closed
+first) says nothing rather than claim either."""
 
 
 def promise_sentence(promise: Promise, language: Language) -> str:
-    """`我们将在 30 分钟内回复您（最迟 11月22日 12:31）`."""
+    """`我们将在 30 分钟内回复您（最迟 11月22日 12:31）`; once its deadline has passed while it is still open,
+    `我们已超过承诺的 30 分钟回复时限，正在尽快处理` (never a promise of a time already past)."""
+    if promise.overdue:
+        chinese, english = _OVERDUE_WORDS[promise.clock]
+        return (chinese if language == "zh-CN" else english).format(within=promise.within)
     chinese, english = _PROMISE_WORDS[promise.clock]
     text = (chinese if language == "zh-CN" else english).format(within=promise.within)
     if promise.by is None:
         return text
     return f"{text}（最迟 {promise.by}）" if language == "zh-CN" else f"{text} (by {promise.by})"
+
+
+def outcome(promise: Promise, language: Language) -> str | None:
+    """`✓ 已做到` only for a promise met in time, `已完成（晚于承诺）` for one met late, nothing otherwise."""
+    words = _OUTCOME_WORDS.get(promise.state)
+    if words is None:
+        return None
+    return words[0] if language == "zh-CN" else words[1]
 
 
 @dataclass(frozen=True)
@@ -144,10 +199,11 @@ def timeline(events: list[AuditEvent], zone: ZoneInfo, language: Language) -> li
     return steps
 
 
-def acknowledgement(complaint: Complaint, url: str, zone: ZoneInfo, language: Language) -> Email:
-    """The email the customer gets when the complaint is received: the promises in words and the link."""
+def acknowledgement(complaint: Complaint, url: str, zone: ZoneInfo, language: Language, now: datetime) -> Email:
+    """The email the customer gets when the complaint is received: the promises in words as they stand at `now`
+    (the email is made then: a relayed-late complaint's passed deadline is owned, not promised) and the link."""
     zh = language == "zh-CN"
-    lines = [promise_sentence(promise, language) for promise in promises(complaint, zone, language)]
+    lines = [_line(promise, language) for promise in promises(complaint, zone, language, now)]
     greeting = f"{complaint.customer.name}，您好：" if zh else f"Dear {complaint.customer.name},"
     received = (
         f"我们已收到您的投诉「{complaint.subject}」（{_when(complaint.received_at, zone, language)}）。"
@@ -179,6 +235,12 @@ def acknowledgement(complaint: Complaint, url: str, zone: ZoneInfo, language: La
         "</td></tr></table></body></html>"
     )
     return Email(subject=subject, text=text, html=html)
+
+
+def _line(promise: Promise, language: Language) -> str:
+    said = outcome(promise, language)
+    sentence = promise_sentence(promise, language)
+    return f"{sentence} {said}" if said else sentence
 
 
 def needs_acknowledgement(complaint: Complaint) -> bool:

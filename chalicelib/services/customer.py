@@ -97,7 +97,7 @@ class CustomerService:
 
     def _send(self, complaint: Complaint, url: str, now: datetime, attempt: int = 1) -> bool:
         zone, language = self._policies.display.tz, self._policies.file.language
-        email = acknowledgement(complaint, url, zone, language)
+        email = acknowledgement(complaint, url, zone, language, now)
         assert complaint.customer.email is not None
         try:
             message_id = self._mailer.send([complaint.customer.email], email, f"receipt-{complaint.id}")

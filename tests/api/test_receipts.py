@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.domain.receipts import digest
 from chalicelib.ports import RECEIPT_SCOPE
 from tests.conftest import STAFF, World
-from tests.intake import public
+from tests.intake import URGENT, public, relay
 
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # Monday 12:00 in Shanghai
 VALID = {
@@ -99,3 +99,16 @@ def test_staff_cannot_record_an_event_in_the_customers_name(world: World, api: A
     )
     assert response.status_code == 422
     assert "by" in response.body.decode()
+
+
+def test_an_urgent_complaint_relayed_late_is_acknowledged_owning_the_deadline_it_already_passed(
+    world: World, api: Any
+) -> None:
+    world.at(NOW)
+    late = {**URGENT, "received_at": (NOW - timedelta(minutes=30)).isoformat()}
+    assert relay(api, late).status_code == 201
+    [sent] = world.mailer.sent
+    assert "我们已超过承诺的 30 分钟回复时限，正在尽快处理" in sent.email.text
+    assert "我们已超过承诺的 30 分钟回复时限，正在尽快处理" in sent.email.html
+    assert "最迟 11月23日 12:00" not in sent.email.text  # the deadline is this very moment: never promised
+    assert "我们将在 2 小时内解决您的问题（最迟 11月23日 13:30）" in sent.email.text  # still ahead: still promised

@@ -13,6 +13,7 @@ import pytest
 
 from tests.api.test_receipts import NOW, VALID, post
 from tests.conftest import STAFF, World
+from tests.intake import URGENT, relay
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -236,3 +237,63 @@ def test_an_answer_over_the_limit_not_a_form_or_with_a_field_twice_is_refused_in
         assert "页面已过期" not in refused.body.decode()
         assert world.stored() == before
     assert json.loads(api.http.get(f"/complaints/{complaint_id}", headers=STAFF).body)["status"] == "resolved"
+
+
+def promise_lines(text: str) -> list[str]:
+    """The promises of a page, one per line as the customer reads it (marks included, markup dropped)."""
+    listed = re.search(r'<ul class="promises">(.*?)</ul>', text, re.S)
+    assert listed is not None
+    return [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", listed.group(1), re.S)]
+
+
+def test_a_promise_met_after_its_deadline_says_so_and_carries_no_tick(world: World, api: Any) -> None:
+    complaint_id, path = opened(world, api)
+    world.at(NOW + timedelta(hours=2, minutes=10))  # the 2-hour first response, 10 minutes late
+    staff(api, complaint_id, {"type": "respond"})
+    _, text, _ = page(api, path)
+    assert promise_lines(text)[0] == "我们将在 2 小时内回复您（最迟 11月23日 14:00） 已完成（晚于承诺）"
+    assert "✓" not in text
+    assert "已做到" not in text
+    _, text, _ = page(api, path, "en")
+    assert promise_lines(text)[0].endswith("Done, later than promised")
+    assert "✓" not in text
+
+
+def test_a_promise_met_in_time_keeps_its_tick(world: World, api: Any) -> None:
+    complaint_id, path = opened(world, api)
+    world.at(NOW + timedelta(minutes=10))
+    staff(api, complaint_id, {"type": "respond"})
+    _, text, _ = page(api, path)
+    assert promise_lines(text)[0] == "我们将在 2 小时内回复您（最迟 11月23日 14:00） ✓ 已做到"
+    _, text, _ = page(api, path, "en")
+    assert promise_lines(text)[0].endswith("✓ Done")
+
+
+def test_a_visit_the_confirmation_ended_without_it_claims_nothing(world: World, api: Any) -> None:
+    world.at(NOW)
+    created = relay(api, {**URGENT, "category": "product_quality"})
+    assert created.status_code == 201, created.body
+    body = json.loads(created.body)
+    path = "/r/" + body["receipt_url"].rsplit("/", 1)[1]
+    world.at(NOW + timedelta(minutes=10))
+    staff(api, body["id"], {"type": "respond"})
+    staff(api, body["id"], {"type": "resolve", "by": "li.lei"})
+    staff(api, body["id"], {"type": "confirm", "by": "li.lei"})  # no site visit was ever made
+    _, text, _ = page(api, path)
+    [visit] = [line for line in promise_lines(text) if line.startswith("如需上门")]
+    assert (
+        visit == "如需上门，我们将在 3 小时（工作时间）内到达（最迟 11月23日 16:30）"
+    )  # a lunch break in the office hours
+    assert [line.endswith("✓ 已做到") for line in promise_lines(text)].count(True) == 2  # response, resolution
+
+
+def test_a_promise_still_open_past_its_deadline_is_owned_not_promised(world: World, api: Any) -> None:
+    _, path = opened(world, api)
+    world.at(NOW + timedelta(hours=3))
+    _, text, _ = page(api, path)
+    assert promise_lines(text)[0] == "我们已超过承诺的 2 小时回复时限，正在尽快处理"
+    assert "最迟 11月23日 14:00" not in text
+    _, text, _ = page(api, path, "en")
+    assert promise_lines(text)[0] == (
+        "We have gone past the 2 h we promised for our reply, and are dealing with it as fast as we can"
+    )

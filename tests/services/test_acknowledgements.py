@@ -14,6 +14,8 @@ from chalicelib.domain.intake import validate_submission
 from chalicelib.domain.links import console_link
 from chalicelib.domain.model import Complaint
 from chalicelib.domain.opening import build_complaint, received_event
+from chalicelib.domain.receipts import acknowledgement
+from chalicelib.domain.words import Language
 from chalicelib.ports import RECEIPT_SCOPE
 from chalicelib.services.customer import GIVE_UP
 from tests.conftest import World
@@ -160,3 +162,33 @@ def test_a_failure_that_cannot_be_recorded_still_answers_the_intake_with_its_rec
     created = json.loads(response.body)
     assert created["receipt_url"]
     assert [facts["name"] for facts in world.adapters.claims.owed()] == [created["id"]]  # a later scan retries it
+
+
+@pytest.mark.parametrize(
+    ("language", "owned", "promised"),
+    [
+        (
+            "zh-CN",
+            "我们已超过承诺的 30 分钟回复时限，正在尽快处理",
+            "我们将在 2 小时内解决您的问题（最迟 11月23日 13:50）",
+        ),
+        (
+            "en",
+            "We have gone past the 30 min we promised for our reply, and are dealing with it as fast as we can",
+            "We will solve the problem within 2 h (by 23 Nov 13:50)",
+        ),
+    ],
+)
+def test_an_acknowledgement_made_after_a_deadline_owns_it_instead_of_promising_a_past_time(
+    world: World, language: Language, owned: str, promised: str
+) -> None:
+    submission = validate_submission(
+        {**CUSTOMER, "category": "service", "priority": "urgent", "subject": "客服没有回电话"}, NOW
+    )
+    complaint = build_complaint(submission, world.services.policies, "ack-late", NOW - timedelta(minutes=10), "test")
+    made = NOW + timedelta(minutes=20)  # relayed late: its 30-minute first response falls due as the email is made
+    email = acknowledgement(complaint, "https://example.com/r/x", world.services.policies.display.tz, language, made)
+    assert owned in email.text
+    assert owned in email.html
+    assert promised in email.text
+    assert ("最迟 11月23日 12:20" if language == "zh-CN" else "by 23 Nov 12:20") not in email.text
