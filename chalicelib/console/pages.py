@@ -3,6 +3,7 @@ language's `Texts`), with the instants the live countdowns tick toward. Template
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
@@ -13,14 +14,19 @@ from chalicelib.domain.board import Board, BoardRow
 from chalicelib.domain.calendar import AlwaysOpen
 from chalicelib.domain.clocks import Clock
 from chalicelib.domain.model import AuditEvent, Complaint
+from chalicelib.domain.notices import NOTIFIER, SCANNER
 from chalicelib.domain.policy import PolicySet
+from chalicelib.domain.sources import SourceSpec
 from chalicelib.domain.vocabulary import (
     CUSTOMER,
     Audience,
+    Category,
     Channel,
     ClockName,
     ClockState,
+    Complexity,
     EventType,
+    Flag,
     Grade,
     Level,
     NoticeType,
@@ -193,12 +199,13 @@ class Entry:
     note: str | None = None
 
 
-def timeline(trail: list[AuditEvent], texts: Texts) -> list[Entry]:
-    """The audit trail in words, newest first; the notices of one level sent at once are one entry."""
+def timeline(trail: list[AuditEvent], texts: Texts, sources: Mapping[str, SourceSpec]) -> list[Entry]:
+    """The audit trail in words, newest first; the notices of one level sent at once are one entry. `sources`: the
+    intake sources, whose titles name where a complaint came from."""
     entries: list[Entry] = []
     for _, group in groupby(trail, key=_notice_group):
         events = list(group)
-        entries.append(_entry(events, texts))
+        entries.append(_entry(events, texts, sources))
     entries.reverse()
     return entries
 
@@ -210,16 +217,47 @@ def _notice_group(event: AuditEvent) -> tuple[object, ...]:
     return ("notice", event.at, details.get("type"), details.get("clock") or details.get("event"), details.get("level"))
 
 
-def _by(name: str, texts: Texts) -> str:
-    if name == "scanner":
+def _by(name: str, texts: Texts, sources: Mapping[str, SourceSpec]) -> str:
+    """Who did it, in words: a person by their staff name; the system, the customer and an intake source in words
+    (a source by its title, else by what kind of source it is; never by its key)."""
+    if name == SCANNER:
         return texts("by.scanner")
+    if name == NOTIFIER:
+        return texts("by.notify")
     if name == "calendar":
         return texts("by.calendar")
     if name.startswith("webhook:"):
-        return texts("by.webhook", source=name.removeprefix("webhook:"))
+        source = sources.get(name.removeprefix("webhook:"))
+        if source is not None and source.title:
+            return source.title
+        return texts("by.public_form" if source is not None and not source.signed else "by.system")
     if name == CUSTOMER:
         return texts("by.customer")
     return name
+
+
+_TRIAGED: tuple[tuple[str, type[Priority] | type[Complexity] | type[Category]], ...] = (
+    ("priority", Priority),
+    ("complexity", Complexity),
+    ("category", Category),
+)
+
+
+def _triage_lines(details: Mapping[str, str], texts: Texts) -> list[str]:
+    """What a triage changed, each field from its old value to its new one, in words."""
+    lines = []
+    for name, kind in _TRIAGED:
+        if f"{name}_before" in details and name in details:
+            before, after = (texts.word(kind(details[key])) for key in (f"{name}_before", name))
+            lines.append(texts("timeline.changed", field=texts(f"form.{name}"), before=before, after=after))
+    for flag in Flag:
+        if f"{flag.value}_before" in details and flag.value in details:
+            before, after = (
+                texts("timeline.yes" if details[key] == "true" else "timeline.no")
+                for key in (f"{flag.value}_before", flag.value)
+            )
+            lines.append(texts("timeline.changed", field=texts.word(flag), before=before, after=after))
+    return lines
 
 
 def _clock_word(name: str | None, texts: Texts) -> str:
@@ -229,10 +267,10 @@ def _clock_word(name: str | None, texts: Texts) -> str:
         return name or ""
 
 
-def _entry(events: list[AuditEvent], texts: Texts) -> Entry:
+def _entry(events: list[AuditEvent], texts: Texts, sources: Mapping[str, SourceSpec]) -> Entry:
     first = events[0]
     details = first.details
-    entry = Entry(first.type.value, texts.time(first.at), _by(first.by, texts), texts.word(first.type))
+    entry = Entry(first.type.value, texts.time(first.at), _by(first.by, texts, sources), texts.word(first.type))
     if first.type is EventType.NOTICE:
         audiences = [texts.word(Audience(e.details["audience"])) for e in events if e.details.get("audience")]
         level = texts.word(Level(details.get("level", Level.WARNING.value)))
@@ -254,13 +292,19 @@ def _entry(events: list[AuditEvent], texts: Texts) -> Entry:
         entry.lines.append(texts("timeline.score", score=details["score"]))
     if first.type is EventType.RECEIVED and "channel" in details:
         entry.lines.append(texts("timeline.channel", channel=texts.word(Channel(details["channel"]))))
+    if first.type is EventType.TRIAGE:
+        entry.lines += _triage_lines(details, texts)
     for name in ClockName:
         outcome = details.get(f"{name.value}_outcome")
         if outcome is not None:
             entry.lines.append(texts("timeline.outcome", clock=texts.word(name), state=texts.word(ClockState(outcome))))
         old, new = details.get(f"{name.value}_deadline_before"), details.get(f"{name.value}_deadline_after")
-        if first.type is EventType.RECOMPUTED and old and new:
-            shown = [_moment(value, texts) for value in (old, new)]
+        if first.type is EventType.TRIAGE and old is None and new is not None:  # a clock the triage added
+            entry.lines.append(texts("timeline.added", clock=texts.word(name), after=_moment(new, texts)))
+            continue
+        moved = old and new if first.type is EventType.RECOMPUTED else first.type is EventType.TRIAGE and old != new
+        if moved:
+            shown = [_moment(value or "", texts) for value in (old, new)]
             entry.lines.append(texts("timeline.recomputed", clock=texts.word(name), before=shown[0], after=shown[1]))
     entry.note = details.get("note")
     return entry

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,9 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
     "signed_in_as": ("当前用户", "Signed in as"),
     "sign_out": ("退出", "Sign out"),
     "signed_out": ("您已退出。", "You have signed out."),
-    "times_in": ("时间均为 {zone} 时间。", "Times are in {zone}."),
+    "times_in": ("时间均为{zone}。", "Times are in {zone}."),
+    "zone.named": ("{name}（{offset}）", "{name} ({offset})"),
+    "zone.city": ("{city} 时间（{offset}）", "{city} time ({offset})"),
     # sign-in
     "login.title": ("登录", "Sign in"),
     "login.intro": (
@@ -202,7 +204,9 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
     # timeline
     "by.scanner": ("系统（时限扫描）", "System (deadline scan)"),
     "by.calendar": ("系统（节假日日历）", "System (holiday calendar)"),
-    "by.webhook": ("表单提交（{source}）", "Form submission ({source})"),
+    "by.notify": ("系统（事件通知）", "System (event notices)"),
+    "by.public_form": ("客户（网站投诉表单）", "The customer (the complaint form on the site)"),
+    "by.system": ("外部系统（接口提交）", "Another system (through the API)"),
     "by.customer": ("客户（进度页面）", "The customer (status page)"),
     "timeline.status": ("状态：{before} → {after}", "Status: {before} → {after}"),
     "timeline.assignee": ("指派给 {name}", "Assigned to {name}"),
@@ -211,6 +215,10 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
     "timeline.outcome": ("{clock}：{state}", "{clock}: {state}"),
     "timeline.notice": ("{clock} · {level} → {audiences}", "{clock} · {level} → {audiences}"),
     "timeline.channel": ("渠道：{channel}", "Channel: {channel}"),
+    "timeline.changed": ("{field}：{before} → {after}", "{field}: {before} → {after}"),
+    "timeline.yes": ("是", "yes"),
+    "timeline.no": ("否", "no"),
+    "timeline.added": ("{clock}：新增时限，期限 {after}", "{clock}: a new clock, deadline {after}"),
     "timeline.recomputed": ("{clock}：期限 {before} → {after}", "{clock}: deadline {before} → {after}"),
     "list.separator": ("、", ", "),
     # errors
@@ -264,6 +272,27 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
     "error.home": ("返回看板", "Back to the board"),
     "bounce.title": ("正在打开…", "Opening…"),
     "bounce.continue": ("继续", "Continue"),
+}
+
+ZONE_NAMES: dict[str, tuple[str, str]] = {  # IANA zone -> (zh-CN, en): what people call it
+    **dict.fromkeys(
+        ("Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"),
+        ("北京时间", "China Standard Time"),
+    ),
+    "Asia/Hong_Kong": ("香港时间", "Hong Kong Time"),
+    "Asia/Macau": ("澳门时间", "Macau Time"),
+    "Asia/Taipei": ("台北时间", "Taipei Time"),
+    "Asia/Singapore": ("新加坡时间", "Singapore Time"),
+    "Asia/Tokyo": ("日本时间", "Japan Standard Time"),
+    "Asia/Seoul": ("韩国时间", "Korea Standard Time"),
+    **dict.fromkeys(
+        ("UTC", "Etc/UTC", "Etc/UCT", "Etc/Zulu", "Zulu", "UCT"), ("协调世界时", "Coordinated Universal Time")
+    ),
+    "Europe/London": ("伦敦时间", "London time"),
+    "Europe/Paris": ("巴黎时间", "Paris time"),
+    "Europe/Berlin": ("柏林时间", "Berlin time"),
+    "America/New_York": ("美国东部时间", "US Eastern Time"),
+    "America/Los_Angeles": ("美国太平洋时间", "US Pacific Time"),
 }
 
 WEEKDAYS = (
@@ -343,6 +372,23 @@ class Texts:
         ]
         shown = self("duration.join").join(parts)
         return shown + self("clock.working_time") if working and target.seconds else shown
+
+    def zone_name(self, now: datetime) -> str:
+        """The policy's zone as people call it, with its offset from UTC at `now`: 北京时间（UTC+8） / China Standard
+        Time (UTC+8); a zone without a name of ours by its city (Kolkata time (UTC+5:30)), never its IANA id."""
+        offset = now.astimezone(self.zone).utcoffset() or timedelta(0)
+        minutes = round(offset.total_seconds() / 60)
+        hours, rest = divmod(abs(minutes), 60)
+        shown = "UTC"
+        if minutes:
+            shown += ("+" if minutes > 0 else "-") + str(hours) + (f":{rest:02d}" if rest else "")
+        key = self.zone.key or ""
+        named = ZONE_NAMES.get(key)
+        if named is not None:
+            return self("zone.named", name=named[self._index], offset=shown)
+        if "/" not in key or key.startswith("Etc/"):
+            return shown
+        return self("zone.city", city=key.rsplit("/", 1)[-1].replace("_", " "), offset=shown)
 
     def time(self, moment: datetime, *, year: bool = True) -> str:
         """An instant in the policy's zone: 2026-11-23 周一 15:30 (the year left out where it goes without saying)."""

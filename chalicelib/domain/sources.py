@@ -87,6 +87,8 @@ class SourceSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     auth: Auth
+    title: str | None = Field(default=None, min_length=1, max_length=60)
+    """What staff call the source (the console's timeline names who a complaint came from by it), e.g. 问卷星."""
     cors_origins: list[str] = Field(default_factory=list)
     honeypot: str | None = None
     accept: dict[str, list[str]] = Field(default_factory=dict)
@@ -107,6 +109,13 @@ class SourceSpec(BaseModel):
     def signed(self) -> bool:
         """Whether deliveries are authenticated (anything but a public form)."""
         return self.auth != "public"
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or any(ord(char) < 32 for char in value)):
+            raise ValueError("a title is one line of text")
+        return value
 
     @field_validator("may_set")
     @classmethod

@@ -435,6 +435,12 @@ def _triage(complaint: Complaint, request: EventRequest, at: datetime, context: 
     if policy.name != complaint.policy.name:
         details["policy_before"] = f"{complaint.policy.name}@{complaint.policy.version}"
     details["policy"] = f"{policy.name}@{policies.version}"
+    for name, clock in clocks.items():  # the deadlines the triage moved; a clock it added has no deadline before
+        before = complaint.clocks[name].cycle if name in complaint.clocks else None
+        if clock.active and clock.cycle is not None and (before is None or clock.cycle.deadline != before.deadline):
+            if before is not None:
+                details[f"{name}_deadline_before"] = _shown(before.deadline, context)
+            details[f"{name}_deadline_after"] = _shown(clock.cycle.deadline, context)
     fields = {**changed, "policy": PolicyRef(name=policy.name, version=policies.version)}
     return Change(clocks, fields, details)
 

@@ -12,12 +12,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from chalicelib.console.texts import Texts
 from chalicelib.domain.vocabulary import CUSTOMER, Status
 from tests.api.console import FORM, Browser, Page
 from tests.conftest import World
+from tests.intake import URGENT
 from tests.integration.helpers import post
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -435,6 +438,106 @@ def test_what_the_customer_answered_on_the_status_page_is_theirs_in_words(people
     page = signed_in(api).get(f"/console/complaints/{complaint_id}")
     assert "客户（进度页面）" in page.text
     assert ">customer<" not in page.body
+
+
+def timeline_text(page: Page) -> str:
+    """The timeline section's words."""
+    found = re.search(r'<section aria-labelledby="h-timeline".*?</section>', page.body, flags=re.S)
+    assert found is not None, "the page has a timeline"
+    return Page(page.status, page.headers, found.group(0)).text
+
+
+def test_the_system_is_named_in_words_on_the_timeline_never_by_its_code(people: World, api: Any) -> None:
+    people.reconfigure(sla_policy_file=LETTERS / "complaint-handling.yaml")  # reports every product complaint
+    complaint_id = post(api, NOW - timedelta(minutes=45), category="product_quality")
+    assert "notify" in {event["by"] for event in trail(people, complaint_id)}
+    chinese = timeline_text(signed_in(api).get(f"/console/complaints/{complaint_id}"))
+    english = timeline_text(signed_in(api, language="en").get(f"/console/complaints/{complaint_id}"))
+    assert "系统（事件通知）" in chinese
+    assert "System (event notices)" in english
+    for text in (chinese, english):
+        assert not re.search(r"\b(notify|scanner)\b", text), text
+
+
+def test_where_a_complaint_came_from_is_said_in_words_never_by_the_sources_key(
+    people: World, api: Any, tmp_path: Path
+) -> None:
+    relayed = post(api, NOW - timedelta(minutes=5))
+    form = {**{k: v for k, v in URGENT.items() if k != "priority"}, "subject": "网站上提交的投诉"}
+    response = api.http.post("/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(form))
+    assert response.status_code == 201, response.body
+    public = json.loads(response.body)["id"]
+    browser, english = signed_in(api), signed_in(api, language="en")
+    chinese_relayed = timeline_text(browser.get(f"/console/complaints/{relayed}"))
+    assert "收到投诉 外部系统（接口提交）" in chinese_relayed
+    assert "渠道：" in chinese_relayed
+    assert "Another system (through the API)" in timeline_text(english.get(f"/console/complaints/{relayed}"))
+    assert "客户（网站投诉表单）" in timeline_text(browser.get(f"/console/complaints/{public}"))
+    assert "The customer (the complaint form on the site)" in timeline_text(
+        english.get(f"/console/complaints/{public}")
+    )
+    titled = tmp_path / "sources.yaml"
+    default = Path(__file__).resolve().parents[2] / "chalicelib" / "sources" / "default.yaml"
+    titled.write_text(
+        default.read_text(encoding="utf-8").replace(
+            "    auth: standard\n", "    auth: standard\n    title: 合作方工单系统\n", 1
+        ),
+        encoding="utf-8",
+    )
+    people.reconfigure(sources_file=titled)
+    assert "收到投诉 合作方工单系统" in timeline_text(browser.get(f"/console/complaints/{relayed}"))
+    for page in (browser.get(f"/console/complaints/{relayed}"), english.get(f"/console/complaints/{relayed}")):
+        shown = timeline_text(page)
+        assert "relay" not in shown
+        assert "表单提交" not in shown
+        assert "Form submission" not in shown
+
+
+def test_the_footer_names_the_time_zone_as_people_do_never_by_its_iana_id(people: World, api: Any) -> None:
+    chinese = signed_in(api).get("/console")
+    english = signed_in(api, language="en").get("/console")
+    assert "时间均为北京时间（UTC+8）。" in chinese.text
+    assert "Times are in China Standard Time (UTC+8)." in english.text
+    for page in (chinese, english, Browser(api).get("/console/login")):
+        assert "Asia/Shanghai" not in page.body
+
+
+def test_a_triage_on_the_timeline_says_what_it_changed_in_words(people: World, api: Any) -> None:
+    complaint_id = post(api, NOW - timedelta(minutes=10))  # urgent service, general
+    browser = signed_in(api)
+    before = people.services.workflow.get(complaint_id).clocks["resolution"].cycle
+    changed = act(
+        browser,
+        complaint_id,
+        type="triage",
+        priority="urgent",
+        complexity="complex",
+        category="service",
+        remote_area="yes",
+    )
+    assert changed.status == 303, changed.body
+    after = people.services.workflow.get(complaint_id).clocks["resolution"].cycle
+    assert before is not None
+    assert after is not None
+    assert before.deadline is not None
+    assert after.deadline is not None
+    assert before.deadline != after.deadline
+    chinese = timeline_text(browser.get(f"/console/complaints/{complaint_id}"))
+    english = timeline_text(signed_in(api, language="en").get(f"/console/complaints/{complaint_id}"))
+    assert "复杂程度：一般问题 → 复杂问题" in chinese
+    assert "偏远地区：否 → 是" in chinese
+    shown = [Texts("zh-CN", ZoneInfo("Asia/Shanghai")).time(moment) for moment in (before.deadline, after.deadline)]
+    assert f"解决：期限 {shown[0]} → {shown[1]}" in chinese
+    added = people.services.workflow.get(complaint_id).clocks["progress_update"].cycle
+    assert added is not None
+    assert added.deadline is not None
+    assert f"进度更新：新增时限，期限 {Texts('zh-CN', ZoneInfo('Asia/Shanghai')).time(added.deadline)}" in chinese
+    assert "Progress update: a new clock, deadline" in english
+    assert "Complexity: General problem → Complex problem" in english
+    assert "Remote area: no → yes" in english
+    assert "优先级" not in chinese  # unchanged, not said
+    for text in (chinese, english):
+        assert not re.search(r"\b(general|complex|remote_area|true|false)\b", text), text
 
 
 def test_an_unknown_complaint_is_a_page_that_says_so(people: World, api: Any) -> None:

@@ -120,6 +120,27 @@ def test_every_message_has_both_languages_and_durations_read_as_words() -> None:
     assert chinese.time(NOW) == "2026-11-23 周一 17:00"
 
 
+@pytest.mark.parametrize(
+    ("zone", "at", "chinese", "english"),
+    [
+        ("Asia/Shanghai", NOW, "北京时间（UTC+8）", "China Standard Time (UTC+8)"),
+        ("Asia/Hong_Kong", NOW, "香港时间（UTC+8）", "Hong Kong Time (UTC+8)"),
+        ("America/New_York", NOW, "美国东部时间（UTC-5）", "US Eastern Time (UTC-5)"),
+        ("America/New_York", datetime(2026, 7, 1, tzinfo=UTC), "美国东部时间（UTC-4）", "US Eastern Time (UTC-4)"),
+        ("Asia/Kolkata", NOW, "Kolkata 时间（UTC+5:30）", "Kolkata time (UTC+5:30)"),
+        ("Etc/GMT-3", NOW, "UTC+3", "UTC+3"),
+        ("UTC", NOW, "协调世界时（UTC）", "Coordinated Universal Time (UTC)"),
+    ],
+)
+def test_a_time_zone_is_named_as_people_call_it_with_its_offset_never_by_its_iana_id(
+    zone: str, at: datetime, chinese: str, english: str
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    assert Texts("zh-CN", ZoneInfo(zone)).zone_name(at) == chinese
+    assert Texts("en", ZoneInfo(zone)).zone_name(at) == english
+
+
 def test_every_reason_a_page_refuses_for_has_words_on_both_pages_in_both_languages() -> None:
     from zoneinfo import ZoneInfo
 

@@ -205,6 +205,9 @@ def test_a_source_signed_without_a_timestamp_needs_a_submission_id_in_each_deliv
         ("auth: standard\naccept: {event_type: []}", "no accepted value"),
         ("auth: standard\naccept: {'a[': x}", "accept"),
         ("auth: standard\nmapping: {subject: s}", "mapping"),
+        ("auth: standard\ntitle: '  '", "a title is one line of text"),
+        ('auth: standard\ntitle: "合作方\\n系统"', "a title is one line of text"),
+        ("auth: standard\ntitle: ''", "title"),
     ],
 )
 def test_a_bad_source_is_refused_at_load_naming_the_place(text: str, message: str) -> None:
