@@ -137,14 +137,14 @@ def _headline(notice: Notice, language: Language) -> str:
         if _resolved(notice):
             return {
                 ClockState.MET: f"{about}已按时完成，此前的告警可以关闭。",
-                ClockState.BREACHED: f"{about}已完成，但超时 {late}；此前的告警可以关闭。",
+                ClockState.BREACHED: f"{about}已完成，但{_amount('超时', late)}；此前的告警可以关闭。",
                 ClockState.STOPPED: f"{about}已结束，无需再处理；此前的告警可以关闭。",
             }[outcome]
         if level == Level.WARNING:
-            return f"{about}即将到期：截止 {deadline}，还剩 {left}。"
+            return f"{about}即将到期：截止 {deadline}，{_amount('还剩', left)}。"
         if level == Level.ESCALATION:
-            return f"{about}重大违约一个工作日后仍未处理，已升级：截止 {deadline}，已超时 {late}。"
-        return f"{about}已{word(level, language)}：截止 {deadline}，已超时 {late}。"
+            return f"{about}重大违约一个工作日后仍未处理，已升级：截止 {deadline}，{_amount('已超时', late)}。"
+        return f"{about}已{word(level, language)}：截止 {deadline}，{_amount('已超时', late)}。"
     about = f"{clock} of complaint “{subject}”"
     if _resolved(notice):
         return {
@@ -184,6 +184,12 @@ def _title(notice: Notice, language: Language) -> str:
     return f"【{level}】{clock}" if language == "zh-CN" else f"[{level}] {clock}"
 
 
+def _amount(words: str, amount: str) -> str:
+    """Chinese words before a duration: a space before its digits (超时 15 分钟), none before a word or in the compact
+    form of a title (还剩不到 1 分钟, 超时15分钟)."""
+    return f"{words} {amount}" if amount[:1].isdigit() and " " in amount else f"{words}{amount}"
+
+
 def _lateness(notice: Notice, language: Language, compact: bool) -> str:
     """How late (or how close), as a title goes on: 超时 15 分钟 / 还剩 7 分钟 / 15 min overdue / 7 min left."""
     if _reported(notice):
@@ -191,13 +197,13 @@ def _lateness(notice: Notice, language: Language, compact: bool) -> str:
     if _resolved(notice):
         if notice.outcome == ClockState.BREACHED:
             late = spoken(notice.overdue_seconds, language, compact)
-            return f"已完成（超时{late}）" if language == "zh-CN" else f"met late, {late} overdue"
+            return f"已完成（{_amount('超时', late)}）" if language == "zh-CN" else f"met late, {late} overdue"
         return word(notice.outcome or ClockState.STOPPED, language)
     if notice.level == Level.WARNING:
         left = spoken(notice.remaining_seconds, language, compact)
-        return f"还剩{left}" if language == "zh-CN" else f"{left} left"
+        return _amount("还剩", left) if language == "zh-CN" else f"{left} left"
     late = spoken(notice.overdue_seconds, language, compact)
-    return f"超时{late}" if language == "zh-CN" else f"{late} overdue"
+    return _amount("超时", late) if language == "zh-CN" else f"{late} overdue"
 
 
 def _sns_subject(notice: Notice, language: Language) -> str:

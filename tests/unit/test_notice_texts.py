@@ -79,6 +79,17 @@ def test_the_email_of_a_minor_breach_says_what_slipped_how_late_which_complaint_
     assert f"查看和处理：https://sla.example.com/console/complaints/{ID}" in text
 
 
+def test_chinese_durations_are_spaced_one_way_a_space_before_digits_none_before_words() -> None:
+    warned = render(notice(level=Level.WARNING, remaining_seconds=30, overdue_seconds=0), "zh-CN")
+    assert "还剩不到 1 分钟。" in warned.headline
+    late = render(notice(overdue_seconds=61), "zh-CN")
+    assert "已超时 1 分钟。" in late.headline
+    for text in (warned, late):
+        shown = " ".join([text.subject, text.title, text.headline, text.email, *(value for _, value in text.facts)])
+        assert "还剩 不到" not in shown
+        assert not re.search(r"超时\d+ 分钟", shown)  # never half spaced (超时1 分钟)
+
+
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("clock", CLOCKS)
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
