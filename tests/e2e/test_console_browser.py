@@ -181,6 +181,10 @@ def test_respond_meets_the_first_response_and_a_notice_link_lands_there_after_si
     assert unlabelled == 0
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for link in (page.locator(".back a"), page.locator(".customer dd a").first):  # back, and calling the customer
+        box = link.bounding_box()
+        assert box is not None
+        assert box["height"] >= 44, box  # a tap target on a phone (WCAG 2.5.5)
     shot(page, "complaint-phone-en")
     page.set_viewport_size(DESKTOP)
     page.get_by_label("Note (optional)").fill("Called the customer back")
