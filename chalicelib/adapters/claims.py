@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import call_with_retries, error_code, from_item, is_condition_failure, to_item
+from chalicelib.adapters.dynamo import call_with_retries, from_item, is_condition_failure, set_attributes, to_item
 from chalicelib.ports import LEASE, Facts
 
 if TYPE_CHECKING:
@@ -97,11 +97,11 @@ class DynamoClaims:
                 ExpressionAttributeValues=to_item({":claimed": "claimed"}),
             )
         except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
+            if not is_condition_failure(exc):
                 raise
 
     def _add_facts(self, scope: str, name: str, facts: Facts) -> None:
-        attributes = list(keys.retry_facts(facts).items())
+        attributes = keys.retry_facts(facts)
         if not attributes:
             return
         try:
@@ -110,13 +110,11 @@ class DynamoClaims:
                 self._attempts,
                 TableName=self._table,
                 Key=to_item(keys.retry_key(scope, name)),
-                UpdateExpression="SET " + ", ".join(f"#f{n} = :f{n}" for n in range(len(attributes))),
                 ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={f"#f{n}": attribute for n, (attribute, _) in enumerate(attributes)},
-                ExpressionAttributeValues=to_item({f":f{n}": value for n, (_, value) in enumerate(attributes)}),
+                **set_attributes(attributes),
             )
         except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
+            if not is_condition_failure(exc):
                 raise
 
     def forget(self, scope: str, name: str) -> None:

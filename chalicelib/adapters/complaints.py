@@ -31,6 +31,7 @@ from chalicelib.adapters.dynamo import (
     event_values,
     from_item,
     is_condition_failure,
+    set_attributes,
     to_item,
 )
 from chalicelib.domain.model import AuditEvent, Complaint
@@ -185,15 +186,12 @@ class DynamoComplaintStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _set(self, values: dict[str, Any], changed: dict[str, Any]) -> None:
-        names = {f"#a{i}": name for i, name in enumerate(changed)}
         call_with_retries(
             self._client.update_item,
             self._attempts,
             TableName=self._table,
             Key=to_item({keys.TABLE_PK: values[keys.TABLE_PK], keys.TABLE_SK: values[keys.TABLE_SK]}),
-            UpdateExpression="SET " + ", ".join(f"{name} = :v{i}" for i, name in enumerate(names)),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=to_item({f":v{i}": value for i, value in enumerate(changed.values())}),
+            **set_attributes(changed),
         )
 
     def _commit(self, transaction: Transaction, first_is_new: bool = False) -> None:

@@ -120,6 +120,16 @@ def batch_get(
     return [found[key] for key in ordered if key in found]
 
 
+def set_attributes(changed: Mapping[str, Any]) -> dict[str, Any]:
+    """The UpdateItem arguments that set each of `changed`'s attributes (names and values as placeholders)."""
+    names = {f"#a{i}": name for i, name in enumerate(changed)}
+    return {
+        "UpdateExpression": "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(names))),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": to_item({f":v{i}": value for i, value in enumerate(changed.values())}),
+    }
+
+
 def is_condition_failure(exc: ClientError) -> bool:
     """A conditional write (or a transaction with one) that did not hold."""
     return error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException")
