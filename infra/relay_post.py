@@ -32,11 +32,11 @@ def relay_secret(environ: Mapping[str, str]) -> str:
     return str(configured[0]) if configured else LOCAL_RELAY_SECRET
 
 
-def signed_headers(body: str, secret: str) -> dict[str, str]:
-    """The Standard Webhooks headers of a delivery of `body`, signed now."""
+def signed_headers(body: str, secret: str, message_id: str | None = None) -> dict[str, str]:
+    """The Standard Webhooks headers of a delivery of `body` (a fresh message id unless given), signed now."""
     from standardwebhooks.webhooks import Webhook
 
-    message_id = f"msg_{uuid.uuid4().hex}"
+    message_id = message_id or f"msg_{uuid.uuid4().hex}"
     moment = datetime.now(UTC)
     return {
         "Content-Type": "application/json",

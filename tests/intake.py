@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from standardwebhooks.webhooks import Webhook
+from infra.relay_post import signed_headers
 
 RELAY_SECRET = "whsec_" + base64.b64encode(b"relay-secret-of-the-test-suite!!").decode()
 PSEUDONYM_KEY = "pseudonym-key-of-the-test-suite-0123456789"
@@ -27,15 +25,9 @@ PUBLIC_FIELDS = ("customer_name", "customer_email", "customer_phone", "category"
 
 
 def relay_headers(body: str, message_id: str | None = None) -> dict[str, str]:
-    """The headers of a Standard Webhooks delivery of `body` to the `relay` source, signed now."""
-    message_id = message_id or f"msg_{uuid.uuid4().hex}"
-    moment = datetime.now(UTC)
-    return {
-        "Content-Type": "application/json",
-        "webhook-id": message_id,
-        "webhook-timestamp": str(int(moment.timestamp())),
-        "webhook-signature": Webhook(RELAY_SECRET).sign(message_id, moment, body),
-    }
+    """The headers of a Standard Webhooks delivery of `body` to the `relay` source, signed now (as
+    `python -m infra.relay_post` signs it)."""
+    return signed_headers(body, RELAY_SECRET, message_id)
 
 
 def relay(api: Any, payload: dict[str, Any], message_id: str | None = None, **headers: str) -> Any:
