@@ -8,6 +8,7 @@ audiences and outcomes are shown in words (`chalicelib.domain.words`), never as 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -344,12 +345,20 @@ def render(notice: Notice, language: Language) -> NoticeText:
     )
 
 
+def level_counts(by_level: Mapping[Level, int], language: Language, sentence: bool = False) -> str:
+    """How many notices of each level, in the levels' order (warning, minor, major, escalation, then event
+    reports): `轻微违约 3，重大违约 1`, `Minor breach 3, Major breach 1` (in a sentence: `minor breach 3, ...`)."""
+    separator = "，" if language == "zh-CN" else ", "
+    ordered = sorted(by_level, key=list(Level).index)
+    shown = ((word(level, language), by_level[level]) for level in ordered)
+    return separator.join(f"{name.lower() if sentence else name} {count}" for name, count in shown)
+
+
 def rollup_texts(rollup: RollUp, language: Language) -> NoticeText:
     """What people read of a storm's roll-up in a chat channel (the subject and summary are the roll-up's own,
     made in the policy's language): how many notices of which levels, clocks and categories, and the board."""
     zh = language == "zh-CN"
-    levels = sorted(rollup.by_level, key=list(Level).index)
-    counted = ("，" if zh else ", ").join(f"{word(level, language)} {rollup.by_level[level]}" for level in levels)
+    counted = level_counts(rollup.by_level, language)
     start, end = datetime.fromisoformat(rollup.window_start), datetime.fromisoformat(rollup.window_end)
     window = f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} ({_offset(start)})"
     facts: list[tuple[str, str]] = [

@@ -20,7 +20,7 @@ from chalicelib.domain import clocks as clock_rules
 from chalicelib.domain.clocks import LEVEL_ORDER
 from chalicelib.domain.links import console_link
 from chalicelib.domain.model import AuditEvent, Complaint
-from chalicelib.domain.notice_texts import SNS_SUBJECT_LIMIT, cut, notice_subject, summary
+from chalicelib.domain.notice_texts import SNS_SUBJECT_LIMIT, cut, level_counts, notice_subject, summary
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.vocabulary import Audience, ClockState, EventType, Level, NoticeType
 from chalicelib.domain.words import DEFAULT_LANGUAGE, Language, word
@@ -320,16 +320,14 @@ def rollup(
     """The roll-up of a window from what its notices added up to (`facets`: categories, priorities, clocks);
     `link` is where to see them (the console's board)."""
     start, end = window.start.astimezone(zone), window.end.astimezone(zone)
-    levels = sorted(by_level, key=LEVEL_ORDER.index)
+    parts = level_counts(by_level, language, sentence=True)
     if language == "zh-CN":
-        parts = "，".join(f"{word(level, language)} {by_level[level]}" for level in levels)
         subject = f"【提醒汇总】{start:%H:%M}-{end:%H:%M} 发给{word(window.audience, language)}的其余 {count} 条提醒"
         summary = (
             f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} 发给{word(window.audience, language)}的提醒超过上限，"
             f"其余 {count} 条汇总于此（{parts}）。各投诉的提醒均已记入其处理记录。"
         )
     else:
-        parts = ", ".join(f"{word(level, language).lower()} {by_level[level]}" for level in levels)
         subject = f"[Roll-up] {count} more notices for {word(window.audience, language)}, {start:%H:%M}-{end:%H:%M}"
         summary = (
             f"{word(window.audience, language)} received its limit of notices for {start:%Y-%m-%d %H:%M}-{end:%H:%M}; "
@@ -341,7 +339,7 @@ def rollup(
         window_start=start.isoformat(),
         window_end=end.isoformat(),
         count=count,
-        by_level={level: by_level[level] for level in levels},
+        by_level=dict(by_level),
         complaint_ids=list(dict.fromkeys(complaint_ids))[:ROLLUP_IDS],
         categories=sorted(set(facets.get("categories", ()))),
         priorities=sorted(set(facets.get("priorities", ()))),

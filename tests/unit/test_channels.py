@@ -370,6 +370,16 @@ def test_a_roll_up_passes_a_channels_filters_by_its_audience_and_any_level_it_co
     assert not managers.accepts(mixed)
 
 
+def test_a_roll_up_that_counts_event_notices_is_made_and_worded_with_them_last() -> None:
+    message = storm(Audience.GENERAL_MANAGER, {Level.REPORT: 4, Level.MAJOR: 1, Level.MINOR: 2})
+    assert "(minor breach 2, major breach 1, " in message.summary
+    texts = rollup_texts(message, "en")
+    assert texts.facts[2][1].startswith("Minor breach 2, Major breach 1, ")
+    assert texts.facts[2][1].endswith(" 4")
+    chinese = rollup(window_of(Audience.GENERAL_MANAGER, NOW, 300), 7, message.by_level, [ID], {}, SHANGHAI, "zh-CN")
+    assert "（轻微违约 2，重大违约 1，" in chinese.summary
+
+
 def test_a_roll_up_reads_in_english_and_a_webhook_gets_its_json_under_its_roll_up_id() -> None:
     message = storm(Audience.ON_CALL, {Level.MINOR: 30, Level.MAJOR: 2})
     texts = rollup_texts(message, "en")
