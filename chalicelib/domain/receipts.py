@@ -105,7 +105,8 @@ def promises(complaint: Complaint, zone: ZoneInfo, language: Language, now: date
         within = spoken(clock.target_seconds, language)
         if clock.calendar != "24x7":
             within = f"{within}（工作时间）" if language == "zh-CN" else f"{within} of working time"
-        overdue = clock.active and deadline is not None and deadline <= now
+        moment = clock.cycle.paused_at or now  # a paused clock stands still: its deadline moves on resume
+        overdue = clock.active and deadline is not None and deadline <= moment
         found.append(Promise(name, within, by, clock.cycle.state, overdue))
     return found
 

@@ -297,3 +297,13 @@ def test_a_promise_still_open_past_its_deadline_is_owned_not_promised(world: Wor
     assert promise_lines(text)[0] == (
         "We have gone past the 2 h we promised for our reply, and are dealing with it as fast as we can"
     )
+
+
+def test_a_promise_paused_while_we_wait_on_the_customer_is_not_said_to_be_overdue(world: World, api: Any) -> None:
+    complaint_id, path = opened(world, api)
+    world.at(NOW + timedelta(hours=3))
+    staff(api, complaint_id, {"type": "pause", "reason": "waiting_on_customer", "note": "等客户提供发票"})
+    world.at(NOW + timedelta(days=5))  # past the resolution's deadline, which moves only when the clock resumes
+    _, text, _ = page(api, path)
+    assert promise_lines(text)[1].startswith("我们将在 2 天内解决您的问题")
+    assert "超过承诺" not in promise_lines(text)[1]
