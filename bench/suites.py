@@ -288,20 +288,16 @@ def local_stack(requests: int = 200, warmup: int = 10) -> Iterator[Row]:
     time from request to reply (what the emulator's HTTP, the local server and the app add up to)."""
     import http.client
     import tempfile
-    import threading
     from urllib.parse import urlsplit
 
-    from tests.e2e.conftest import read_output, start_stack, stop_stack
+    from tests.e2e.conftest import start_stack, stop_stack
     from tests.intake import relay_headers
 
     run = uuid.uuid4().hex[:8]
     took: list[float] = []
     statuses: Counter[int] = Counter()
     with tempfile.TemporaryDirectory() as folder:
-        stack = start_stack(Path(folder))
-        draining = threading.Event()
-        drainer = threading.Thread(target=lambda: [read_output(stack) for _ in iter(lambda: draining.wait(0.2), True)])
-        drainer.start()
+        stack = start_stack(Path(folder))  # its output is drained by start_stack's own reader
         address = urlsplit(stack.url)
         connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=30)
         try:
@@ -321,8 +317,6 @@ def local_stack(requests: int = 200, warmup: int = 10) -> Iterator[Row]:
                     statuses[response.status] += 1
         finally:
             connection.close()
-            draining.set()
-            drainer.join(timeout=5)
             stop_stack(stack)
     yield {
         "bench": "local_stack",
