@@ -10,11 +10,12 @@ export AWS_DEFAULT_REGION ?= us-east-1
 	report-recompute browser
 
 # uv installs the same versions as pip from the same constraints, in about 10 s instead of 50 (pip stays, upgraded:
-# `chalice package` uses it); pip installs them itself if uv cannot.
+# `chalice package` uses it); pip installs them itself if uv cannot be installed or cannot install them.
 $(STAMP): pyproject.toml requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip uv
-	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]' || $(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --upgrade pip
+	( $(PY) -m pip install -q uv && $(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]' ) \
+		|| $(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
 # The local stack; its data stays in LOCAL_STATE_DIR (default .local-state/) across restarts.
