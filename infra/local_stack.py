@@ -409,11 +409,14 @@ class LocalStack:
 
 
 def email_subject(raw: str) -> str:
-    """A raw email's subject as a person reads it (`我们已收到您的投诉：…`, not its MIME-encoded `=?utf-8?b?...?=`)."""
+    """A raw email's subject as a person reads it (`我们已收到您的投诉：…`, not its MIME-encoded `=?utf-8?b?...?=`),
+    with anything shaped like an email address or a phone number masked: the customer wrote part of it."""
     from email import policy
     from email.parser import HeaderParser
 
-    return str(HeaderParser(policy=policy.default).parsestr(raw).get("Subject", "")).replace("\n", " ")
+    from chalicelib.domain.masking import scrub_text
+
+    return scrub_text(str(HeaderParser(policy=policy.default).parsestr(raw).get("Subject", "")).replace("\n", " "))
 
 
 def _tune_request_handler(server: Any) -> None:

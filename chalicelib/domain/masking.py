@@ -53,4 +53,9 @@ def scrubbed_subject(complaint: Complaint) -> str:
     for detail in (contact.email, contact.phone, contact.name):
         if detail and len(detail.strip()) >= 2:
             text = text.replace(detail.strip(), MASK)
+    return scrub_text(text)
+
+
+def scrub_text(text: str) -> str:
+    """Anything shaped like an email address or a phone number in `text`, masked (`***`)."""
     return _PHONE.sub(MASK, _EMAIL.sub(MASK, text))

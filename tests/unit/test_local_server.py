@@ -52,9 +52,9 @@ def test_the_stacks_email_line_shows_the_subject_in_chinese_not_mime_encoded() -
     from email.message import EmailMessage
 
     message = EmailMessage()
-    message["Subject"] = "我们已收到您的投诉：客服没有回电话"
+    message["Subject"] = "我们已收到您的投诉：客服没有回电话，请打 13800138000"
     message["To"] = "someone@example.com"
     message.set_content("正文", charset="utf-8", cte="base64")
     raw = message.as_bytes().decode("ascii")
     assert "=?utf-8?" in raw  # as SES and the outbox keep it
-    assert email_subject(raw) == "我们已收到您的投诉：客服没有回电话"
+    assert email_subject(raw) == "我们已收到您的投诉：客服没有回电话，请打 ***"  # the customer's number masked
