@@ -157,14 +157,11 @@ class LocalStack:
     def _give_the_relay_a_secret() -> None:
         """The `relay` source (a trusted server, signed) gets the development secret `infra.relay_post` signs with
         when WEBHOOK_SECRETS gives it none, so the banner's late complaint can be posted as it is printed."""
-        from infra.relay_post import LOCAL_RELAY_SECRET
+        from infra.relay_post import with_local_relay_secret
 
-        try:
-            configured = json.loads(os.environ.get("WEBHOOK_SECRETS") or "{}")
-        except ValueError:
-            return  # malformed: the settings refuse it at start, naming the variable
-        if isinstance(configured, dict) and not configured.get("relay"):
-            os.environ["WEBHOOK_SECRETS"] = json.dumps({**configured, "relay": [LOCAL_RELAY_SECRET]})
+        given = with_local_relay_secret(os.environ)
+        if given is not None:
+            os.environ["WEBHOOK_SECRETS"] = given
 
     def _subscribe_console_queues(self) -> dict[str, str]:
         sns = self.session.client("sns", endpoint_url=self.endpoint)

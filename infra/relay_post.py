@@ -17,24 +17,41 @@ import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 LOCAL_RELAY_SECRET = "whsec_bG9jYWwtZGV2ZWxvcG1lbnQtcmVsYXktc2VjcmV0ISE="  # noqa: S105 - local only, printed
 """The local stack's secret of the `relay` source when WEBHOOK_SECRETS gives none (local only, like its staff token)."""
 
 
+def _configured(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """WEBHOOK_SECRETS as the object it is ({source: [secrets]}), {} when unset, None when malformed (the app's
+    settings refuse it at start, naming the variable)."""
+    try:
+        configured = json.loads(environ.get("WEBHOOK_SECRETS") or "{}")
+    except ValueError:
+        return None
+    return configured if isinstance(configured, dict) else None
+
+
 def relay_secret(environ: Mapping[str, str]) -> str:
     """The relay's first secret in WEBHOOK_SECRETS, else the local development one."""
-    try:
-        configured = json.loads(environ.get("WEBHOOK_SECRETS") or "{}").get("relay") or []
-    except (ValueError, AttributeError):
-        configured = []
-    return str(configured[0]) if configured else LOCAL_RELAY_SECRET
+    relay = (_configured(environ) or {}).get("relay") or []
+    return str(relay[0]) if isinstance(relay, list) and relay else LOCAL_RELAY_SECRET
+
+
+def with_local_relay_secret(environ: Mapping[str, str]) -> str | None:
+    """WEBHOOK_SECRETS giving the relay the development secret, when it is well formed and gives the relay none."""
+    configured = _configured(environ)
+    if configured is None or configured.get("relay"):
+        return None
+    return json.dumps({**configured, "relay": [LOCAL_RELAY_SECRET]})
 
 
 def signed_headers(body: str, secret: str, message_id: str | None = None) -> dict[str, str]:
-    """The Standard Webhooks headers of a delivery of `body` (a fresh message id unless given), signed now."""
-    from standardwebhooks.webhooks import Webhook
+    """The Standard Webhooks headers of a delivery of `body` (a fresh message id unless given), signed now, as the
+    webhook channel signs its own deliveries."""
+    from chalicelib.domain.channels.webhook import signature
 
     message_id = message_id or f"msg_{uuid.uuid4().hex}"
     moment = datetime.now(UTC)
@@ -42,7 +59,7 @@ def signed_headers(body: str, secret: str, message_id: str | None = None) -> dic
         "Content-Type": "application/json",
         "webhook-id": message_id,
         "webhook-timestamp": str(int(moment.timestamp())),
-        "webhook-signature": Webhook(secret).sign(message_id, moment, body),
+        "webhook-signature": signature(secret, message_id, moment, body),
     }
 
 

@@ -30,3 +30,12 @@ def test_the_local_stack_gives_the_relay_the_development_secret_only_when_it_has
     monkeypatch.delenv("WEBHOOK_SECRETS")
     LocalStack._give_the_relay_a_secret()
     assert json.loads(os.environ["WEBHOOK_SECRETS"]) == {"relay": [LOCAL_RELAY_SECRET]}
+
+
+def test_a_malformed_webhook_secrets_is_left_for_the_settings_to_refuse(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRETS", "{not json")
+    LocalStack._give_the_relay_a_secret()
+    import os
+
+    assert os.environ["WEBHOOK_SECRETS"] == "{not json"  # untouched: the cold start names the variable
+    assert relay_secret({"WEBHOOK_SECRETS": "[1, 2]"}) == LOCAL_RELAY_SECRET
