@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.durations import spoken
 from chalicelib.domain.messages import Email
 from chalicelib.domain.model import AuditEvent, Complaint
-from chalicelib.domain.vocabulary import CUSTOMER, ClockName, ClockState, EventType, Status
+from chalicelib.domain.vocabulary import CUSTOMER, ClockName, ClockState, EventType, PauseReason, Status
 from chalicelib.domain.words import Language, word
 
 RECEIPT_PATH = "/r/"
@@ -74,6 +74,7 @@ class Promise:
     by: str | None
     state: ClockState
     overdue: bool = False
+    paused_for: str | None = None  # why its clock is paused (a PauseReason value), while it is
 
     @property
     def kept(self) -> bool:
@@ -107,7 +108,8 @@ def promises(complaint: Complaint, zone: ZoneInfo, language: Language, now: date
             within = f"{within}（工作时间）" if language == "zh-CN" else f"{within} of working time"
         moment = clock.cycle.paused_at or now  # a paused clock stands still: its deadline moves on resume
         overdue = clock.active and deadline is not None and deadline <= moment
-        found.append(Promise(name, within, by, clock.cycle.state, overdue))
+        paused_for = clock.cycle.pause_reason if clock.cycle.state is ClockState.PAUSED else None
+        found.append(Promise(name, within, by, clock.cycle.state, overdue, paused_for))
     return found
 
 
@@ -144,6 +146,10 @@ _OVERDUE_WORDS = {
         "We have gone past the {within} we promised for our answer, and are dealing with it as fast as we can",
     ),
 }
+_PAUSED_WORDS = {
+    PauseReason.WAITING_ON_CUSTOMER.value: ("等待您提供信息期间", "while we wait for you"),
+    PauseReason.FORCE_MAJEURE.value: ("因不可抗力", "by force majeure"),
+}
 _OUTCOME_WORDS = {
     ClockState.MET: ("✓ 已做到", "✓ Done"),
     ClockState.BREACHED: ("已完成（晚于承诺）", "Done, later than promised"),
@@ -160,6 +166,11 @@ def promise_sentence(promise: Promise, language: Language) -> str:
         return (chinese if language == "zh-CN" else english).format(within=promise.within)
     chinese, english = _PROMISE_WORDS[promise.clock]
     text = (chinese if language == "zh-CN" else english).format(within=promise.within)
+    if promise.paused_for is not None:  # its deadline stands still, and moves on when the clock resumes
+        why_zh, why_en = _PAUSED_WORDS.get(promise.paused_for, ("暂停", "paused"))
+        if language == "zh-CN":
+            return f"{text}（{why_zh}，计时暂停，恢复后时限顺延）"
+        return f"{text} (the clock is paused {why_en}; the time is extended when it resumes)"
     if promise.by is None:
         return text
     return f"{text}（最迟 {promise.by}）" if language == "zh-CN" else f"{text} (by {promise.by})"

@@ -305,5 +305,9 @@ def test_a_promise_paused_while_we_wait_on_the_customer_is_not_said_to_be_overdu
     staff(api, complaint_id, {"type": "pause", "reason": "waiting_on_customer", "note": "等客户提供发票"})
     world.at(NOW + timedelta(days=5))  # past the resolution's deadline, which moves only when the clock resumes
     _, text, _ = page(api, path)
-    assert promise_lines(text)[1].startswith("我们将在 2 天内解决您的问题")
-    assert "超过承诺" not in promise_lines(text)[1]
+    assert promise_lines(text)[1] == "我们将在 2 天内解决您的问题（等待您提供信息期间，计时暂停，恢复后时限顺延）"
+    _, text, _ = page(api, path, "en")
+    assert promise_lines(text)[1] == (
+        "We will solve the problem within 2 d (the clock is paused while we wait for you; the time is extended when"
+        " it resumes)"
+    )  # neither overdue nor a time already past
