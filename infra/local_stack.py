@@ -87,6 +87,8 @@ class LocalStack:
         self.staff_token = ""
         self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._emails_lock = threading.Lock()
+        self._emails_written = 0
         self.clock_start = environ.get("LOCAL_CLOCK_START", "").strip() or None
         self.state = LocalState.from_environ(environ, ROOT)
 
@@ -372,15 +374,19 @@ class LocalStack:
                 )
 
     def _tail_emails(self) -> None:
+        while not self.stopping.wait(1.0):
+            self._write_emails()
+
+    def _write_emails(self) -> None:
+        """Every email SES has taken since the last call, written to the outbox and printed (once each)."""
         from moto.core.models import DEFAULT_ACCOUNT_ID
         from moto.ses.models import ses_backends
 
-        seen = 0
-        while not self.stopping.wait(1.0):
+        with self._emails_lock:
             sent = list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
-            for message in sent[seen:]:
-                seen += 1
-                self._print_email(message, seen)
+            for message in sent[self._emails_written :]:
+                self._emails_written += 1
+                self._print_email(message, self._emails_written)
 
     def _print_email(self, message: Any, number: int) -> None:
         raw = getattr(message, "raw_data", None)
@@ -398,6 +404,7 @@ class LocalStack:
         server = getattr(self, "server", None)
         if server is not None:
             server.shutdown()
+            self._write_emails()  # one sent in the last second before Ctrl-C reaches the outbox too
         self.state.close()
         emulator = getattr(self, "emulator", None)
         if emulator is not None:
