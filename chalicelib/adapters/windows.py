@@ -52,6 +52,9 @@ class DynamoNoticeWindows:
         self._table = table_name
         self._shards = shards
         self._attempts = attempts
+        self._named_in_full: set[tuple[str, datetime]] = set()
+        """Windows whose roll-up names all the complaints it can (`ROLLUP_IDS`), a fact that never changes back:
+        a notice joins them without reading the window first (its write's condition still decides)."""
 
     def _identity(self, window: Window) -> dict[str, Any]:
         return {
@@ -76,6 +79,8 @@ class DynamoNoticeWindows:
             values = {":n": asking} | ({":most": limit - asking} if seen is None else {":seen": seen})
             if self._add_slots(window, asking, condition, values):
                 return asking
+            if seen is None and asking == 1:
+                return 0  # `slots <= limit - 1` did not hold: every slot is taken, nothing to read
             stored = self._read(window) or {}
             seen = int(stored.get("slots", 0))
             asking = min(wanted, limit - seen)
@@ -106,14 +111,19 @@ class DynamoNoticeWindows:
         pending = {notice.notice_id: notice for notice in notices}
         joined: set[str] = set()
         gone: set[str] = set()
+        identity = (window.audience.value, window.start)
+        unread = identity in self._named_in_full
         for _ in range(len(notices) + 10):
             if not pending:
                 break
-            stored = self._read(window)
+            stored = None if unread else self._read(window)
             if stored is not None and stored.get("closed"):
                 return RolledUp(frozenset(joined), frozenset(gone), frozenset(pending))
             batch = list(pending.values())[:BATCH]
-            transaction = self._joining(window, batch, stored, publish_at)
+            named = list((stored or {}).get("ids") or [])
+            new_ids = [] if unread else [i for i in dict.fromkeys(n.complaint_id for n in batch) if i not in named]
+            new_ids = new_ids[: max(0, ROLLUP_IDS - len(named))]
+            transaction = self._joining(window, batch, stored, new_ids, publish_at)
             try:
                 dynamo.commit(self._client, transaction, self._attempts)
             except ClientError as exc:
@@ -123,7 +133,11 @@ class DynamoNoticeWindows:
                     if isinstance(label, str) and label in pending:
                         gone.add(label)
                         del pending[label]
+                unread = False
                 continue  # the window changed (or some notices were taken): read it again
+            if len(named) + len(new_ids) >= ROLLUP_IDS:
+                self._named_in_full.add(identity)
+                unread = True
             joined.update(notice.notice_id for notice in batch)
             for notice in batch:
                 del pending[notice.notice_id]
@@ -132,12 +146,17 @@ class DynamoNoticeWindows:
         return RolledUp(frozenset(joined), frozenset(gone), frozenset())
 
     def _joining(
-        self, window: Window, batch: Sequence[Notice], stored: dict[str, Any] | None, publish_at: datetime
+        self,
+        window: Window,
+        batch: Sequence[Notice],
+        stored: dict[str, Any] | None,
+        new_ids: Sequence[str],
+        publish_at: datetime,
     ) -> dynamo.Transaction:
+        """One transaction: `batch` counted into the window's roll-up (which names `new_ids` besides the
+        complaints it names, on condition that its count is still the one `stored` read), each notice marked
+        rolled up on condition that it is still pending."""
         seen = int((stored or {}).get("count", 0))
-        known = list((stored or {}).get("ids") or [])
-        room = max(0, ROLLUP_IDS - len(known))
-        new_ids = [i for i in dict.fromkeys(n.complaint_id for n in batch) if i not in known][:room]
         levels: dict[str, int] = {}
         for notice in batch:
             levels[notice.level.value] = levels.get(notice.level.value, 0) + 1

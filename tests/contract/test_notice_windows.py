@@ -9,9 +9,11 @@ import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.bootstrap import Adapters
 from chalicelib.domain.intake import validate_submission
 from chalicelib.domain.notices import Notice, notice_events, owed_notices, window_of
 from chalicelib.domain.opening import build_complaint, received_event
+from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.vocabulary import Audience
 from chalicelib.ports import DueComplaint, DueNotice, DueRollUp
 from tests.contract.conftest import Backend
@@ -28,19 +30,19 @@ SUBMISSION = {
 }
 
 
-def claimed_notices(backend: Backend, count: int) -> list[Notice]:
+def claimed_notices(adapters: Adapters, policies: PolicySet, count: int) -> list[Notice]:
     """`count` complaints breached (minor), their notices claimed: pending, as the scanner leaves them."""
     submission = validate_submission({**SUBMISSION, "received_at": (NOW - timedelta(minutes=31)).isoformat()}, NOW)
     for _ in range(count):
-        made = build_complaint(submission, backend.policies, uuid.uuid4().hex, NOW, "contract")
-        backend.adapters.complaints.create(made, received_event(made, NOW, "contract"), [])
+        made = build_complaint(submission, policies, uuid.uuid4().hex, NOW, "contract")
+        adapters.complaints.create(made, received_event(made, NOW, "contract"), [])
     found: list[Notice] = []
-    for item in list(backend.adapters.due.due(NOW)):
+    for item in list(adapters.due.due(NOW)):
         assert isinstance(item, DueComplaint)
-        updated, notices = owed_notices(item.complaint, NOW, backend.policies, "https://sla.example.com")
+        updated, notices = owed_notices(item.complaint, NOW, policies, "https://sla.example.com")
         events = notice_events(updated, notices)
         updated = updated.model_copy(update={"event_count": updated.event_count + len(events)})
-        assert backend.adapters.due.claim(item, updated, notices, events, LEASE)
+        assert adapters.due.claim(item, updated, notices, events, LEASE)
         found.extend(n for n in notices if n.audience is Audience.ON_CALL)
     return found
 
@@ -78,7 +80,7 @@ def test_runs_taking_slots_at_once_never_get_more_than_the_limit_between_them(ba
 
 
 def test_notices_join_the_roll_up_once_and_leave_the_due_index(backend: Backend) -> None:
-    notices = claimed_notices(backend, 60)
+    notices = claimed_notices(backend.adapters, backend.policies, 60)
     windows = backend.adapters.windows
     first = windows.roll_up(WINDOW, notices[:40], WINDOW.end)
     assert (len(first.joined), first.gone, first.closed) == (40, frozenset(), frozenset())
@@ -106,7 +108,7 @@ def test_notices_join_the_roll_up_once_and_leave_the_due_index(backend: Backend)
 
 
 def test_a_roll_up_is_leased_by_one_run_closed_to_late_notices_and_done_once(backend: Backend) -> None:
-    notices = claimed_notices(backend, 3)
+    notices = claimed_notices(backend.adapters, backend.policies, 3)
     windows = backend.adapters.windows
     windows.roll_up(WINDOW, notices[:2], WINDOW.end)
     [due] = [item for item in backend.adapters.due.due(WINDOW.end) if isinstance(item, DueRollUp)]
@@ -124,3 +126,17 @@ def test_a_roll_up_is_leased_by_one_run_closed_to_late_notices_and_done_once(bac
     assert tally.count == 2
     windows.settle(WINDOW, True, WINDOW.end, WINDOW.end)
     assert [i for i in backend.adapters.due.due(WINDOW.end + timedelta(days=1)) if isinstance(i, DueRollUp)] == []
+
+
+def test_a_roll_up_naming_all_its_complaints_still_turns_late_notices_away_once_leased(backend: Backend) -> None:
+    notices = claimed_notices(backend.adapters, backend.policies, 55)
+    windows = backend.adapters.windows
+    assert len(windows.roll_up(WINDOW, notices[:50], WINDOW.end).joined) == 50  # names all the complaints it can
+    assert len(windows.roll_up(WINDOW, notices[50:52], WINDOW.end).joined) == 2
+    [due] = [item for item in backend.adapters.due.due(WINDOW.end) if isinstance(item, DueRollUp)]
+    tally = windows.lease(due, WINDOW.end + timedelta(minutes=5))
+    assert tally is not None
+    assert (tally.count, len(tally.complaint_ids)) == (52, 50)
+    late = windows.roll_up(WINDOW, notices[52:], WINDOW.end)
+    assert late.joined == frozenset()
+    assert late.closed == {notice.notice_id for notice in notices[52:]}
