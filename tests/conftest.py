@@ -36,6 +36,15 @@ moto_fixes.apply()
 
 pytest_plugins = ["tests.privacy"]  # no log record of the session may carry a customer's contact details
 
+STARTED_FIRST = ("tests/e2e/test_load.py",)
+"""Tests that take minutes on one worker: collected first, so that xdist starts them at once and the other worker
+runs the rest of the suite beside them, not after them."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the `STARTED_FIRST` modules' tests at the front (a stable sort: every other test keeps its order)."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in STARTED_FIRST)
+
 STAFF_TOKEN = "test-staff-token"
 SESSION_SECRET = "test-session-secret-" + "x" * 24
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}  # li.lei's token
