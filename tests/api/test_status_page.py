@@ -54,6 +54,14 @@ def send(api: Any, path: str, fields: str, csrf: str) -> Any:
     return api.http.post(path, body=f"csrf={csrf}&{fields}", headers={**FORM, "Cookie": f"r_csrf={csrf}"})
 
 
+def refusal(api: Any, path: str, fields: str, csrf: str) -> str:
+    """The page answering a form the customer must correct: a 422, its text."""
+    response = send(api, path, fields, csrf)
+    assert response.status_code == 422
+    text: str = response.body.decode()
+    return text
+
+
 def test_the_page_shows_the_subject_status_and_promise_in_chinese_and_nothing_of_staff(world: World, api: Any) -> None:
     complaint_id, path = opened(world, api)
     staff(api, complaint_id, {"type": "assign", "by": "li.lei", "assignee": "han.meimei"})
@@ -135,10 +143,9 @@ def test_yes_with_five_stars_closes_it_and_counts_as_the_customers_own_survey(wo
 def test_no_reopens_it_with_the_customers_reason_and_a_new_cycle_owes_a_new_survey(world: World, api: Any) -> None:
     complaint_id, path = resolved(world, api)
     _, _, csrf = page(api, path)
-    refused = send(api, path + "/confirm", "answer=no&reason=", csrf)
-    assert refused.status_code == 422
-    assert "请检查您填写的内容：请告诉我们还有什么问题" in refused.body.decode()
-    assert "reason" not in refused.body.decode()
+    refused = refusal(api, path + "/confirm", "answer=no&reason=", csrf)
+    assert "请检查您填写的内容：请告诉我们还有什么问题" in refused
+    assert "reason" not in refused
     assert (
         send(api, path + "/confirm", "answer=no&reason=%E8%BF%98%E6%98%AF%E5%9D%8F%E7%9A%84", csrf).status_code == 303
     )
@@ -173,13 +180,10 @@ def test_confirming_what_is_not_resolved_is_a_409_page(world: World, api: Any) -
 def test_a_refused_answer_says_in_words_what_to_correct(world: World, api: Any) -> None:
     _, path = resolved(world, api)
     _, _, csrf = page(api, path)
-    missing = send(api, path + "/confirm", "reason=x", csrf)
-    assert missing.status_code == 422
-    assert "请选择“是的，已解决”或“没有，还没解决”" in missing.body.decode()
-    stars = send(api, path + "/survey", "rating=9", csrf)
-    assert stars.status_code == 422
-    assert "请选择 1 到 5 星" in stars.body.decode()
-    assert "choose 1 to 5 stars" not in stars.body.decode()  # the API's English, never shown to the customer
+    assert "请选择“是的，已解决”或“没有，还没解决”" in refusal(api, path + "/confirm", "reason=x", csrf)
+    stars = refusal(api, path + "/survey", "rating=9", csrf)
+    assert "请选择 1 到 5 星" in stars
+    assert "choose 1 to 5 stars" not in stars  # the API's English, never shown to the customer
 
 
 NOT_A_FORM = {
