@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import boto3
 import pytest
@@ -51,6 +51,7 @@ STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}  # li.lei's token
 OTHER_STAFF_TOKEN = "test-other-staff-token"
 OTHER_STAFF = {"Authorization": f"Bearer {OTHER_STAFF_TOKEN}"}  # han.mei's token
 REGION = "us-east-1"
+T = TypeVar("T")
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -85,6 +86,18 @@ def settings_for_tests(**overrides: Any) -> Settings:
     return Settings.model_validate(values | overrides)
 
 
+class Twin(Generic[T]):
+    """A World's adapter `port`, which must be the in-memory twin `kind` (what it recorded: sent, published)."""
+
+    def __init__(self, port: str, kind: type[T]) -> None:
+        self.port, self.kind = port, kind
+
+    def __get__(self, world: World, owner: type[World]) -> T:
+        adapter = getattr(world.adapters, self.port)
+        assert isinstance(adapter, self.kind), f"the twins' {self.port}, a {self.kind.__name__}"
+        return adapter
+
+
 @dataclass
 class World:
     """The app as a test runs it: its services (installed for the handlers), the clock, and what backs them."""
@@ -116,25 +129,10 @@ class World:
     def adapters(self) -> Adapters:
         return self.services.adapters
 
-    @property
-    def notifier(self) -> MemoryNotifier:
-        assert isinstance(self.adapters.notifier, MemoryNotifier), "the twins' notifier"
-        return self.adapters.notifier
-
-    @property
-    def ops(self) -> MemoryOpsNotifier:
-        assert isinstance(self.adapters.ops, MemoryOpsNotifier), "the twins' ops notifier"
-        return self.adapters.ops
-
-    @property
-    def mailer(self) -> MemoryMailer:
-        assert isinstance(self.adapters.mailer, MemoryMailer), "the twins' mailer"
-        return self.adapters.mailer
-
-    @property
-    def http(self) -> MemoryHttpSender:
-        assert isinstance(self.adapters.http, MemoryHttpSender), "the twins' HTTP sender"
-        return self.adapters.http
+    notifier = Twin("notifier", MemoryNotifier)
+    ops = Twin("ops", MemoryOpsNotifier)
+    mailer = Twin("mailer", MemoryMailer)
+    http = Twin("http", MemoryHttpSender)
 
     def complaint_count(self) -> int:
         """How many complaints are stored."""

@@ -51,6 +51,20 @@ def act(browser: Browser, complaint_id: str, **fields: str) -> Page:
     return browser.post(f"/console/complaints/{complaint_id}/events", form)
 
 
+def triage_as_complex_in_a_remote_area(browser: Browser, complaint_id: str, **fields: str) -> Page:
+    """The triage form sent for an urgent service complaint: still urgent and service, now complex, remote."""
+    return act(
+        browser,
+        complaint_id,
+        type="triage",
+        priority="urgent",
+        complexity="complex",
+        category="service",
+        remote_area="yes",
+        **fields,
+    )
+
+
 # ----- sign-in, sessions -----
 
 
@@ -396,16 +410,7 @@ def test_a_triage_records_only_what_it_changes_and_nothing_changed_is_said_in_wo
     same = act(browser, complaint_id, type="triage", priority="urgent", complexity="general", category="service")
     assert same.status == 422
     assert "重新分级须至少改变一项" in same.text
-    changed = act(
-        browser,
-        complaint_id,
-        type="triage",
-        priority="urgent",
-        complexity="complex",
-        category="service",
-        remote_area="yes",
-        note="客户在山区",
-    )
+    changed = triage_as_complex_in_a_remote_area(browser, complaint_id, note="客户在山区")
     assert changed.status == 303, changed.body
     complaint = people.services.workflow.get(complaint_id)
     assert (complaint.complexity.value, complaint.remote_area, complaint.priority.value) == ("complex", True, "urgent")
@@ -506,15 +511,7 @@ def test_a_triage_on_the_timeline_says_what_it_changed_in_words(people: World, a
     complaint_id = post(api, NOW - timedelta(minutes=10))  # urgent service, general
     browser = signed_in(api)
     before = people.services.workflow.get(complaint_id).clocks["resolution"].cycle
-    changed = act(
-        browser,
-        complaint_id,
-        type="triage",
-        priority="urgent",
-        complexity="complex",
-        category="service",
-        remote_area="yes",
-    )
+    changed = triage_as_complex_in_a_remote_area(browser, complaint_id)
     assert changed.status == 303, changed.body
     after = people.services.workflow.get(complaint_id).clocks["resolution"].cycle
     assert before is not None

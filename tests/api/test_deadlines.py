@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.settings import DEFAULT_POLICY_FILE
 from tests.conftest import STAFF, World
-from tests.intake import relay
+from tests.intake import URGENT, relay
 
 MINUTE = 60
 HOUR = 3600
@@ -29,14 +29,8 @@ FRIDAY_17_00 = datetime(2026, 11, 20, 9, tzinfo=UTC)  # Fri 2026-11-20 17:00 +08
 
 
 def complaint(**fields: str) -> dict[str, str]:
-    return {
-        "customer_name": "张三",
-        "customer_email": "zhang.san@example.com",
-        "category": "service",
-        "priority": "urgent",
-        "subject": "客服态度差",
-        **fields,
-    }
+    """The suite's urgent service complaint with `fields` in their place."""
+    return {**URGENT, **fields}
 
 
 def post(api: Any, body: dict[str, str]) -> dict[str, Any]:

@@ -24,6 +24,13 @@ def opened(world: World, api: Any) -> tuple[str, str]:
     return body["id"], "/r/" + body["receipt_url"].rsplit("/", 1)[1]
 
 
+def resolved(world: World, api: Any) -> tuple[str, str]:
+    """A complaint its staff resolved, its status page waiting for the customer's answer: its id and page's path."""
+    complaint_id, path = opened(world, api)
+    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    return complaint_id, path
+
+
 def staff(api: Any, complaint_id: str, event: dict[str, Any]) -> dict[str, Any]:
     response = api.http.post(
         f"/complaints/{complaint_id}/events",
@@ -47,6 +54,14 @@ def send(api: Any, path: str, fields: str, csrf: str) -> Any:
     return api.http.post(path, body=f"csrf={csrf}&{fields}", headers={**FORM, "Cookie": f"r_csrf={csrf}"})
 
 
+def refusal(api: Any, path: str, fields: str, csrf: str) -> str:
+    """The page answering a form the customer must correct: a 422, its text."""
+    response = send(api, path, fields, csrf)
+    assert response.status_code == 422
+    text: str = response.body.decode()
+    return text
+
+
 def test_the_page_shows_the_subject_status_and_promise_in_chinese_and_nothing_of_staff(world: World, api: Any) -> None:
     complaint_id, path = opened(world, api)
     staff(api, complaint_id, {"type": "assign", "by": "li.lei", "assignee": "han.meimei"})
@@ -66,8 +81,7 @@ def test_the_page_shows_the_subject_status_and_promise_in_chinese_and_nothing_of
 
 
 def test_english_labels_read_as_promised(world: World, api: Any) -> None:
-    complaint_id, path = opened(world, api)
-    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    _, path = resolved(world, api)
     _, text, csrf = page(api, path, "en")
     assert "Yes, it is solved" in text
     assert "No, it is not solved" in text
@@ -105,8 +119,7 @@ def test_the_page_is_rate_limited_per_address(world: World, api: Any) -> None:
 
 
 def test_yes_with_five_stars_closes_it_and_counts_as_the_customers_own_survey(world: World, api: Any) -> None:
-    complaint_id, path = opened(world, api)
-    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    complaint_id, path = resolved(world, api)
     _, text, csrf = page(api, path)
     assert "问题解决了吗？" in text
     assert send(api, path + "/confirm", "answer=yes", csrf).status_code == 303
@@ -128,13 +141,11 @@ def test_yes_with_five_stars_closes_it_and_counts_as_the_customers_own_survey(wo
 
 
 def test_no_reopens_it_with_the_customers_reason_and_a_new_cycle_owes_a_new_survey(world: World, api: Any) -> None:
-    complaint_id, path = opened(world, api)
-    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    complaint_id, path = resolved(world, api)
     _, _, csrf = page(api, path)
-    refused = send(api, path + "/confirm", "answer=no&reason=", csrf)
-    assert refused.status_code == 422
-    assert "请检查您填写的内容：请告诉我们还有什么问题" in refused.body.decode()
-    assert "reason" not in refused.body.decode()
+    refused = refusal(api, path + "/confirm", "answer=no&reason=", csrf)
+    assert "请检查您填写的内容：请告诉我们还有什么问题" in refused
+    assert "reason" not in refused
     assert (
         send(api, path + "/confirm", "answer=no&reason=%E8%BF%98%E6%98%AF%E5%9D%8F%E7%9A%84", csrf).status_code == 303
     )
@@ -153,8 +164,7 @@ def test_no_reopens_it_with_the_customers_reason_and_a_new_cycle_owes_a_new_surv
 
 @pytest.mark.parametrize("cookie", ["", "r_csrf=other-value"])
 def test_a_form_without_its_csrf_token_does_nothing(world: World, api: Any, cookie: str) -> None:
-    complaint_id, path = opened(world, api)
-    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    complaint_id, path = resolved(world, api)
     page(api, path)
     response = api.http.post(path + "/confirm", body="csrf=forged&answer=yes", headers={**FORM, "Cookie": cookie})
     assert response.status_code == 403
@@ -168,16 +178,12 @@ def test_confirming_what_is_not_resolved_is_a_409_page(world: World, api: Any) -
 
 
 def test_a_refused_answer_says_in_words_what_to_correct(world: World, api: Any) -> None:
-    complaint_id, path = opened(world, api)
-    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    _, path = resolved(world, api)
     _, _, csrf = page(api, path)
-    missing = send(api, path + "/confirm", "reason=x", csrf)
-    assert missing.status_code == 422
-    assert "请选择“是的，已解决”或“没有，还没解决”" in missing.body.decode()
-    stars = send(api, path + "/survey", "rating=9", csrf)
-    assert stars.status_code == 422
-    assert "请选择 1 到 5 星" in stars.body.decode()
-    assert "choose 1 to 5 stars" not in stars.body.decode()  # the API's English, never shown to the customer
+    assert "请选择“是的，已解决”或“没有，还没解决”" in refusal(api, path + "/confirm", "reason=x", csrf)
+    stars = refusal(api, path + "/survey", "rating=9", csrf)
+    assert "请选择 1 到 5 星" in stars
+    assert "choose 1 to 5 stars" not in stars  # the API's English, never shown to the customer
 
 
 NOT_A_FORM = {
@@ -219,8 +225,7 @@ def unreadable(kind: str, csrf: str) -> tuple[bytes, str]:
 def test_an_answer_over_the_limit_not_a_form_or_with_a_field_twice_is_refused_in_words_and_changes_nothing(
     world: World, api: Any, kind: str
 ) -> None:
-    complaint_id, path = opened(world, api)
-    staff(api, complaint_id, {"type": "resolve", "by": "li.lei"})
+    complaint_id, path = resolved(world, api)
     status, chinese, english = NOT_A_FORM[kind]
     for language, words in (("zh-CN", chinese), ("en", english)):
         _, _, csrf = page(api, path, language)

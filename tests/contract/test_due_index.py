@@ -13,21 +13,15 @@ from chalicelib.domain.opening import build_complaint, received_event
 from chalicelib.domain.operator import quarantined
 from chalicelib.ports import DueComplaint, DueItem, DueNotice, DueUnreadable
 from tests.contract.conftest import Backend
+from tests.intake import URGENT
 
 NOW = datetime(2026, 11, 17, 2, 40, tzinfo=UTC)
 LEASE = NOW + timedelta(minutes=5)
-SUBMISSION = {
-    "customer_name": "测试客户",
-    "customer_email": "customer@example.com",
-    "category": "service",
-    "priority": "urgent",
-    "subject": "due",
-}
 
 
 def stored(backend: Backend, minutes_ago: float) -> Complaint:
     received = NOW - timedelta(minutes=minutes_ago)
-    submission = validate_submission({**SUBMISSION, "received_at": received.isoformat()}, NOW)
+    submission = validate_submission({**URGENT, "received_at": received.isoformat()}, NOW)
     made = build_complaint(submission, backend.policies, uuid.uuid4().hex, NOW, "contract")
     backend.adapters.complaints.create(made, received_event(made, NOW, "contract"), [])
     return made

@@ -24,6 +24,7 @@ from tests.intake import RELAY_SECRET, relay_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 E2E_TOKEN = "e2e-staff-token"
+STAFF = {"Authorization": f"Bearer {E2E_TOKEN}"}  # li.lei's
 
 
 def free_port() -> int:

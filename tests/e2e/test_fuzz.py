@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.conftest import E2E_TOKEN, ROOT, Stack, read_output, start_stack, stop_stack
+from tests.e2e.conftest import E2E_TOKEN, ROOT, STAFF, Stack, read_output
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +30,6 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
 SMOKE_EXAMPLES = 10
 SMOKE_SEED = "20261122"
 SMOKE_MIN_REQUESTS = 300
-STAFF = {"Authorization": f"Bearer {E2E_TOKEN}"}
 JSON = {"Content-Type": "application/json"}
 # The seeded complaints' customer: none of it may appear in what the stack prints (notices, emails, logs).
 CUSTOMER = {"customer_name": "赵六", "customer_email": "zhao.liu@example.com", "customer_phone": "+86 139 1234 5678"}
@@ -46,14 +44,6 @@ def _budget() -> tuple[int, str | None, int]:
     seed = os.environ.get("FUZZ_SEED") or (None if "FUZZ_EXAMPLES" in os.environ else SMOKE_SEED)
     minimum = int(os.environ.get("FUZZ_MIN_REQUESTS", SMOKE_MIN_REQUESTS))
     return examples, seed, minimum
-
-
-@pytest.fixture(scope="module")
-def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("fuzz-stack"))
-    yield running
-    if running.process.poll() is None:
-        stop_stack(running)
 
 
 def _event(stack: Stack, complaint_id: str, event: dict[str, Any]) -> None:
@@ -165,15 +155,15 @@ def _run(command: list[str], stack: Stack, workdir: Path, timeout: float) -> tup
 
 
 def test_schemathesis_finds_no_failure(
-    fuzz_stack: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
+    stack: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
 ) -> None:
     examples, seed, minimum = _budget()
-    ids = _seed(fuzz_stack)
-    banner_lines = len(read_output(fuzz_stack))
+    ids = _seed(stack)
+    banner_lines = len(read_output(stack))
     config = _config(ids, tmp_path / "schemathesis.toml")
     reports = tmp_path / "reports"
     command = [str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(config), "run"]
-    command += [f"{fuzz_stack.url}/openapi.json", "--header", f"Authorization: Bearer {E2E_TOKEN}"]
+    command += [f"{stack.url}/openapi.json", "--header", f"Authorization: Bearer {E2E_TOKEN}"]
     # One worker: with several, schemathesis 4.32's coverage phase raised "AST constructor recursion depth
     # mismatch" runtime errors (its generators are not thread-safe on Python 3.11).
     command += ["--checks", ",".join(CHECKS), "--max-examples", str(examples), "--workers", "1"]
@@ -181,7 +171,7 @@ def test_schemathesis_finds_no_failure(
     command += ["--report", "ndjson", "--report-dir", str(reports)]
     command += ["--seed", seed] if seed is not None else []
     output, returncode, elapsed = _run(
-        command, fuzz_stack, tmp_path, int(os.environ.get("FUZZ_TIMEOUT", 600 + 30 * examples))
+        command, stack, tmp_path, int(os.environ.get("FUZZ_TIMEOUT", 600 + 30 * examples))
     )
     generated = re.search(r"Test cases:\s*\n\s*(\d+) generated", output)
     sent = _requests_sent(reports)
@@ -198,7 +188,7 @@ def test_schemathesis_finds_no_failure(
     assert returncode == 0, f"schemathesis failed (exit {returncode}):\n{output}"
     assert generated is not None, output
     assert int(generated.group(1)) >= minimum, f"only {generated.group(1)} test cases generated; {minimum} required"
-    printed = read_output(fuzz_stack)[banner_lines:]
+    printed = read_output(stack)[banner_lines:]
     tracebacks = [i for i, line in enumerate(printed) if "Traceback (most recent call last)" in line]
     assert not tracebacks, "the stack printed a traceback:\n" + "\n".join(printed[tracebacks[0] : tracebacks[0] + 40])
     stack_text = "\n".join(printed)

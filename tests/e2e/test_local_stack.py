@@ -7,16 +7,11 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import E2E_TOKEN, Stack, start_stack, stop_stack
+from tests.e2e.conftest import STAFF, Stack, start_stack, stop_stack
+from tests.intake import URGENT, public
 
 pytestmark = pytest.mark.e2e
-STAFF = {"Authorization": f"Bearer {E2E_TOKEN}"}
-COMPLAINT: dict[str, Any] = {
-    "customer_name": "张三",
-    "customer_email": "zhang.san@example.com",
-    "category": "service",
-    "subject": "客服没有回电话",
-}
+COMPLAINT = public(URGENT)  # what the public form may send of the suite's urgent complaint
 
 
 def test_banner_names_the_api_the_emulator_and_a_curl_line(stack: Stack) -> None:
@@ -52,7 +47,7 @@ def test_the_banners_late_complaint_is_posted_as_printed_and_is_overdue(stack: S
 
 
 def test_json_and_form_posts_get_201_and_read_back(stack: Stack) -> None:
-    status, headers, body = stack.relay_json({**COMPLAINT, "priority": "urgent"})
+    status, headers, body = stack.relay_json(URGENT)
     assert status == 201
     assert headers["Location"] == f"/complaints/{body['id']}"
     status, _, shown = stack.request("GET", headers["Location"], headers=STAFF)

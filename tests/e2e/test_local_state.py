@@ -5,25 +5,17 @@ from __future__ import annotations
 import signal
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import E2E_TOKEN, Stack, start_stack, stop_stack
+from tests.e2e.conftest import STAFF, Stack, start_stack, stop_stack
+from tests.intake import URGENT
 
 pytestmark = pytest.mark.e2e
-STAFF = {"Authorization": f"Bearer {E2E_TOKEN}"}
-COMPLAINT: dict[str, Any] = {
-    "customer_name": "李四",
-    "customer_email": "li.si@example.com",
-    "category": "product_quality",
-    "priority": "important",
-    "subject": "热水器漏水",
-}
 
 
 def post(stack: Stack) -> str:
-    status, _, body = stack.relay_json(COMPLAINT)
+    status, _, body = stack.relay_json(URGENT)
     assert status == 201
     complaint_id: str = body["id"]
     return complaint_id
@@ -44,7 +36,7 @@ def test_a_complaint_posted_before_ctrl_c_is_there_after_a_restart(tmp_path: Pat
         assert "(0 items restored" not in banner
         status, _, shown = second.request("GET", f"/complaints/{complaint_id}", headers=STAFF)
         assert status == 200
-        assert (shown["subject"], shown["customer"]["name"]) == (COMPLAINT["subject"], COMPLAINT["customer_name"])
+        assert (shown["subject"], shown["customer"]["name"]) == (URGENT["subject"], URGENT["customer_name"])
         status, _, events = second.request("GET", f"/complaints/{complaint_id}/events", headers=STAFF)
         assert status == 200
         assert events["items"][0]["type"] == "received"
@@ -65,6 +57,6 @@ def test_a_killed_stack_keeps_what_was_written_seconds_before_the_kill(tmp_path:
     try:
         status, _, shown = second.request("GET", f"/complaints/{complaint_id}", headers=STAFF)
         assert status == 200
-        assert shown["subject"] == COMPLAINT["subject"]
+        assert shown["subject"] == URGENT["subject"]
     finally:
         stop_stack(second)

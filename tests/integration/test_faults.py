@@ -16,6 +16,8 @@ import json
 import os
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -111,6 +113,17 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda *_: 0.0)
 
 
+@contextmanager
+def hooked(world: World, event: str, hook: Any, *, first: bool = False) -> Iterator[None]:
+    """`hook` on the app's DynamoDB client for `event` while the block runs (`first`: before moto's own handler)."""
+    events = world.aws.dynamodb.meta.events
+    (events.register_first if first else events.register)(event, hook)
+    try:
+        yield
+    finally:
+        events.unregister(event, hook)
+
+
 def post(api: Any, payload: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Any:
     """A delivery through the signed relay (the public form has none of these keys); `headers` without a
     webhook-id: the public form."""
@@ -171,13 +184,9 @@ def assert_retry_later(response: Any) -> None:
 def test_a_failing_write_is_503_with_retry_after_stores_nothing_and_the_retry_succeeds(
     world: World, api: Any, aws: LocalResources, kind: str
 ) -> None:
-    events = world.aws.dynamodb.meta.events
     fault = Fault(kind)
-    events.register("before-call.dynamodb.TransactWriteItems", fault)
-    try:
+    with hooked(world, "before-call.dynamodb.TransactWriteItems", fault):
         refused = post(api)
-    finally:
-        events.unregister("before-call.dynamodb.TransactWriteItems", fault)
 
     assert_retry_later(refused)
     assert fault.calls >= 2, "the repository retries a throttled or failing write before giving up"
@@ -195,13 +204,9 @@ def test_a_failing_write_is_503_with_retry_after_stores_nothing_and_the_retry_su
 def test_a_write_failing_once_is_retried_inside_the_request(
     world: World, api: Any, aws: LocalResources, kind: str
 ) -> None:
-    events = world.aws.dynamodb.meta.events
     fault = Fault(kind, times=1)
-    events.register("before-call.dynamodb.TransactWriteItems", fault)
-    try:
+    with hooked(world, "before-call.dynamodb.TransactWriteItems", fault):
         response = post(api)
-    finally:
-        events.unregister("before-call.dynamodb.TransactWriteItems", fault)
     assert response.status_code == 201, response.body
     assert fault.calls == 3  # the create, failed then retried; then the acknowledgement marked sent
     assert_one_complaint(aws)
@@ -211,13 +216,9 @@ def test_a_write_failing_once_is_retried_inside_the_request(
 def test_an_unreachable_store_is_retried_by_botocore_and_the_repository_then_503(
     world: World, api: Any, aws: LocalResources
 ) -> None:
-    events = world.aws.dynamodb.meta.events
     fault = Unreachable()
-    events.register_first("before-send.dynamodb.TransactWriteItems", fault)
-    try:
+    with hooked(world, "before-send.dynamodb.TransactWriteItems", fault, first=True):
         refused = post(api)
-    finally:
-        events.unregister("before-send.dynamodb.TransactWriteItems", fault)
     assert_retry_later(refused)
     # today: 3 repository attempts x 4 botocore attempts (Config max_attempts=3 counts *retries*) = 12 sends
     assert 3 < fault.calls <= 12, fault.calls
@@ -230,13 +231,9 @@ def test_an_unreachable_store_is_retried_by_botocore_and_the_repository_then_503
 def test_a_committed_write_whose_answers_were_lost_is_one_complaint_returned_to_the_sender(
     world: World, api: Any, aws: LocalResources
 ) -> None:
-    events = world.aws.dynamodb.meta.events
     lost = LostAnswers(times=4)  # every botocore attempt of the repository's first call
-    events.register_first("before-send.dynamodb.TransactWriteItems", lost)
-    try:
+    with hooked(world, "before-send.dynamodb.TransactWriteItems", lost, first=True):
         response = post(api)
-    finally:
-        events.unregister("before-send.dynamodb.TransactWriteItems", lost)
     assert response.status_code in (200, 201), response.body
     assert_one_complaint(aws)
     assert post(api).status_code == 200
@@ -244,14 +241,9 @@ def test_a_committed_write_whose_answers_were_lost_is_one_complaint_returned_to_
 
 @pytest.mark.usefixtures("no_backoff")
 def test_a_keyless_committed_write_whose_answers_were_lost_is_201(world: World, api: Any, aws: LocalResources) -> None:
-    events = world.aws.dynamodb.meta.events
-    lost = LostAnswers(times=4)
-    events.register_first("before-send.dynamodb.TransactWriteItems", lost)
     keyless = {key: value for key, value in SUBMISSION.items() if key != "external_id"}
-    try:
+    with hooked(world, "before-send.dynamodb.TransactWriteItems", LostAnswers(times=4), first=True):
         response = post(api, keyless, {"Content-Type": "application/json"})
-    finally:
-        events.unregister("before-send.dynamodb.TransactWriteItems", lost)
     assert_one_complaint(aws, Counter({"complaint": 1, "event": 1, "receipt": 1, "claim": 1}))
     assert response.status_code == 201, response.body
 
@@ -262,13 +254,8 @@ def test_a_repeat_delivery_that_cannot_read_its_complaint_is_503_and_changes_not
 ) -> None:
     first = post(api)
     assert first.status_code == 201
-    events = world.aws.dynamodb.meta.events
-    fault = Fault(kind)
-    events.register("before-call.dynamodb.GetItem", fault)
-    try:
+    with hooked(world, "before-call.dynamodb.GetItem", Fault(kind)):
         repeat = post(api)
-    finally:
-        events.unregister("before-call.dynamodb.GetItem", fault)
     assert_retry_later(repeat)
     assert_one_complaint(aws)
     assert post(api).status_code == 200

@@ -15,6 +15,7 @@ from chalicelib.domain import clocks as clock_rules
 from chalicelib.domain.clocks import Clock
 from chalicelib.domain.policy import parse_policy
 from chalicelib.domain.vocabulary import ClockState
+from tests.facts import facts
 
 SH = ZoneInfo("Asia/Shanghai")
 PATH = Path(__file__).resolve().parents[2] / "chalicelib" / "policy" / "letters" / "complaint-handling.yaml"
@@ -28,17 +29,8 @@ def sh(day: int, hour: int, minute: int = 0) -> datetime:
 
 def site_visit(received: datetime) -> Clock:
     """The regional manager's visit: 3 working hours on the office calendar, started at `received`."""
-    facts = {
-        "priority": "general",
-        "category": "product_quality",
-        "complexity": "general",
-        "channel": "phone",
-        "customer_tier": "standard",
-        "cross_department": "false",
-        "warranty": "false",
-        "remote_area": "false",
-    }
-    clock = POLICIES.clocks_for(POLICIES.select(facts), facts)["site_visit"]
+    complaint = facts(category="product_quality", channel="phone")
+    clock = POLICIES.clocks_for(POLICIES.select(complaint), complaint)["site_visit"]
     return clock_rules.apply_event(clock, "received", received, CALENDARS)
 
 

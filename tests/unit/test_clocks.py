@@ -17,6 +17,7 @@ from chalicelib.domain.policy import parse_policy
 from chalicelib.domain.vocabulary import ClockState, Grade, Level
 from chalicelib.settings import DEFAULT_POLICY_FILE
 from chalicelib.views import complaint_view
+from tests.facts import facts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 US = timedelta(microseconds=1)
@@ -31,14 +32,8 @@ def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: 
     return datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
 
 
-def default_clocks(**facts: str) -> dict[str, Clock]:
-    complaint = {
-        "priority": "general",
-        "category": "service",
-        "complexity": "general",
-        "channel": "web_form",
-        "customer_tier": "standard",
-    } | facts
+def default_clocks(**given: str) -> dict[str, Clock]:
+    complaint = facts(**given)
     return POLICIES.clocks_for(POLICIES.select(complaint), complaint)
 
 

@@ -28,84 +28,22 @@ def test_requirements_txt_lists_exactly_the_runtime_dependencies() -> None:
 # What each function's code calls (services -> ports -> adapters), as IAM actions. A new call needs its action
 # here and in the role's policy (infra/resources.yaml), and nothing more is granted; that the roles allow at least
 # what the code calls is recorded on moto (tests/integration/test_iam_actions.py).
+ITEMS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}  # one at a time
+QUERIES = {"dynamodb:Query", "dynamodb:BatchGetItem"}  # indexes queried, items read in batches
+OPS_KEY = {"kms:GenerateDataKey*", "kms:Decrypt"}  # what publishing to the ops topic (encrypted with OpsKey) needs
+QUEUE_CONSUMER = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}  # an SQS event source's
+API_CALLS = ITEMS | QUERIES | {"dynamodb:BatchWriteItem", "sns:Publish", "ses:SendRawEmail", "sqs:SendMessage"}
+MAILINGS = {"dynamodb:PutItem", "dynamodb:DeleteItem", *QUERIES, "ses:SendRawEmail", "sqs:SendMessage"}
 CALLS = {
-    "ApiHandler": {
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:Query",
-        "dynamodb:BatchGetItem",
-        "dynamodb:BatchWriteItem",
-        "sns:Publish",
-        "ses:SendRawEmail",
-        "sqs:SendMessage",
-    },
-    "ScanDue": {
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:Query",
-        "dynamodb:BatchGetItem",
-        "dynamodb:BatchWriteItem",
-        "sns:Publish",
-        "ses:SendRawEmail",
-        "kms:GenerateDataKey*",
-        "kms:Decrypt",
-        "sqs:SendMessage",
-    },
-    "SendDigests": {
-        "dynamodb:PutItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:Query",
-        "dynamodb:BatchGetItem",
-        "ses:SendRawEmail",
-        "sqs:SendMessage",
-    },
-    "SendMonthlyReport": {
-        "dynamodb:PutItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:Query",
-        "dynamodb:BatchGetItem",
-        "ses:SendRawEmail",
-        "sqs:SendMessage",
-    },
-    "WatchCalendars": {
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:Query",
-        "dynamodb:BatchGetItem",
-        "sns:Publish",
-        "kms:GenerateDataKey*",
-        "kms:Decrypt",
-        "sqs:SendMessage",
-    },
-    "FireTimers": {
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:BatchWriteItem",
-        "sns:Publish",
-        "kms:GenerateDataKey*",
-        "kms:Decrypt",
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:GetQueueAttributes",
-        "sqs:SendMessage",
-    },
-    "RelayNotices": {
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:DeleteItem",
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:GetQueueAttributes",
-        "sqs:ChangeMessageVisibility",
-    },
+    "ApiHandler": API_CALLS,
+    "ScanDue": API_CALLS | OPS_KEY,
+    "SendDigests": MAILINGS,  # the digests and the monthly report call alike
+    "SendMonthlyReport": MAILINGS,
+    "WatchCalendars": ITEMS | QUERIES | OPS_KEY | {"sns:Publish", "sqs:SendMessage"},
+    "FireTimers": ITEMS | OPS_KEY | QUEUE_CONSUMER | {"dynamodb:BatchWriteItem", "sns:Publish", "sqs:SendMessage"},
+    "RelayNotices": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+    | QUEUE_CONSUMER
+    | {"sqs:ChangeMessageVisibility"},
 }
 EVERY_FUNCTION = {"logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue"}
 

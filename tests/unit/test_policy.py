@@ -12,6 +12,7 @@ from chalicelib.domain.calendar import AlwaysOpen, BusinessCalendar
 from chalicelib.domain.policy import PolicyError, PolicySet, parse_policy
 from chalicelib.domain.vocabulary import Level
 from chalicelib.settings import DEFAULT_POLICY_FILE
+from tests.facts import facts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MINUTE = 60
@@ -30,22 +31,6 @@ BRIEF_TARGETS = {
     "important": (2 * HOUR, 24 * HOUR, 48 * HOUR, 24 * HOUR),
     "general": (2 * HOUR, 48 * HOUR, 15 * DAY, 24 * HOUR),  # first reply 2 h (001 part 5; 003 letter 1)
 }
-
-
-def facts(
-    priority: str = "general",
-    category: str = "service",
-    complexity: str = "general",
-    channel: str = "web_form",
-    customer_tier: str = "standard",
-) -> dict[str, str]:
-    return {
-        "priority": priority,
-        "category": category,
-        "complexity": complexity,
-        "channel": channel,
-        "customer_tier": customer_tier,
-    }
 
 
 def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.domain.policy import PolicyError, PolicySet, parse_policy
 from chalicelib.domain.vocabulary import Audience, EventType, Level
+from tests.facts import facts
 
 BASE = """
 version: test
@@ -43,22 +44,6 @@ policies:
 
 def load(text: str = BASE) -> PolicySet:
     return parse_policy(text, "policy.yaml")
-
-
-def facts(**given: Any) -> dict[str, str]:
-    found = {
-        "priority": "general",
-        "category": "service",
-        "complexity": "general",
-        "channel": "web_form",
-        "customer_tier": "standard",
-        "cross_department": "false",
-        "warranty": "false",
-        "remote_area": "false",
-    }
-    return found | {
-        name: ("true" if value is True else "false" if value is False else value) for name, value in given.items()
-    }
 
 
 def clocks_of(policies: PolicySet, **given: Any) -> set[str]:
