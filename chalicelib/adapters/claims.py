@@ -9,6 +9,7 @@ Takes a boto3 DynamoDB client.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,13 +26,13 @@ KEPT = timedelta(days=60)
 """How long a claim record is kept (TTL) after it was claimed or done: longer than any run looks back."""
 
 
+@dataclass(eq=False)
 class DynamoClaims:
     """Claims side effects so each happens once."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:
-        self._client = client
-        self._table = table_name
-        self._attempts = attempts
+    client: DynamoDBClient
+    table_name: str
+    attempts: int = 3
 
     def claim(self, scope: str, name: str, now: datetime, lease: timedelta = LEASE, retry: Facts | None = None) -> bool:
         """Take (scope, name) for this run; False if it was done or another run holds it. With `retry`, a
@@ -39,7 +40,7 @@ class DynamoClaims:
         stale = keys.sortable_time(now - lease)
         claim: dict[str, Any] = {
             "Put": {
-                "TableName": self._table,
+                "TableName": self.table_name,
                 "Item": to_item(
                     keys.claim_key(scope, name)
                     | {
@@ -56,11 +57,11 @@ class DynamoClaims:
         }
         try:
             if retry is None:
-                call_with_retries(self._client.put_item, self._attempts, **claim["Put"])
+                call_with_retries(self.client.put_item, self.attempts, **claim["Put"])
             else:
                 marker = keys.retry_marker(scope, name, retry)
-                items = [claim, {"Put": {"TableName": self._table, "Item": to_item(marker)}}]
-                call_with_retries(self._client.transact_write_items, self._attempts, TransactItems=items)
+                items = [claim, {"Put": {"TableName": self.table_name, "Item": to_item(marker)}}]
+                call_with_retries(self.client.transact_write_items, self.attempts, TransactItems=items)
         except ClientError as exc:
             if is_condition_failure(exc):
                 return False
@@ -76,10 +77,10 @@ class DynamoClaims:
             keys.TTL_ATTR: keys.expires(now + KEPT),
         }
         items: list[dict[str, Any]] = [
-            {"Put": {"TableName": self._table, "Item": to_item(record | dict(facts or {}))}},
-            {"Delete": {"TableName": self._table, "Key": to_item(keys.retry_key(scope, name))}},
+            {"Put": {"TableName": self.table_name, "Item": to_item(record | dict(facts or {}))}},
+            {"Delete": {"TableName": self.table_name, "Key": to_item(keys.retry_key(scope, name))}},
         ]
-        call_with_retries(self._client.transact_write_items, self._attempts, TransactItems=items)
+        call_with_retries(self.client.transact_write_items, self.attempts, TransactItems=items)
 
     def release(self, scope: str, name: str, retry: Facts | None = None) -> None:
         """Give up a claim after a failed attempt, so the next run tries again (a retry marker stays; with `retry`,
@@ -88,9 +89,9 @@ class DynamoClaims:
             self._add_facts(scope, name, retry)
         try:
             call_with_retries(
-                self._client.delete_item,
-                self._attempts,
-                TableName=self._table,
+                self.client.delete_item,
+                self.attempts,
+                TableName=self.table_name,
                 Key=to_item(keys.claim_key(scope, name)),
                 ConditionExpression="#status = :claimed",
                 ExpressionAttributeNames={"#status": "status"},
@@ -106,9 +107,9 @@ class DynamoClaims:
             return
         try:
             call_with_retries(
-                self._client.update_item,
-                self._attempts,
-                TableName=self._table,
+                self.client.update_item,
+                self.attempts,
+                TableName=self.table_name,
                 Key=to_item(keys.retry_key(scope, name)),
                 ConditionExpression="attribute_exists(pk)",
                 **set_attributes(attributes),
@@ -120,15 +121,15 @@ class DynamoClaims:
     def forget(self, scope: str, name: str) -> None:
         """Drop a retry marker whose side effect turned out to be owed no longer."""
         call_with_retries(
-            self._client.delete_item, self._attempts, TableName=self._table, Key=to_item(keys.retry_key(scope, name))
+            self.client.delete_item, self.attempts, TableName=self.table_name, Key=to_item(keys.retry_key(scope, name))
         )
 
     def happened(self, scope: str, name: str) -> bool:
         """Whether the side effect is recorded as done (a consistent read)."""
         response = call_with_retries(
-            self._client.get_item,
-            self._attempts,
-            TableName=self._table,
+            self.client.get_item,
+            self.attempts,
+            TableName=self.table_name,
             Key=to_item(keys.claim_key(scope, name)),
             ConsistentRead=True,
             ProjectionExpression="#status",
@@ -141,13 +142,13 @@ class DynamoClaims:
         """The facts of every retry marker: side effects claimed but not yet done."""
         found: list[dict[str, str]] = []
         kwargs: dict[str, Any] = {
-            "TableName": self._table,
+            "TableName": self.table_name,
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": to_item({":pk": keys.RETRY_PK}),
             "ConsistentRead": True,
         }
         while True:
-            page = call_with_retries(self._client.query, self._attempts, **kwargs)
+            page = call_with_retries(self.client.query, self.attempts, **kwargs)
             for item in page.get("Items", []):
                 found.append(keys.owed_facts(from_item(item)))
             if "LastEvaluatedKey" not in page:

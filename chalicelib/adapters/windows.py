@@ -8,6 +8,7 @@ it (closing it to new notices) and publishes the roll-up. Takes a boto3 DynamoDB
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -44,14 +45,14 @@ def tally_of(values: dict[str, Any]) -> Tally:
     return Tally(int(values.get("count", 0)), by_level, list(values.get("ids") or []), facets)
 
 
+@dataclass(eq=False)
 class DynamoNoticeWindows:
     """Slots, roll-ups and their delivery, per audience and window."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, shards: int, attempts: int = 3) -> None:
-        self._client = client
-        self._table = table_name
-        self._shards = shards
-        self._attempts = attempts
+    client: DynamoDBClient
+    table_name: str
+    shards: int
+    attempts: int = 3
 
     def _identity(self, window: Window) -> dict[str, Any]:
         return {
@@ -87,9 +88,9 @@ class DynamoNoticeWindows:
             values = {name: value for name, value in values.items() if name != ":seen"}
         try:
             dynamo.call_with_retries(
-                self._client.update_item,
-                self._attempts,
-                TableName=self._table,
+                self.client.update_item,
+                self.attempts,
+                TableName=self.table_name,
                 Key=dynamo.to_item(keys.window_key(window.audience.value, window.start)),
                 UpdateExpression=f"SET {self._SET_IDENTITY} ADD slots :n",
                 ConditionExpression=condition,
@@ -115,7 +116,7 @@ class DynamoNoticeWindows:
             batch = list(pending.values())[:BATCH]
             transaction = self._joining(window, batch, stored, publish_at)
             try:
-                dynamo.commit(self._client, transaction, self._attempts)
+                dynamo.commit(self.client, transaction, self.attempts)
             except ClientError as exc:
                 if not dynamo.is_condition_failure(exc):
                     raise
@@ -145,7 +146,7 @@ class DynamoNoticeWindows:
         values: dict[str, Any] = {
             **self._identity(window),
             ":n": len(batch),
-            ":shard": keys.due_shard(window.rollup_id, self._shards),
+            ":shard": keys.due_shard(window.rollup_id, self.shards),
             ":due": keys.sortable_time(publish_at),
             **{f":l{i}": count for i, count in enumerate(levels.values())},
         }
@@ -161,7 +162,7 @@ class DynamoNoticeWindows:
             condition += " AND attribute_not_exists(#count)" if seen == 0 else " AND #count = :seen"
             if seen:
                 values[":seen"] = seen
-        transaction = dynamo.Transaction(self._table)
+        transaction = dynamo.Transaction(self.table_name)
         key = keys.window_key(window.audience.value, window.start)
         expression = f"{sets} ADD {', '.join(additions)}"
         transaction.update(
@@ -183,9 +184,9 @@ class DynamoNoticeWindows:
     def lease(self, due: DueRollUp, until: datetime) -> Tally | None:
         try:
             response = dynamo.call_with_retries(
-                self._client.update_item,
-                self._attempts,
-                TableName=self._table,
+                self.client.update_item,
+                self.attempts,
+                TableName=self.table_name,
                 Key=dynamo.to_item(keys.window_key(due.window.audience.value, due.window.start)),
                 UpdateExpression=(
                     "SET closed = :yes, next_due = :lease, attempts = if_not_exists(attempts, :zero) + :one"
@@ -209,9 +210,9 @@ class DynamoNoticeWindows:
         else:
             expression, values = "SET next_due = :retry", {":retry": keys.sortable_time(retry_at)}
         dynamo.call_with_retries(
-            self._client.update_item,
-            self._attempts,
-            TableName=self._table,
+            self.client.update_item,
+            self.attempts,
+            TableName=self.table_name,
             Key=key,
             UpdateExpression=expression,
             ExpressionAttributeValues=dynamo.to_item(values),
@@ -219,9 +220,9 @@ class DynamoNoticeWindows:
 
     def _read(self, window: Window) -> dict[str, Any] | None:
         response = dynamo.call_with_retries(
-            self._client.get_item,
-            self._attempts,
-            TableName=self._table,
+            self.client.get_item,
+            self.attempts,
+            TableName=self.table_name,
             Key=dynamo.to_item(keys.window_key(window.audience.value, window.start)),
             ConsistentRead=True,
         )
