@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import call_with_retries, from_item, is_condition_failure, set_attributes, to_item
+from chalicelib.adapters.dynamo import (
+    call_with_retries,
+    from_item,
+    is_condition_failure,
+    partition,
+    set_attributes,
+    to_item,
+)
 from chalicelib.ports import LEASE, Facts
 
 if TYPE_CHECKING:
@@ -140,17 +147,5 @@ class DynamoClaims:
 
     def owed(self) -> list[dict[str, str]]:
         """The facts of every retry marker: side effects claimed but not yet done."""
-        found: list[dict[str, str]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": to_item({":pk": keys.RETRY_PK}),
-            "ConsistentRead": True,
-        }
-        while True:
-            page = call_with_retries(self.client.query, self.attempts, **kwargs)
-            for item in page.get("Items", []):
-                found.append(keys.owed_facts(from_item(item)))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        markers = partition(self.client, self.table_name, keys.RETRY_PK, self.attempts)
+        return [keys.owed_facts(marker) for marker in markers]

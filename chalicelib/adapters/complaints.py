@@ -32,6 +32,7 @@ from chalicelib.adapters.dynamo import (
     event_values,
     from_item,
     is_condition_failure,
+    partition,
     set_attributes,
     to_item,
 )
@@ -172,19 +173,7 @@ class DynamoComplaintStore:
 
     def _partition(self, complaint_id: str) -> Iterator[dict[str, Any]]:
         """Every item under the complaint's partition key (the complaint, its events and notices)."""
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": to_item({":pk": keys.complaint_pk(complaint_id)}),
-            "ConsistentRead": True,
-        }
-        while True:
-            page = call_with_retries(self.client.query, self.attempts, **kwargs)
-            for item in page.get("Items", []):
-                yield from_item(item)
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return partition(self.client, self.table_name, keys.complaint_pk(complaint_id), self.attempts)
 
     def _set(self, values: dict[str, Any], changed: dict[str, Any]) -> None:
         call_with_retries(
@@ -222,21 +211,9 @@ class DynamoComplaintStore:
         return Binding(str(item["complaint_id"]), str(item.get("fingerprint", "")))
 
     def trail(self, complaint_id: str) -> list[AuditEvent]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": to_item(
-                {":pk": keys.complaint_pk(complaint_id), ":prefix": keys.EVENT_PREFIX}
-            ),
-            "ConsistentRead": True,
-        }
-        found: list[AuditEvent] = []
-        while True:
-            page = call_with_retries(self.client.query, self.attempts, **kwargs)
-            found.extend(AuditEvent.model_validate(from_item(item)) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        pk = keys.complaint_pk(complaint_id)
+        events = partition(self.client, self.table_name, pk, self.attempts, prefix=keys.EVENT_PREFIX)
+        return [AuditEvent.model_validate(event) for event in events]
 
     def browse(self, statuses: Sequence[Status], since: Moment, until: Moment, cursor: str | None = None) -> Listed:
         low = "0" if since is None else keys.sortable_time(since)

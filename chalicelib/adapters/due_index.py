@@ -82,15 +82,11 @@ class DynamoDueIndex:
                 "ExpressionAttributeValues": dynamo.to_item({":shard": shard, ":now": until}),
                 "Limit": PAGE,
             }
-            while True:
-                page = dynamo.call_with_retries(self.client.query, self.attempts, **kwargs)
-                for item in dynamo.batch_get(self.client, self.table_name, page.get("Items", []), self.attempts):
+            for page in dynamo.query_pages(self.client, self.attempts, **kwargs):
+                for item in dynamo.batch_get(self.client, self.table_name, page, self.attempts):
                     values = dynamo.from_item(item)
                     if str(values.get(keys.NEXT_DUE_ATTR, "~")) <= until:  # still due since the index saw it
                         yield _read(values)
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def claim(
         self, seen: DueComplaint, updated: Complaint, notices: Notices, events: Events, lease_until: datetime

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import batch_get, call_with_retries, complaint_from, from_item, to_item
+from chalicelib.adapters.dynamo import batch_get, complaint_from, from_item, query_pages, to_item
 from chalicelib.domain.model import Complaint
 from chalicelib.domain.notices import Notice
 from chalicelib.ports import UnreadableComplaint
@@ -41,15 +41,12 @@ class DynamoNoticeLog:
             ),
         }
         found: list[Notice] = []
-        while True:
-            page = call_with_retries(self.client.query, self.attempts, **kwargs)
-            for item in batch_get(self.client, self.table_name, page.get("Items", []), self.attempts, consistent=False):
+        for page in query_pages(self.client, self.attempts, **kwargs):
+            for item in batch_get(self.client, self.table_name, page, self.attempts, consistent=False):
                 values = from_item(item)
                 if values[keys.DETECTED_KEY_ATTR] < keys.sortable_time(until):
                     found.append(Notice.model_validate(values))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
 
     def complaints(self, ids: Sequence[str]) -> dict[str, Complaint]:
         """The complaints with these ids (`batch_get`: 100 a request, unprocessed keys asked again)."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import CELL_JOIN, call_with_retries, from_item, to_item
+from chalicelib.adapters.dynamo import CELL_JOIN, call_with_retries, partition, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -26,18 +26,7 @@ class DynamoReportStore:
     attempts: int = 3
 
     def _items(self, month: str) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": to_item({":pk": keys.report_pk(month)}),
-            "ConsistentRead": True,
-        }
-        while True:
-            page = call_with_retries(self.client.query, self.attempts, **kwargs)
-            yield from (from_item(item) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return partition(self.client, self.table_name, keys.report_pk(month), self.attempts)
 
     def rows(self, month: str) -> dict[str, dict[str, int]]:
         """Row name -> counters, every shard added up."""
