@@ -13,16 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import (
     call_with_retries,
     from_item,
-    is_condition_failure,
     partition,
     set_attributes,
     to_item,
+    written_if_condition_holds,
 )
 from chalicelib.ports import LEASE, Facts
 
@@ -62,18 +60,11 @@ class DynamoClaims:
                 "ExpressionAttributeValues": to_item({":claimed": "claimed", ":stale": stale}),
             }
         }
-        try:
-            if retry is None:
-                call_with_retries(self.client.put_item, self.attempts, **claim["Put"])
-            else:
-                marker = keys.retry_marker(scope, name, retry)
-                items = [claim, {"Put": {"TableName": self.table_name, "Item": to_item(marker)}}]
-                call_with_retries(self.client.transact_write_items, self.attempts, TransactItems=items)
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        if retry is None:
+            return written_if_condition_holds(self.client.put_item, self.attempts, **claim["Put"])
+        marker = keys.retry_marker(scope, name, retry)
+        items = [claim, {"Put": {"TableName": self.table_name, "Item": to_item(marker)}}]
+        return written_if_condition_holds(self.client.transact_write_items, self.attempts, TransactItems=items)
 
     def done(self, scope: str, name: str, now: datetime, facts: Mapping[str, object] | None = None) -> None:
         """Record that the side effect happened (and drop its retry marker, if any)."""
@@ -94,36 +85,28 @@ class DynamoClaims:
         those facts are set on it, one conditional UpdateItem that never brings back a marker already gone)."""
         if retry:
             self._add_facts(scope, name, retry)
-        try:
-            call_with_retries(
-                self.client.delete_item,
-                self.attempts,
-                TableName=self.table_name,
-                Key=to_item(keys.claim_key(scope, name)),
-                ConditionExpression="#status = :claimed",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_item({":claimed": "claimed"}),
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
+        written_if_condition_holds(  # a claim already done stays done
+            self.client.delete_item,
+            self.attempts,
+            TableName=self.table_name,
+            Key=to_item(keys.claim_key(scope, name)),
+            ConditionExpression="#status = :claimed",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item({":claimed": "claimed"}),
+        )
 
     def _add_facts(self, scope: str, name: str, facts: Facts) -> None:
         attributes = keys.retry_facts(facts)
         if not attributes:
             return
-        try:
-            call_with_retries(
-                self.client.update_item,
-                self.attempts,
-                TableName=self.table_name,
-                Key=to_item(keys.retry_key(scope, name)),
-                ConditionExpression="attribute_exists(pk)",
-                **set_attributes(attributes),
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
+        written_if_condition_holds(  # a marker already gone is not brought back
+            self.client.update_item,
+            self.attempts,
+            TableName=self.table_name,
+            Key=to_item(keys.retry_key(scope, name)),
+            ConditionExpression="attribute_exists(pk)",
+            **set_attributes(attributes),
+        )
 
     def forget(self, scope: str, name: str) -> None:
         """Drop a retry marker whose side effect turned out to be owed no longer."""

@@ -120,20 +120,14 @@ class DynamoDueIndex:
     def quarantine(self, seen: DueComplaint | DueUnreadable, quarantine: Quarantine) -> bool:
         if isinstance(seen, DueComplaint):
             held = seen.complaint.model_copy(update={"quarantine": quarantine, "version": seen.version + 1})
-            try:
-                dynamo.call_with_retries(
-                    self.client.put_item,
-                    self.attempts,
-                    TableName=self.table_name,
-                    Item=dynamo.to_item(dynamo.complaint_values(held, self.shards)),
-                    ConditionExpression="version = :seen",
-                    ExpressionAttributeValues=dynamo.to_item({":seen": seen.version}),
-                )
-            except ClientError as exc:
-                if dynamo.is_condition_failure(exc):
-                    return False
-                raise
-            return True
+            return dynamo.written_if_condition_holds(
+                self.client.put_item,
+                self.attempts,
+                TableName=self.table_name,
+                Item=dynamo.to_item(dynamo.complaint_values(held, self.shards)),
+                ConditionExpression="version = :seen",
+                ExpressionAttributeValues=dynamo.to_item({":seen": seen.version}),
+            )
         return self._update(
             keys.complaint_key(seen.complaint_id),
             "SET quarantine = :quarantine, next_due = :retry, version = if_not_exists(version, :zero) + :one",
@@ -162,21 +156,15 @@ class DynamoDueIndex:
                     break
 
     def _update(self, key: dict[str, str], expression: str, condition: str, values: dict[str, Any]) -> bool:
-        try:
-            dynamo.call_with_retries(
-                self.client.update_item,
-                self.attempts,
-                TableName=self.table_name,
-                Key=dynamo.to_item(key),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=dynamo.to_item(values),
-            )
-        except ClientError as exc:
-            if dynamo.is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return dynamo.written_if_condition_holds(
+            self.client.update_item,
+            self.attempts,
+            TableName=self.table_name,
+            Key=dynamo.to_item(key),
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeValues=dynamo.to_item(values),
+        )
 
 
 def _read(values: dict[str, Any]) -> DueItem:

@@ -121,6 +121,17 @@ def partition(
         yield from (from_item(item) for item in items)
 
 
+def written_if_condition_holds(operation: Any, attempts: int, **kwargs: Any) -> bool:
+    """A conditional write (`call_with_retries`); False when its condition did not hold, True when it was made."""
+    try:
+        call_with_retries(operation, attempts, **kwargs)
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
+
+
 BATCH_GET_LIMIT = 100
 
 

@@ -86,22 +86,16 @@ class DynamoNoticeWindows:
     def _add_slots(self, window: Window, count: int, condition: str, values: dict[str, Any]) -> bool:
         if condition == "attribute_not_exists(slots)":
             values = {name: value for name, value in values.items() if name != ":seen"}
-        try:
-            dynamo.call_with_retries(
-                self.client.update_item,
-                self.attempts,
-                TableName=self.table_name,
-                Key=dynamo.to_item(keys.window_key(window.audience.value, window.start)),
-                UpdateExpression=f"SET {self._SET_IDENTITY} ADD slots :n",
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#kind": "kind"},
-                ExpressionAttributeValues=dynamo.to_item({**self._identity(window), **values}),
-            )
-        except ClientError as exc:
-            if dynamo.is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return dynamo.written_if_condition_holds(
+            self.client.update_item,
+            self.attempts,
+            TableName=self.table_name,
+            Key=dynamo.to_item(keys.window_key(window.audience.value, window.start)),
+            UpdateExpression=f"SET {self._SET_IDENTITY} ADD slots :n",
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#kind": "kind"},
+            ExpressionAttributeValues=dynamo.to_item({**self._identity(window), **values}),
+        )
 
     def roll_up(self, window: Window, notices: Sequence[Notice], publish_at: datetime) -> RolledUp:
         pending = {notice.notice_id: notice for notice in notices}
