@@ -30,6 +30,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -73,28 +74,27 @@ def _marking(write: Callable[..., Any]) -> Callable[..., Any]:
     return marked
 
 
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+@dataclass(eq=False)
 class LocalState:
     """Restores the emulator's tables from `directory` and keeps the snapshot there up to date."""
 
-    def __init__(
-        self,
-        directory: Path,
-        interval: float = DEFAULT_INTERVAL,
-        account: str = "123456789012",
-        region: str = "us-east-1",
-        say: Callable[[str], None] = lambda text: print(text, flush=True),
-    ) -> None:
-        self.directory = directory
-        self.interval = interval
-        self.account = account
-        self.region = region
-        self.say = say
-        self._items: dict[str, dict[str, str]] = {}  # table -> item key -> the item, as the snapshot's JSON
-        self._aside: dict[str, list[str]] = {}  # items of tables the template no longer has, kept as they were
-        self._dirty: set[tuple[str, str]] = set()
-        self._lock_file: TextIO | None = None
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+    directory: Path
+    interval: float = DEFAULT_INTERVAL
+    account: str = "123456789012"
+    region: str = "us-east-1"
+    say: Callable[[str], None] = _say
+    _items: dict[str, dict[str, str]] = field(init=False, repr=False, default_factory=dict)
+    """table -> item key -> the item, as the snapshot's JSON"""
+    _aside: dict[str, list[str]] = field(init=False, repr=False, default_factory=dict)
+    """items of tables the template no longer has, kept as they were"""
+    _dirty: set[tuple[str, str]] = field(init=False, repr=False, default_factory=set)
+    _lock_file: TextIO | None = field(init=False, default=None)
+    _stopping: threading.Event = field(init=False, default_factory=threading.Event)
+    _thread: threading.Thread | None = field(init=False, default=None)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], root: Path) -> LocalState:

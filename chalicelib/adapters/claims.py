@@ -9,13 +9,19 @@ Takes a boto3 DynamoDB client.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import call_with_retries, from_item, is_condition_failure, set_attributes, to_item
+from chalicelib.adapters.dynamo import (
+    call_with_retries,
+    from_item,
+    partition,
+    set_attributes,
+    to_item,
+    written_if_condition_holds,
+)
 from chalicelib.ports import LEASE, Facts
 
 if TYPE_CHECKING:
@@ -25,13 +31,13 @@ KEPT = timedelta(days=60)
 """How long a claim record is kept (TTL) after it was claimed or done: longer than any run looks back."""
 
 
+@dataclass(eq=False)
 class DynamoClaims:
     """Claims side effects so each happens once."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:
-        self._client = client
-        self._table = table_name
-        self._attempts = attempts
+    client: DynamoDBClient
+    table_name: str
+    attempts: int = 3
 
     def claim(self, scope: str, name: str, now: datetime, lease: timedelta = LEASE, retry: Facts | None = None) -> bool:
         """Take (scope, name) for this run; False if it was done or another run holds it. With `retry`, a
@@ -39,7 +45,7 @@ class DynamoClaims:
         stale = keys.sortable_time(now - lease)
         claim: dict[str, Any] = {
             "Put": {
-                "TableName": self._table,
+                "TableName": self.table_name,
                 "Item": to_item(
                     keys.claim_key(scope, name)
                     | {
@@ -54,18 +60,11 @@ class DynamoClaims:
                 "ExpressionAttributeValues": to_item({":claimed": "claimed", ":stale": stale}),
             }
         }
-        try:
-            if retry is None:
-                call_with_retries(self._client.put_item, self._attempts, **claim["Put"])
-            else:
-                marker = keys.retry_marker(scope, name, retry)
-                items = [claim, {"Put": {"TableName": self._table, "Item": to_item(marker)}}]
-                call_with_retries(self._client.transact_write_items, self._attempts, TransactItems=items)
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        if retry is None:
+            return written_if_condition_holds(self.client.put_item, self.attempts, **claim["Put"])
+        marker = keys.retry_marker(scope, name, retry)
+        items = [claim, {"Put": {"TableName": self.table_name, "Item": to_item(marker)}}]
+        return written_if_condition_holds(self.client.transact_write_items, self.attempts, TransactItems=items)
 
     def done(self, scope: str, name: str, now: datetime, facts: Mapping[str, object] | None = None) -> None:
         """Record that the side effect happened (and drop its retry marker, if any)."""
@@ -76,59 +75,51 @@ class DynamoClaims:
             keys.TTL_ATTR: keys.expires(now + KEPT),
         }
         items: list[dict[str, Any]] = [
-            {"Put": {"TableName": self._table, "Item": to_item(record | dict(facts or {}))}},
-            {"Delete": {"TableName": self._table, "Key": to_item(keys.retry_key(scope, name))}},
+            {"Put": {"TableName": self.table_name, "Item": to_item(record | dict(facts or {}))}},
+            {"Delete": {"TableName": self.table_name, "Key": to_item(keys.retry_key(scope, name))}},
         ]
-        call_with_retries(self._client.transact_write_items, self._attempts, TransactItems=items)
+        call_with_retries(self.client.transact_write_items, self.attempts, TransactItems=items)
 
     def release(self, scope: str, name: str, retry: Facts | None = None) -> None:
         """Give up a claim after a failed attempt, so the next run tries again (a retry marker stays; with `retry`,
         those facts are set on it, one conditional UpdateItem that never brings back a marker already gone)."""
         if retry:
             self._add_facts(scope, name, retry)
-        try:
-            call_with_retries(
-                self._client.delete_item,
-                self._attempts,
-                TableName=self._table,
-                Key=to_item(keys.claim_key(scope, name)),
-                ConditionExpression="#status = :claimed",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_item({":claimed": "claimed"}),
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
+        written_if_condition_holds(  # a claim already done stays done
+            self.client.delete_item,
+            self.attempts,
+            TableName=self.table_name,
+            Key=to_item(keys.claim_key(scope, name)),
+            ConditionExpression="#status = :claimed",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item({":claimed": "claimed"}),
+        )
 
     def _add_facts(self, scope: str, name: str, facts: Facts) -> None:
         attributes = keys.retry_facts(facts)
         if not attributes:
             return
-        try:
-            call_with_retries(
-                self._client.update_item,
-                self._attempts,
-                TableName=self._table,
-                Key=to_item(keys.retry_key(scope, name)),
-                ConditionExpression="attribute_exists(pk)",
-                **set_attributes(attributes),
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
+        written_if_condition_holds(  # a marker already gone is not brought back
+            self.client.update_item,
+            self.attempts,
+            TableName=self.table_name,
+            Key=to_item(keys.retry_key(scope, name)),
+            ConditionExpression="attribute_exists(pk)",
+            **set_attributes(attributes),
+        )
 
     def forget(self, scope: str, name: str) -> None:
         """Drop a retry marker whose side effect turned out to be owed no longer."""
         call_with_retries(
-            self._client.delete_item, self._attempts, TableName=self._table, Key=to_item(keys.retry_key(scope, name))
+            self.client.delete_item, self.attempts, TableName=self.table_name, Key=to_item(keys.retry_key(scope, name))
         )
 
     def happened(self, scope: str, name: str) -> bool:
         """Whether the side effect is recorded as done (a consistent read)."""
         response = call_with_retries(
-            self._client.get_item,
-            self._attempts,
-            TableName=self._table,
+            self.client.get_item,
+            self.attempts,
+            TableName=self.table_name,
             Key=to_item(keys.claim_key(scope, name)),
             ConsistentRead=True,
             ProjectionExpression="#status",
@@ -139,17 +130,5 @@ class DynamoClaims:
 
     def owed(self) -> list[dict[str, str]]:
         """The facts of every retry marker: side effects claimed but not yet done."""
-        found: list[dict[str, str]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": to_item({":pk": keys.RETRY_PK}),
-            "ConsistentRead": True,
-        }
-        while True:
-            page = call_with_retries(self._client.query, self._attempts, **kwargs)
-            for item in page.get("Items", []):
-                found.append(keys.owed_facts(from_item(item)))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        markers = partition(self.client, self.table_name, keys.RETRY_PK, self.attempts)
+        return [keys.owed_facts(marker) for marker in markers]

@@ -11,6 +11,7 @@ import binascii
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -31,6 +32,7 @@ from chalicelib.adapters.dynamo import (
     event_values,
     from_item,
     is_condition_failure,
+    partition,
     set_attributes,
     to_item,
 )
@@ -95,15 +97,15 @@ def add_receipt(transaction: Transaction, complaint: Complaint, receipt: Receipt
         transaction.put(keys.retry_marker(RECEIPT_SCOPE, complaint.id, receipt.acknowledgement), NEW)
 
 
+@dataclass(eq=False)
 class DynamoComplaintStore:
     """Reads and writes complaints."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, shards: int, zone: ZoneInfo, attempts: int = 3) -> None:
-        self._client = client
-        self._table = table_name
-        self._shards = shards
-        self._zone = zone
-        self._attempts = attempts
+    client: DynamoDBClient
+    table_name: str
+    shards: int
+    zone: ZoneInfo
+    attempts: int = 3
 
     def create(
         self,
@@ -113,14 +115,14 @@ class DynamoComplaintStore:
         outbox: Outbox | None = None,
         receipt: Receipt | None = None,
     ) -> None:
-        transaction = Transaction(self._table)
-        transaction.put(complaint_values(complaint, self._shards), NEW)
+        transaction = Transaction(self.table_name)
+        transaction.put(complaint_values(complaint, self.shards), NEW)
         for key in keys_:
             transaction.put(binding_values(key, complaint.id, complaint.created_at), NEW, label=key)
         transaction.put(event_values(complaint.id, event))
-        add_outbox(transaction, complaint, outbox, self._shards)
+        add_outbox(transaction, complaint, outbox, self.shards)
         add_receipt(transaction, complaint, receipt)
-        add_counters(transaction, complaint, [event, *(outbox.events if outbox else ())], self._zone)
+        add_counters(transaction, complaint, [event, *(outbox.events if outbox else ())], self.zone)
         self._commit(transaction, first_is_new=True)
 
     def save(
@@ -131,14 +133,14 @@ class DynamoComplaintStore:
         key: DeliveryKey | None = None,
         outbox: Outbox | None = None,
     ) -> bool:
-        transaction = Transaction(self._table)
+        transaction = Transaction(self.table_name)
         stored = after.model_copy(update={"version": before.version + 1})
-        transaction.put(complaint_values(stored, self._shards), "version = :seen", label="version", seen=before.version)
+        transaction.put(complaint_values(stored, self.shards), "version = :seen", label="version", seen=before.version)
         transaction.put(event_values(after.id, event), NEW)
         if key is not None:
             transaction.put(binding_values(key, after.id, event.recorded_at), NEW, label=key)
-        add_outbox(transaction, after, outbox, self._shards)
-        add_counters(transaction, after, [event, *(outbox.events if outbox else ())], self._zone)
+        add_outbox(transaction, after, outbox, self.shards)
+        add_counters(transaction, after, [event, *(outbox.events if outbox else ())], self.zone)
         try:
             self._commit(transaction)
         except _Cancelled:
@@ -158,11 +160,11 @@ class DynamoComplaintStore:
                 scrubbed = {name: scrub(text) for name, text in texts.items()}
                 if scrubbed != texts:
                     self._set(values, scrubbed)
-        transaction = Transaction(self._table)
+        transaction = Transaction(self.table_name)
         stored = after.model_copy(update={"version": before.version + 1})
-        transaction.put(complaint_values(stored, self._shards), "version = :seen", label="version", seen=before.version)
+        transaction.put(complaint_values(stored, self.shards), "version = :seen", label="version", seen=before.version)
         transaction.put(event_values(after.id, event), NEW)
-        add_counters(transaction, after, [event], self._zone)
+        add_counters(transaction, after, [event], self.zone)
         try:
             self._commit(transaction)
         except _Cancelled:
@@ -171,32 +173,20 @@ class DynamoComplaintStore:
 
     def _partition(self, complaint_id: str) -> Iterator[dict[str, Any]]:
         """Every item under the complaint's partition key (the complaint, its events and notices)."""
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": to_item({":pk": keys.complaint_pk(complaint_id)}),
-            "ConsistentRead": True,
-        }
-        while True:
-            page = call_with_retries(self._client.query, self._attempts, **kwargs)
-            for item in page.get("Items", []):
-                yield from_item(item)
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return partition(self.client, self.table_name, keys.complaint_pk(complaint_id), self.attempts)
 
     def _set(self, values: dict[str, Any], changed: dict[str, Any]) -> None:
         call_with_retries(
-            self._client.update_item,
-            self._attempts,
-            TableName=self._table,
+            self.client.update_item,
+            self.attempts,
+            TableName=self.table_name,
             Key=to_item({keys.TABLE_PK: values[keys.TABLE_PK], keys.TABLE_SK: values[keys.TABLE_SK]}),
             **set_attributes(changed),
         )
 
     def _commit(self, transaction: Transaction, first_is_new: bool = False) -> None:
         try:
-            commit(self._client, transaction, self._attempts, first_is_new)
+            commit(self.client, transaction, self.attempts, first_is_new)
         except ClientError as exc:
             if not is_condition_failure(exc):
                 raise
@@ -221,21 +211,9 @@ class DynamoComplaintStore:
         return Binding(str(item["complaint_id"]), str(item.get("fingerprint", "")))
 
     def trail(self, complaint_id: str) -> list[AuditEvent]:
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": to_item(
-                {":pk": keys.complaint_pk(complaint_id), ":prefix": keys.EVENT_PREFIX}
-            ),
-            "ConsistentRead": True,
-        }
-        found: list[AuditEvent] = []
-        while True:
-            page = call_with_retries(self._client.query, self._attempts, **kwargs)
-            found.extend(AuditEvent.model_validate(from_item(item)) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        pk = keys.complaint_pk(complaint_id)
+        events = partition(self.client, self.table_name, pk, self.attempts, prefix=keys.EVENT_PREFIX)
+        return [AuditEvent.model_validate(event) for event in events]
 
     def browse(self, statuses: Sequence[Status], since: Moment, until: Moment, cursor: str | None = None) -> Listed:
         low = "0" if since is None else keys.sortable_time(since)
@@ -255,7 +233,7 @@ class DynamoComplaintStore:
         self, status: Status, since: str, until: str, start: dict[str, Any] | None
     ) -> tuple[list[Complaint], dict[str, Any] | None]:
         kwargs: dict[str, Any] = {
-            "TableName": self._table,
+            "TableName": self.table_name,
             "IndexName": keys.LIST_INDEX,
             "KeyConditionExpression": "list_status = :status AND list_received BETWEEN :since AND :until",
             "ExpressionAttributeValues": to_item({":status": status.value, ":since": since, ":until": until}),
@@ -267,9 +245,9 @@ class DynamoComplaintStore:
                 keys.complaint_key(start["id"])
                 | {keys.LIST_STATUS_ATTR: status.value, keys.LIST_RECEIVED_ATTR: start["received"]}
             )
-        response = call_with_retries(self._client.query, self._attempts, **kwargs)
+        response = call_with_retries(self.client.query, self.attempts, **kwargs)
         found = []
-        for item in batch_get(self._client, self._table, response.get("Items", []), self._attempts, consistent=False):
+        for item in batch_get(self.client, self.table_name, response.get("Items", []), self.attempts, consistent=False):
             values = from_item(item)
             if values.get(keys.LIST_STATUS_ATTR) != status.value:  # moved on since the index saw it: listed there
                 continue
@@ -285,7 +263,7 @@ class DynamoComplaintStore:
 
     def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
         response = call_with_retries(
-            self._client.get_item, self._attempts, TableName=self._table, Key=to_item(key), ConsistentRead=True
+            self.client.get_item, self.attempts, TableName=self.table_name, Key=to_item(key), ConsistentRead=True
         )
         item = response.get("Item")
         return None if item is None else from_item(item)

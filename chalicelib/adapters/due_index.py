@@ -10,6 +10,7 @@ transaction -> lease a stranded notice with one conditional update -> mark deliv
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -59,51 +60,47 @@ def notice_values(
     return values
 
 
+@dataclass(eq=False)
 class DynamoDueIndex:
     """Reads what is due and records what the scanner claimed and delivered."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, shards: int, zone: ZoneInfo, attempts: int = 3) -> None:
-        self._client = client
-        self._table = table_name
-        self._shards = shards
-        self._zone = zone
-        self._attempts = attempts
+    client: DynamoDBClient
+    table_name: str
+    shards: int
+    zone: ZoneInfo
+    attempts: int = 3
 
     def due(self, now: datetime, ahead: datetime | None = None) -> Iterator[DueItem]:
         """Every item due at `now` (or by `ahead`), shard by shard, oldest first: a Query per page of each shard, and
         a BatchGetItem (consistent) of the items that page found."""
         until = keys.sortable_time(max(now, ahead) if ahead is not None else now)
-        for shard in keys.shards(self._shards):
+        for shard in keys.shards(self.shards):
             kwargs: dict[str, Any] = {
-                "TableName": self._table,
+                "TableName": self.table_name,
                 "IndexName": keys.DUE_INDEX,
                 "KeyConditionExpression": "due_shard = :shard AND next_due <= :now",
                 "ExpressionAttributeValues": dynamo.to_item({":shard": shard, ":now": until}),
                 "Limit": PAGE,
             }
-            while True:
-                page = dynamo.call_with_retries(self._client.query, self._attempts, **kwargs)
-                for item in dynamo.batch_get(self._client, self._table, page.get("Items", []), self._attempts):
+            for page in dynamo.query_pages(self.client, self.attempts, **kwargs):
+                for item in dynamo.batch_get(self.client, self.table_name, page, self.attempts):
                     values = dynamo.from_item(item)
                     if str(values.get(keys.NEXT_DUE_ATTR, "~")) <= until:  # still due since the index saw it
                         yield _read(values)
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def claim(
         self, seen: DueComplaint, updated: Complaint, notices: Notices, events: Events, lease_until: datetime
     ) -> bool:
-        transaction = dynamo.Transaction(self._table)
+        transaction = dynamo.Transaction(self.table_name)
         stored = updated.model_copy(update={"version": seen.version + 1})
-        transaction.put(dynamo.complaint_values(stored, self._shards), "version = :seen", seen=seen.version)
+        transaction.put(dynamo.complaint_values(stored, self.shards), "version = :seen", seen=seen.version)
         for notice in notices:
-            transaction.put(notice_values(notice, 1, lease_until, self._shards, lease_until), dynamo.NEW)
+            transaction.put(notice_values(notice, 1, lease_until, self.shards, lease_until), dynamo.NEW)
         for event in events:
             transaction.put(dynamo.event_values(updated.id, event), dynamo.NEW)
-        dynamo.add_counters(transaction, updated, events, self._zone)
+        dynamo.add_counters(transaction, updated, events, self.zone)
         try:
-            dynamo.commit(self._client, transaction, self._attempts)
+            dynamo.commit(self.client, transaction, self.attempts)
         except ClientError as exc:
             if dynamo.is_condition_failure(exc):
                 return False
@@ -123,20 +120,14 @@ class DynamoDueIndex:
     def quarantine(self, seen: DueComplaint | DueUnreadable, quarantine: Quarantine) -> bool:
         if isinstance(seen, DueComplaint):
             held = seen.complaint.model_copy(update={"quarantine": quarantine, "version": seen.version + 1})
-            try:
-                dynamo.call_with_retries(
-                    self._client.put_item,
-                    self._attempts,
-                    TableName=self._table,
-                    Item=dynamo.to_item(dynamo.complaint_values(held, self._shards)),
-                    ConditionExpression="version = :seen",
-                    ExpressionAttributeValues=dynamo.to_item({":seen": seen.version}),
-                )
-            except ClientError as exc:
-                if dynamo.is_condition_failure(exc):
-                    return False
-                raise
-            return True
+            return dynamo.written_if_condition_holds(
+                self.client.put_item,
+                self.attempts,
+                TableName=self.table_name,
+                Item=dynamo.to_item(dynamo.complaint_values(held, self.shards)),
+                ConditionExpression="version = :seen",
+                ExpressionAttributeValues=dynamo.to_item({":seen": seen.version}),
+            )
         return self._update(
             keys.complaint_key(seen.complaint_id),
             "SET quarantine = :quarantine, next_due = :retry, version = if_not_exists(version, :zero) + :one",
@@ -151,35 +142,29 @@ class DynamoDueIndex:
         )
 
     def settle(self, sent: Sequence[Outgoing], unsent: Sequence[Outgoing], now: datetime, retry_at: datetime) -> None:
-        puts = [notice_values(notice, attempts, None, self._shards, now) for notice, attempts in sent]
-        puts += [notice_values(notice, attempts, retry_at, self._shards, now) for notice, attempts in unsent]
+        puts = [notice_values(notice, attempts, None, self.shards, now) for notice, attempts in sent]
+        puts += [notice_values(notice, attempts, retry_at, self.shards, now) for notice, attempts in unsent]
         for start in range(0, len(puts), BATCH_WRITE_LIMIT):
             requests: list[dict[str, Any]] = [
                 {"PutRequest": {"Item": dynamo.to_item(values)}} for values in puts[start : start + BATCH_WRITE_LIMIT]
             ]
-            pending: dict[str, Any] = {self._table: requests}
-            for _ in range(self._attempts + 2):
-                response = dynamo.call_with_retries(self._client.batch_write_item, self._attempts, RequestItems=pending)
+            pending: dict[str, Any] = {self.table_name: requests}
+            for _ in range(self.attempts + 2):
+                response = dynamo.call_with_retries(self.client.batch_write_item, self.attempts, RequestItems=pending)
                 pending = response.get("UnprocessedItems") or {}
                 if not pending:
                     break
 
     def _update(self, key: dict[str, str], expression: str, condition: str, values: dict[str, Any]) -> bool:
-        try:
-            dynamo.call_with_retries(
-                self._client.update_item,
-                self._attempts,
-                TableName=self._table,
-                Key=dynamo.to_item(key),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=dynamo.to_item(values),
-            )
-        except ClientError as exc:
-            if dynamo.is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return dynamo.written_if_condition_holds(
+            self.client.update_item,
+            self.attempts,
+            TableName=self.table_name,
+            Key=dynamo.to_item(key),
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeValues=dynamo.to_item(values),
+        )
 
 
 def _read(values: dict[str, Any]) -> DueItem:

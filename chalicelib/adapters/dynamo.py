@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -90,6 +90,46 @@ def call_with_retries(
         if attempt + 1 < attempts:
             time.sleep(0.05 * 2**attempt)
     raise Unavailable(busy, retry_after=2)
+
+
+def query_pages(client: DynamoDBClient, attempts: int, **query: Any) -> Iterator[list[dict[str, Any]]]:
+    """The items of a Query (wire form), a page at a time: each request retried (`call_with_retries`), the next
+    page asked from where the last one stopped, until DynamoDB says there is none."""
+    while True:
+        page = call_with_retries(client.query, attempts, **query)
+        yield page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        query = {**query, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def partition(
+    client: DynamoDBClient, table: str, pk: str, attempts: int, prefix: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every item (plain values) under partition key `pk`, read consistently in sort key order; with `prefix`, only
+    those whose sort key begins with it."""
+    condition, values = "pk = :pk", {":pk": pk}
+    if prefix is not None:
+        condition, values = f"{condition} AND begins_with(sk, :prefix)", values | {":prefix": prefix}
+    query = {
+        "TableName": table,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": to_item(values),
+        "ConsistentRead": True,
+    }
+    for items in query_pages(client, attempts, **query):
+        yield from (from_item(item) for item in items)
+
+
+def written_if_condition_holds(operation: Any, attempts: int, **kwargs: Any) -> bool:
+    """A conditional write (`call_with_retries`); False when its condition did not hold, True when it was made."""
+    try:
+        call_with_retries(operation, attempts, **kwargs)
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
 
 
 BATCH_GET_LIMIT = 100

@@ -3,6 +3,7 @@ when open complaints were last recomputed). One GetItem to read, one PutItem to 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chalicelib.adapters import keys
@@ -12,20 +13,20 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 
+@dataclass(eq=False)
 class DynamoMarkers:
     """Reads and writes named markers."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:
-        self._client = client
-        self._table = table_name
-        self._attempts = attempts
+    client: DynamoDBClient
+    table_name: str
+    attempts: int = 3
 
     def get(self, name: str) -> str | None:
         """The marker's value, or None if it was never set."""
         response = call_with_retries(
-            self._client.get_item,
-            self._attempts,
-            TableName=self._table,
+            self.client.get_item,
+            self.attempts,
+            TableName=self.table_name,
             Key=to_item(keys.marker_key(name)),
             ConsistentRead=True,
         )
@@ -35,4 +36,4 @@ class DynamoMarkers:
     def put(self, name: str, value: str) -> None:
         """Set the marker."""
         item = keys.marker_key(name) | {"kind": "marker", "value": value}
-        call_with_retries(self._client.put_item, self._attempts, TableName=self._table, Item=to_item(item))
+        call_with_retries(self.client.put_item, self.attempts, TableName=self.table_name, Item=to_item(item))

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import batch_get, call_with_retries, complaint_from, from_item, to_item
+from chalicelib.adapters.dynamo import batch_get, complaint_from, from_item, query_pages, to_item
 from chalicelib.domain.model import Complaint
 from chalicelib.domain.notices import Notice
 from chalicelib.ports import UnreadableComplaint
@@ -21,18 +22,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class DynamoNoticeLog:
     """Reads what a digest reports."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:
-        self._client = client
-        self._table = table_name
-        self._attempts = attempts
+    client: DynamoDBClient
+    table_name: str
+    attempts: int = 3
 
     def notices_for(self, audience: str, since: datetime, until: datetime) -> list[Notice]:
         """Notices for `audience` detected in [since, until), oldest first."""
         kwargs: dict[str, Any] = {
-            "TableName": self._table,
+            "TableName": self.table_name,
             "IndexName": keys.AUDIENCE_INDEX,
             "KeyConditionExpression": "audience = :audience AND detected_key BETWEEN :since AND :until",
             "ExpressionAttributeValues": to_item(
@@ -40,21 +41,18 @@ class DynamoNoticeLog:
             ),
         }
         found: list[Notice] = []
-        while True:
-            page = call_with_retries(self._client.query, self._attempts, **kwargs)
-            for item in batch_get(self._client, self._table, page.get("Items", []), self._attempts, consistent=False):
+        for page in query_pages(self.client, self.attempts, **kwargs):
+            for item in batch_get(self.client, self.table_name, page, self.attempts, consistent=False):
                 values = from_item(item)
                 if values[keys.DETECTED_KEY_ATTR] < keys.sortable_time(until):
                     found.append(Notice.model_validate(values))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
 
     def complaints(self, ids: Sequence[str]) -> dict[str, Complaint]:
         """The complaints with these ids (`batch_get`: 100 a request, unprocessed keys asked again)."""
         wanted = [to_item(keys.complaint_key(complaint_id)) for complaint_id in sorted(set(ids))]
         found: dict[str, Complaint] = {}
-        for item in batch_get(self._client, self._table, wanted, self._attempts, consistent=False):
+        for item in batch_get(self.client, self.table_name, wanted, self.attempts, consistent=False):
             try:
                 complaint = complaint_from(from_item(item))
             except UnreadableComplaint as exc:  # quarantined by the scanner; the digest goes on

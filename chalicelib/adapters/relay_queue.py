@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -17,19 +18,21 @@ log = logging.getLogger(__name__)
 MAX_VISIBILITY = 12 * 60 * 60  # SQS's limit
 
 
+@dataclass(eq=False)
 class SqsRelayQueue:
     """Changes the visibility of received relay messages."""
 
-    def __init__(self, client: SQSClient, queue_url: str) -> None:
-        self._client = client
-        self._url = queue_url
+    client: SQSClient
+    queue_url: str
 
     def delay(self, delays: Mapping[str, int]) -> None:
         """Hide each message (receipt handle -> seconds) for its delay."""
         for receipt, seconds in delays.items():
             try:
-                self._client.change_message_visibility(
-                    QueueUrl=self._url, ReceiptHandle=receipt, VisibilityTimeout=max(0, min(seconds, MAX_VISIBILITY))
+                self.client.change_message_visibility(
+                    QueueUrl=self.queue_url,
+                    ReceiptHandle=receipt,
+                    VisibilityTimeout=max(0, min(seconds, MAX_VISIBILITY)),
                 )
             except (ClientError, BotoCoreError) as exc:
                 log.warning("relay message not delayed: %s", type(exc).__name__)

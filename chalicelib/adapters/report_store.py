@@ -5,10 +5,11 @@ after a rebuild. Takes a boto3 client (the `ReportStore` port)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import CELL_JOIN, call_with_retries, from_item, to_item
+from chalicelib.adapters.dynamo import CELL_JOIN, call_with_retries, partition, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -16,27 +17,16 @@ if TYPE_CHECKING:
 _NOT_COUNTERS = {keys.TABLE_PK, keys.TABLE_SK, "kind"}
 
 
+@dataclass(eq=False)
 class DynamoReportStore:
     """Reads and replaces monthly report rows."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, attempts: int = 3) -> None:
-        self._client = client
-        self._table = table_name
-        self._attempts = attempts
+    client: DynamoDBClient
+    table_name: str
+    attempts: int = 3
 
     def _items(self, month: str) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": to_item({":pk": keys.report_pk(month)}),
-            "ConsistentRead": True,
-        }
-        while True:
-            page = call_with_retries(self._client.query, self._attempts, **kwargs)
-            yield from (from_item(item) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return partition(self.client, self.table_name, keys.report_pk(month), self.attempts)
 
     def rows(self, month: str) -> dict[str, dict[str, int]]:
         """Row name -> counters, every shard added up."""
@@ -68,7 +58,7 @@ class DynamoReportStore:
                 requests = [r for r in requests if r["DeleteRequest"]["Key"][keys.TABLE_SK]["S"] != key[keys.TABLE_SK]]
         requests.extend(puts)
         for start in range(0, len(requests), 25):
-            pending: dict[str, Any] = {self._table: requests[start : start + 25]}
+            pending: dict[str, Any] = {self.table_name: requests[start : start + 25]}
             while pending:
-                response = call_with_retries(self._client.batch_write_item, self._attempts, RequestItems=pending)
+                response = call_with_retries(self.client.batch_write_item, self.attempts, RequestItems=pending)
                 pending = response.get("UnprocessedItems") or {}

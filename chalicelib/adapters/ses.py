@@ -7,6 +7,7 @@ Takes a boto3 SES client. Raises `Unavailable` when SES fails, so the caller can
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING
@@ -21,13 +22,13 @@ if TYPE_CHECKING:
     from mypy_boto3_ses.client import SESClient
 
 
+@dataclass(eq=False)
 class SesMailer:
     """Sends emails from one sender address, optionally through an SES configuration set."""
 
-    def __init__(self, client: SESClient, sender: str, configuration_set: str | None = None) -> None:
-        self._client = client
-        self._sender = sender
-        self._configuration_set = configuration_set
+    client: SESClient
+    sender: str
+    configuration_set: str | None = None
 
     def send(
         self,
@@ -39,7 +40,7 @@ class SesMailer:
         """Send the email; `reference` (stable per email) becomes its Message-ID. Returns SES's message id."""
         message = EmailMessage()
         message["Subject"] = email.subject
-        message["From"] = self._sender
+        message["From"] = self.sender
         message["To"] = ", ".join(recipients)
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = make_msgid(idstring=reference, domain="complaint-sla-monitor")
@@ -49,14 +50,14 @@ class SesMailer:
         for filename, content in attachments:
             message.add_attachment(content, maintype="text", subtype="csv", filename=filename)
         kwargs: dict[str, object] = {
-            "Source": self._sender,
+            "Source": self.sender,
             "Destinations": list(recipients),
             "RawMessage": {"Data": message.as_bytes()},
         }
-        if self._configuration_set:
-            kwargs["ConfigurationSetName"] = self._configuration_set
+        if self.configuration_set:
+            kwargs["ConfigurationSetName"] = self.configuration_set
         try:
-            response = self._client.send_raw_email(**kwargs)  # type: ignore[arg-type]
+            response = self.client.send_raw_email(**kwargs)  # type: ignore[arg-type]
         except (ClientError, BotoCoreError) as exc:  # SES's error code, never its message (it may quote an address)
             kind = error_code(exc) if isinstance(exc, ClientError) else ""
             raise Unavailable(f"SES did not take the email ({kind or type(exc).__name__}).") from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -28,17 +29,17 @@ BATCH_LIMIT = 10
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class SnsNotifier:
     """Publishes notices to one topic, with message attributes for subscription filter policies."""
 
-    def __init__(self, client: SNSClient, topic_arn: str, language: Language = DEFAULT_LANGUAGE) -> None:
-        self._client = client
-        self._topic = topic_arn
-        self._language = language
+    client: SNSClient
+    topic_arn: str
+    language: Language = DEFAULT_LANGUAGE
 
     def entry(self, notice: Notice) -> dict[str, Any]:
         """One PublishBatch entry (without its Id): a message per protocol, the Subject, the attributes."""
-        texts = render(notice, self._language)
+        texts = render(notice, self.language)
         message = {
             "default": json.dumps(notice.message(), ensure_ascii=False),
             "email": texts.email,
@@ -61,8 +62,8 @@ class SnsNotifier:
             batch = notices[start : start + BATCH_LIMIT]
             entries = [{"Id": f"n{index}", **self.entry(notice)} for index, notice in enumerate(batch)]
             try:
-                response = self._client.publish_batch(
-                    TopicArn=self._topic,
+                response = self.client.publish_batch(
+                    TopicArn=self.topic_arn,
                     PublishBatchRequestEntries=entries,  # type: ignore[arg-type]
                 )
             except (ClientError, BotoCoreError) as exc:
@@ -87,8 +88,8 @@ class SnsNotifier:
             else:
                 attributes[name] = {"DataType": "String", "StringValue": value}
         try:
-            self._client.publish(
-                TopicArn=self._topic,
+            self.client.publish(
+                TopicArn=self.topic_arn,
                 Subject=rollup.subject,
                 Message=json.dumps(
                     {
@@ -107,18 +108,18 @@ class SnsNotifier:
         return True
 
 
+@dataclass(eq=False)
 class SnsOpsNotifier:
     """Publishes operator notices to the ops topic (the topic CloudWatch alarms also publish to)."""
 
-    def __init__(self, client: SNSClient, topic_arn: str) -> None:
-        self._client = client
-        self._topic = topic_arn
+    client: SNSClient
+    topic_arn: str
 
     def publish(self, notice: OperatorNotice) -> bool:
         """Publish one operator notice; False (logged) when SNS did not take it, so the caller can retry."""
         try:
-            self._client.publish(
-                TopicArn=self._topic,
+            self.client.publish(
+                TopicArn=self.topic_arn,
                 Subject=notice.subject[:99],
                 Message=json.dumps(notice.message(), ensure_ascii=False),
                 MessageAttributes={

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +21,12 @@ log = logging.getLogger(__name__)
 BATCH = 10  # SendMessageBatch's limit
 
 
+@dataclass(eq=False)
 class SqsTimerQueue:
     """Sends delayed timer messages."""
 
-    def __init__(self, client: SQSClient, queue_url: str) -> None:
-        self._client = client
-        self._url = queue_url
+    client: SQSClient
+    queue_url: str
 
     def arm(self, timers: Sequence[Timer], now: datetime) -> int:
         taken = 0
@@ -35,7 +36,7 @@ class SqsTimerQueue:
                 for number, timer in enumerate(timers[start : start + BATCH])
             ]
             try:
-                answer = self._client.send_message_batch(QueueUrl=self._url, Entries=entries)
+                answer = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
             except (ClientError, BotoCoreError) as exc:
                 log.warning("%d timers not armed: %s; the scan covers them", len(entries), type(exc).__name__)
                 continue

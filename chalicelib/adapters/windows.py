@@ -8,6 +8,7 @@ it (closing it to new notices) and publishes the roll-up. Takes a boto3 DynamoDB
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -44,17 +45,17 @@ def tally_of(values: dict[str, Any]) -> Tally:
     return Tally(int(values.get("count", 0)), by_level, list(values.get("ids") or []), facets)
 
 
+@dataclass(eq=False)
 class DynamoNoticeWindows:
     """Slots, roll-ups and their delivery, per audience and window."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, shards: int, attempts: int = 3) -> None:
-        self._client = client
-        self._table = table_name
-        self._shards = shards
-        self._attempts = attempts
-        self._named_in_full: set[tuple[str, datetime]] = set()
-        """Windows whose roll-up names all the complaints it can (`ROLLUP_IDS`), a fact that never changes back:
-        a notice joins them without reading the window first (its write's condition still decides)."""
+    client: DynamoDBClient
+    table_name: str
+    shards: int
+    attempts: int = 3
+    named_in_full: set[tuple[str, datetime]] = field(default_factory=set, init=False, repr=False)
+    """Windows whose roll-up names all the complaints it can (`ROLLUP_IDS`), a fact that never changes back: a
+    notice joins them without reading the window first (its write's condition still decides)."""
 
     def _identity(self, window: Window) -> dict[str, Any]:
         return {
@@ -90,29 +91,23 @@ class DynamoNoticeWindows:
     def _add_slots(self, window: Window, count: int, condition: str, values: dict[str, Any]) -> bool:
         if condition == "attribute_not_exists(slots)":
             values = {name: value for name, value in values.items() if name != ":seen"}
-        try:
-            dynamo.call_with_retries(
-                self._client.update_item,
-                self._attempts,
-                TableName=self._table,
-                Key=dynamo.to_item(keys.window_key(window.audience.value, window.start)),
-                UpdateExpression=f"SET {self._SET_IDENTITY} ADD slots :n",
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#kind": "kind"},
-                ExpressionAttributeValues=dynamo.to_item({**self._identity(window), **values}),
-            )
-        except ClientError as exc:
-            if dynamo.is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return dynamo.written_if_condition_holds(
+            self.client.update_item,
+            self.attempts,
+            TableName=self.table_name,
+            Key=dynamo.to_item(keys.window_key(window.audience.value, window.start)),
+            UpdateExpression=f"SET {self._SET_IDENTITY} ADD slots :n",
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#kind": "kind"},
+            ExpressionAttributeValues=dynamo.to_item({**self._identity(window), **values}),
+        )
 
     def roll_up(self, window: Window, notices: Sequence[Notice], publish_at: datetime) -> RolledUp:
         pending = {notice.notice_id: notice for notice in notices}
         joined: set[str] = set()
         gone: set[str] = set()
         identity = (window.audience.value, window.start)
-        unread = identity in self._named_in_full
+        unread = identity in self.named_in_full
         for _ in range(len(notices) + 10):
             if not pending:
                 break
@@ -125,7 +120,7 @@ class DynamoNoticeWindows:
             new_ids = new_ids[: max(0, ROLLUP_IDS - len(named))]
             transaction = self._joining(window, batch, stored, new_ids, publish_at)
             try:
-                dynamo.commit(self._client, transaction, self._attempts)
+                dynamo.commit(self.client, transaction, self.attempts)
             except ClientError as exc:
                 if not dynamo.is_condition_failure(exc):
                     raise
@@ -136,7 +131,7 @@ class DynamoNoticeWindows:
                 unread = False
                 continue  # the window changed (or some notices were taken): read it again
             if len(named) + len(new_ids) >= ROLLUP_IDS:
-                self._named_in_full.add(identity)
+                self.named_in_full.add(identity)
                 unread = True
             joined.update(notice.notice_id for notice in batch)
             for notice in batch:
@@ -164,13 +159,13 @@ class DynamoNoticeWindows:
         values: dict[str, Any] = {
             **self._identity(window),
             ":n": len(batch),
-            ":shard": keys.due_shard(window.rollup_id, self._shards),
+            ":shard": keys.due_shard(window.rollup_id, self.shards),
             ":due": keys.sortable_time(publish_at),
             **{f":l{i}": count for i, count in enumerate(levels.values())},
         }
         additions = ["#count :n", *(f"#l{i} :l{i}" for i in range(len(levels)))]
-        for facet, field in FACETS.items():
-            values[f":{facet}"] = {str(getattr(notice, field)) for notice in batch}
+        for facet, attribute in FACETS.items():
+            values[f":{facet}"] = {str(getattr(notice, attribute)) for notice in batch}
             additions.append(f"{facet} :{facet}")
         sets = f"SET {self._SET_IDENTITY}, due_shard = :shard, next_due = :due"
         condition = "attribute_not_exists(closed)"
@@ -180,7 +175,7 @@ class DynamoNoticeWindows:
             condition += " AND attribute_not_exists(#count)" if seen == 0 else " AND #count = :seen"
             if seen:
                 values[":seen"] = seen
-        transaction = dynamo.Transaction(self._table)
+        transaction = dynamo.Transaction(self.table_name)
         key = keys.window_key(window.audience.value, window.start)
         expression = f"{sets} ADD {', '.join(additions)}"
         transaction.update(
@@ -202,9 +197,9 @@ class DynamoNoticeWindows:
     def lease(self, due: DueRollUp, until: datetime) -> Tally | None:
         try:
             response = dynamo.call_with_retries(
-                self._client.update_item,
-                self._attempts,
-                TableName=self._table,
+                self.client.update_item,
+                self.attempts,
+                TableName=self.table_name,
                 Key=dynamo.to_item(keys.window_key(due.window.audience.value, due.window.start)),
                 UpdateExpression=(
                     "SET closed = :yes, next_due = :lease, attempts = if_not_exists(attempts, :zero) + :one"
@@ -228,9 +223,9 @@ class DynamoNoticeWindows:
         else:
             expression, values = "SET next_due = :retry", {":retry": keys.sortable_time(retry_at)}
         dynamo.call_with_retries(
-            self._client.update_item,
-            self._attempts,
-            TableName=self._table,
+            self.client.update_item,
+            self.attempts,
+            TableName=self.table_name,
             Key=key,
             UpdateExpression=expression,
             ExpressionAttributeValues=dynamo.to_item(values),
@@ -238,9 +233,9 @@ class DynamoNoticeWindows:
 
     def _read(self, window: Window) -> dict[str, Any] | None:
         response = dynamo.call_with_retries(
-            self._client.get_item,
-            self._attempts,
-            TableName=self._table,
+            self.client.get_item,
+            self.attempts,
+            TableName=self.table_name,
             Key=dynamo.to_item(keys.window_key(window.audience.value, window.start)),
             ConsistentRead=True,
         )

@@ -36,19 +36,19 @@ class CalendarReport:
     failed: int = 0
 
 
+@dataclass(eq=False)
 class CalendarWatch:
     """One scheduled run over the policy's calendars."""
 
-    def __init__(self, store: ComplaintStore, markers: Markers, operator: OperatorAlerts, policies: PolicySet) -> None:
-        self._store = store
-        self._markers = markers
-        self._operator = operator
-        self._policies = policies
+    store: ComplaintStore
+    markers: Markers
+    operator: OperatorAlerts
+    policies: PolicySet
 
     def horizon(self, today: date) -> dict[str, tuple[date, int]]:
         """Per calendar with a holiday schedule: its last confirmed day and the days left until it."""
         found = {}
-        for name, calendar in self._policies.calendars.items():
+        for name, calendar in self.policies.calendars.items():
             last = calendar.confirmed_through(today)
             if last is not None:
                 found[name] = (last, (last - today).days)
@@ -59,13 +59,13 @@ class CalendarWatch:
         years = range(today.year - 1, today.year + 6)
         return ";".join(
             f"{name}:" + ",".join(str(year) for year in years if calendar.is_confirmed(year))
-            for name, calendar in sorted(self._policies.calendars.items())
+            for name, calendar in sorted(self.policies.calendars.items())
         )
 
     def run(self, now: datetime) -> CalendarReport:
         """Warn of the cliff (weekly) and recompute provisional deadlines once years are confirmed."""
         report = CalendarReport()
-        now = now.astimezone(self._policies.display.tz)
+        now = now.astimezone(self.policies.display.tz)
         today = now.date()
         for name, (last, days_left) in self.horizon(today).items():
             report.days_left[name] = days_left
@@ -76,17 +76,17 @@ class CalendarWatch:
                     last.isoformat(),
                     days_left,
                 )
-                if self._operator.tell(horizon_notice(name, last, today, now, self._policies.file.language), now):
+                if self.operator.tell(horizon_notice(name, last, today, now, self.policies.file.language), now):
                     report.warned.append(name)
         confirmed = self.confirmed_years(today)
-        if self._markers.get(MARKER) != confirmed:
+        if self.markers.get(MARKER) != confirmed:
             self._recompute(now, report)
             if not report.failed:
-                self._markers.put(MARKER, confirmed)
+                self.markers.put(MARKER, confirmed)
         return report
 
     def _recompute(self, now: datetime, report: CalendarReport) -> None:
-        for complaint, _ in self._store.browse((Status.OPEN, Status.RESOLVED), None, None):
+        for complaint, _ in self.store.browse((Status.OPEN, Status.RESOLVED), None, None):
             report.checked += 1
             try:
                 if self._confirm(complaint.id, now):
@@ -102,14 +102,14 @@ class CalendarWatch:
     def _confirm(self, complaint_id: str, now: datetime) -> bool:
         """Recompute one complaint, re-reading it when a staff change or the scanner wrote it meanwhile."""
         for _ in range(ATTEMPTS):
-            complaint = self._store.get(complaint_id)
+            complaint = self.store.get(complaint_id)
             if complaint is None:
                 return False
-            changed = confirm_provisional(complaint, self._policies.calendars, self._policies.display, now)
+            changed = confirm_provisional(complaint, self.policies.calendars, self.policies.display, now)
             if changed is None:
                 return False
             updated, event = changed
-            if self._store.save(complaint, updated, event):
+            if self.store.save(complaint, updated, event):
                 log.info("complaint %s: provisional deadlines recomputed", complaint_id)
                 return True
         raise RuntimeError("the complaint kept changing while it was recomputed")

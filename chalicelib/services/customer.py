@@ -58,31 +58,22 @@ class Standing:
     trail: list[AuditEvent]
 
 
+@dataclass(eq=False)
 class CustomerService:
     """Receipts, acknowledgements and the customer's own answers."""
 
-    def __init__(
-        self,
-        store: ComplaintStore,
-        claims: Claims,
-        mailer: Mailer,
-        workflow: WorkflowService,
-        policies: PolicySet,
-        base_url: str,
-        operator: OperatorAlerts,
-    ) -> None:
-        self._store = store
-        self._claims = claims
-        self._mailer = mailer
-        self._workflow = workflow
-        self._policies = policies
-        self._base_url = base_url
-        self._operator = operator
+    store: ComplaintStore
+    claims: Claims
+    mailer: Mailer
+    workflow: WorkflowService
+    policies: PolicySet
+    base_url: str
+    operator: OperatorAlerts
 
     def issue(self, complaint: Complaint, now: datetime) -> Issued:
         """A fresh receipt for a new complaint; an acknowledgement is owed when the customer gave an email."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        url = receipt_url(self._base_url, token)
+        url = receipt_url(self.base_url, token)
         owed = None
         if needs_acknowledgement(complaint):
             owed = {"complaint": complaint.id, "link": url, "not_before": (now + LEASE).isoformat()}
@@ -96,11 +87,11 @@ class CustomerService:
         return self._send(complaint, issued.url, now)
 
     def _send(self, complaint: Complaint, url: str, now: datetime, attempt: int = 1) -> bool:
-        zone, language = self._policies.display.tz, self._policies.file.language
+        zone, language = self.policies.display.tz, self.policies.file.language
         email = acknowledgement(complaint, url, zone, language, now)
         assert complaint.customer.email is not None
         try:
-            message_id = self._mailer.send([complaint.customer.email], email, f"receipt-{complaint.id}")
+            message_id = self.mailer.send([complaint.customer.email], email, f"receipt-{complaint.id}")
         except Unavailable as exc:
             log.warning(
                 "complaint %s: acknowledgement not sent (%s); a later scan retries it", complaint.id, exc.detail
@@ -108,7 +99,7 @@ class CustomerService:
             self._failed(complaint.id, SendFailure.MAIL_REFUSED, exc.detail, attempt, now)
             return False
         try:
-            self._claims.done(RECEIPT_SCOPE, complaint.id, now, {"message_id": message_id})
+            self.claims.done(RECEIPT_SCOPE, complaint.id, now, {"message_id": message_id})
         except Unavailable:
             log.warning("complaint %s: acknowledgement sent but not marked done", complaint.id)
         log.info("complaint %s: acknowledgement sent", complaint.id)
@@ -124,7 +115,7 @@ class CustomerService:
             "attempts": str(attempt),
         }
         try:
-            self._claims.release(RECEIPT_SCOPE, complaint_id, retry=last)
+            self.claims.release(RECEIPT_SCOPE, complaint_id, retry=last)
         except Unavailable as exc:  # still on the list under its lease: a later scan retries it, without this failure
             log.warning("complaint %s: the failed acknowledgement not recorded (%s)", complaint_id, exc.detail)
 
@@ -132,16 +123,16 @@ class CustomerService:
         """Send every acknowledgement still owed whose lease has run out, once each; returns how many went. One
         still failing after `GIVE_UP` is given up and the operator told, once (never the customer's details)."""
         sent = 0
-        for owed in self._claims.owed():
+        for owed in self.claims.owed():
             if owed.get("scope") != RECEIPT_SCOPE or datetime.fromisoformat(owed["not_before"]) > now:
                 continue
             complaint_id = owed["name"]
-            if not self._claims.claim(RECEIPT_SCOPE, complaint_id, now):
+            if not self.claims.claim(RECEIPT_SCOPE, complaint_id, now):
                 continue  # another run holds it: it sends it, or gives it up
             attempt = _attempts(owed) + 1
             overdue = now - datetime.fromisoformat(owed["not_before"]) > GIVE_UP
             try:
-                complaint = self._store.get(complaint_id)
+                complaint = self.store.get(complaint_id)
             except UnreadableComplaint as exc:  # quarantined by the scanner; tried again until it reads or is given up
                 if overdue:
                     self._give_up(complaint_id, owed, now)
@@ -150,7 +141,7 @@ class CustomerService:
                 self._failed(complaint_id, SendFailure.COMPLAINT_UNREADABLE, exc.reason, attempt, now)
                 continue
             if complaint is None or not complaint.customer.email:
-                self._claims.forget(RECEIPT_SCOPE, complaint_id)  # erased: no longer owed, nobody to contact
+                self.claims.forget(RECEIPT_SCOPE, complaint_id)  # erased: no longer owed, nobody to contact
                 continue
             if overdue:
                 self._give_up(complaint_id, owed, now)
@@ -172,36 +163,36 @@ class CustomerService:
             failure,
             owed.get("failure_detail", ""),
             _attempts(owed),
-            self._base_url,
-            self._policies.display.tz,
-            self._policies.file.language,
+            self.base_url,
+            self.policies.display.tz,
+            self.policies.file.language,
             now,
         )
-        if self._operator.tell(notice, now) or self._operator.told(notice):
+        if self.operator.tell(notice, now) or self.operator.told(notice):
             log.error(
                 "complaint %s: acknowledgement given up after %s of failures; the operator was told",
                 complaint_id,
                 GIVE_UP,
             )
-            self._claims.forget(RECEIPT_SCOPE, complaint_id)
+            self.claims.forget(RECEIPT_SCOPE, complaint_id)
         else:
             log.error(
                 "complaint %s: acknowledgement given up, the operator not told yet; a later scan tries again",
                 complaint_id,
             )
-            self._claims.release(RECEIPT_SCOPE, complaint_id)
+            self.claims.release(RECEIPT_SCOPE, complaint_id)
 
     def status(self, token: str, now: datetime) -> Standing:
         """The complaint a token leads to, with its trail; NotFound for an unknown, malformed or expired token
         (the same answer for each, so a guess learns nothing)."""
         complaint = self._find(token, now)
-        return Standing(complaint, self._store.trail(complaint.id))
+        return Standing(complaint, self.store.trail(complaint.id))
 
     def _find(self, token: str, now: datetime) -> Complaint:
         complaint = None
         if well_formed(token):
             try:
-                complaint = self._store.by_receipt(digest(token))
+                complaint = self.store.by_receipt(digest(token))
             except UnreadableComplaint:
                 complaint = None
         if complaint is None or expired(complaint, now):
@@ -222,7 +213,7 @@ class CustomerService:
             if not reason.strip():
                 raise InvalidFields([FieldError("reason", "tell us what is still wrong")])
             data["note"] = reason.strip()[:COMMENT_LIMIT]
-        updated, _ = self._workflow.record(complaint.id, data, None, now, CUSTOMER)
+        updated, _ = self.workflow.record(complaint.id, data, None, now, CUSTOMER)
         return updated
 
     def survey(self, token: str, rating: int | None, comment: str, now: datetime) -> Complaint:
@@ -235,7 +226,7 @@ class CustomerService:
         data: dict[str, object] = {"type": EventType.SATISFACTION.value, "by": CUSTOMER, "score": rating}
         if comment.strip():
             data["note"] = comment.strip()[:COMMENT_LIMIT]
-        updated, _ = self._workflow.record(complaint.id, data, None, now, CUSTOMER)
+        updated, _ = self.workflow.record(complaint.id, data, None, now, CUSTOMER)
         return updated
 
 

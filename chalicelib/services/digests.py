@@ -62,27 +62,27 @@ class Window:
         return cls(kind, datetime.fromisoformat(facts["start"]), datetime.fromisoformat(facts["end"]), key)
 
 
+@dataclass(eq=False)
 class DigestService:
     """One scheduled invocation of the digest emails."""
 
-    def __init__(self, store: NoticeLog, claims: Claims, mailer: Mailer, policies: PolicySet, base_url: str) -> None:
-        self._store = store
-        self._claims = claims
-        self._mailer = mailer
-        self._policies = policies
-        self._base_url = base_url
+    store: NoticeLog
+    claims: Claims
+    mailer: Mailer
+    policies: PolicySet
+    base_url: str
 
     def window(self, now: datetime) -> Window | None:
         """The window due at `now`: the daily summary at the daily hour, else the hour just ended if the
         hourly calendar was open in it (reaching back over closed hours), else none."""
-        spec = self._policies.file.digests
-        local = now.astimezone(self._policies.display.tz)
+        spec = self.policies.file.digests
+        local = now.astimezone(self.policies.display.tz)
         hour_end = local.replace(minute=0, second=0, microsecond=0)
         if spec.daily_at is not None and hour_end.hour == int(spec.daily_at[:2]):
             return Window.ending(DigestKind.DAILY, hour_end - timedelta(days=1), hour_end)
         if spec.hourly_calendar is None:
             return None
-        due, start = hourly_slots(self._policies.calendars[spec.hourly_calendar], hour_end)
+        due, start = hourly_slots(self.policies.calendars[spec.hourly_calendar], hour_end)
         if not due:
             return None
         return Window.ending(DigestKind.HOURLY, start, hour_end)
@@ -92,10 +92,10 @@ class DigestService:
         window = self.window(now)
         report = DigestReport(window="" if window is None else window.key)
         recipients = {
-            audience.value: people for audience, people in self._policies.file.digests.recipients.items() if people
+            audience.value: people for audience, people in self.policies.file.digests.recipients.items() if people
         }
         owed: list[tuple[str, Window]] = []
-        for facts in self._claims.owed():
+        for facts in self.claims.owed():
             earlier = Window.from_facts(facts["name"], facts)
             if earlier is not None and facts["scope"] in recipients:
                 owed.append((facts["scope"], earlier))
@@ -111,25 +111,25 @@ class DigestService:
     def _send(
         self, audience: str, recipients: list[str], window: Window, now: datetime, report: DigestReport, owed: bool
     ) -> None:
-        notices = self._store.notices_for(audience, window.start, window.end)
-        complaints = self._store.complaints(sorted({n.complaint_id for n in notices})) if notices else {}
-        entries = digest_entries(notices, complaints, now, self._policies, self._base_url)
+        notices = self.store.notices_for(audience, window.start, window.end)
+        complaints = self.store.complaints(sorted({n.complaint_id for n in notices})) if notices else {}
+        entries = digest_entries(notices, complaints, now, self.policies, self.base_url)
         if not entries:
             report.empty.append(audience)
             if owed:
-                self._claims.forget(audience, window.key)
+                self.claims.forget(audience, window.key)
             return
-        if not self._claims.claim(audience, window.key, now, retry=window.facts()):
+        if not self.claims.claim(audience, window.key, now, retry=window.facts()):
             report.skipped.append(audience)
             return
-        email = render(audience, window.kind, entries, (window.start, window.end), self._policies.file.language)
+        email = render(audience, window.kind, entries, (window.start, window.end), self.policies.file.language)
         try:
-            message_id = self._mailer.send(recipients, email, f"{window.key}.{audience}")
+            message_id = self.mailer.send(recipients, email, f"{window.key}.{audience}")
         except Unavailable:
-            self._claims.release(audience, window.key)
+            self.claims.release(audience, window.key)
             report.failed.append(audience)
             log.warning("digest %s for %s not sent; the next run retries it", window.key, audience)
             return
         listed = min(len(entries), MAX_ENTRIES)
-        self._claims.done(audience, window.key, now, {"message_id": message_id, "entries": listed})
+        self.claims.done(audience, window.key, now, {"message_id": message_id, "entries": listed})
         report.sent[audience] = listed

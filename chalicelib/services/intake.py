@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -65,24 +65,16 @@ class Opened:
     """The customer's status page: only on the call that created the complaint (its token is stored hashed)."""
 
 
+@dataclass(eq=False)
 class IntakeService:
     """Turns submissions into stored complaints exactly once per delivery."""
 
-    def __init__(
-        self,
-        store: ComplaintStore,
-        policies: PolicySet,
-        publisher: Publisher,
-        customer: CustomerService,
-        pseudonym_key: bytes,
-        timers: Timers | None = None,
-    ) -> None:
-        self._store = store
-        self._policies = policies
-        self._publisher = publisher
-        self._customer = customer
-        self._pseudonym_key = pseudonym_key
-        self._timers = timers
+    store: ComplaintStore
+    policies: PolicySet
+    publisher: Publisher
+    customer: CustomerService
+    pseudonym_key: bytes = field(repr=False)
+    timers: Timers | None = None
 
     def open(
         self, data: Mapping[str, Any], delivery: Delivery, now: datetime, refused: Sequence[FieldError] = ()
@@ -96,28 +88,28 @@ class IntakeService:
         )
         complaint = build_complaint(
             submission,
-            self._policies,
+            self.policies,
             uuid.uuid4().hex,
             now,
             delivery.source,
-            customer_key=customer_key(contact, self._pseudonym_key),
+            customer_key=customer_key(contact, self.pseudonym_key),
         )
         for clock in complaint.clocks.values():
             if clock.cycle is not None and clock.cycle.error:
                 log.error("complaint %s clock %s: %s", complaint.id, clock.name, clock.cycle.error)
         received = received_event(complaint, now, delivery.source)
-        complaint, outbox = self._publisher.owed_on(complaint, received, now)
-        issued = self._customer.issue(complaint, now)
+        complaint, outbox = self.publisher.owed_on(complaint, received, now)
+        issued = self.customer.issue(complaint, now)
         try:
-            self._store.create(complaint, received, keys, outbox, issued.receipt)
+            self.store.create(complaint, received, keys, outbox, issued.receipt)
         except DuplicateDelivery as duplicate:
-            complaint_id = earlier(self._store, [duplicate.key], "complaint")
-            existing = None if complaint_id is None else self._store.get(complaint_id)
+            complaint_id = earlier(self.store, [duplicate.key], "complaint")
+            existing = None if complaint_id is None else self.store.get(complaint_id)
             if existing is None:
                 raise Unavailable("A concurrent delivery is being stored; please retry.", retry_after=1) from None
             return Opened(existing, created=False)
-        if self._timers is not None:  # a threshold within the lookahead (one already passed: right away)
-            self._timers.follow([complaint], now)
-        self._publisher.deliver_written(outbox, now)
-        self._customer.acknowledge(complaint, issued, now)
+        if self.timers is not None:  # a threshold within the lookahead (one already passed: right away)
+            self.timers.follow([complaint], now)
+        self.publisher.deliver_written(outbox, now)
+        self.customer.acknowledge(complaint, issued, now)
         return Opened(complaint, created=True, receipt_url=issued.url)

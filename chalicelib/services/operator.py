@@ -4,6 +4,7 @@ done; a failed publish releases the claim so that the next run that has the same
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.operator import OperatorNotice
@@ -12,24 +13,24 @@ from chalicelib.ports import Claims, OpsNotifier
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class OperatorAlerts:
     """Operator notices, each sent once."""
 
-    def __init__(self, claims: Claims, notifier: OpsNotifier) -> None:
-        self._claims = claims
-        self._notifier = notifier
+    claims: Claims
+    notifier: OpsNotifier
 
     def tell(self, notice: OperatorNotice, now: datetime) -> bool:
         """Send the notice unless it was sent already (or is being sent); True when this call sent it."""
-        if not self._claims.claim("operator", notice.notice_id, now):
+        if not self.claims.claim("operator", notice.notice_id, now):
             return False
-        if not self._notifier.publish(notice):
-            self._claims.release("operator", notice.notice_id)
+        if not self.notifier.publish(notice):
+            self.claims.release("operator", notice.notice_id)
             return False
-        self._claims.done("operator", notice.notice_id, now, {"topic": notice.topic})
+        self.claims.done("operator", notice.notice_id, now, {"topic": notice.topic})
         log.warning("operator notice %s sent: %s", notice.notice_id, notice.subject)
         return True
 
     def told(self, notice: OperatorNotice) -> bool:
         """Whether the notice was sent already (by this run or an earlier one)."""
-        return self._claims.happened("operator", notice.notice_id)
+        return self.claims.happened("operator", notice.notice_id)

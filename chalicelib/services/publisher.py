@@ -39,18 +39,16 @@ class Delivered:
     rolled_up: int = 0
 
 
+@dataclass(eq=False)
 class Publisher:
     """Says what a change owes, publishes notices stored pending under storm control, settles them, and publishes
     the roll-ups of windows that are over."""
 
-    def __init__(
-        self, notifier: Notifier, windows: NoticeWindows, due: DueIndex, policies: PolicySet, base_url: str
-    ) -> None:
-        self._notifier = notifier
-        self._windows = windows
-        self._due = due
-        self._policies = policies
-        self._base_url = base_url
+    notifier: Notifier
+    windows: NoticeWindows
+    due: DueIndex
+    policies: PolicySet
+    base_url: str
 
     def owed_on(
         self, after: Complaint, event: AuditEvent, now: datetime, before: Complaint | None = None
@@ -61,9 +59,9 @@ class Publisher:
         entries, leased until they are delivered; and the complaint counting those entries. None when nothing is
         owed."""
         facts_before = before.facts() if before is not None and event.type is EventType.TRIAGE else None
-        notices = event_notices(after, event, self._policies, self._base_url, facts_before)
+        notices = event_notices(after, event, self.policies, self.base_url, facts_before)
         if before is not None:
-            notices += resolved_notices(before, after, now, self._policies, self._base_url)
+            notices += resolved_notices(before, after, now, self.policies, self.base_url)
         if not notices:
             return after, None
         events = notice_events(after, notices)
@@ -79,7 +77,7 @@ class Publisher:
         nothing here raises `Unavailable` after the change that owed them was written."""
         if not outgoing:
             return Delivered()
-        storm = self._policies.file.storm
+        storm = self.policies.file.storm
         by_window: dict[Window, list[Outgoing]] = {}
         for item in outgoing:
             by_window.setdefault(window_of(item[0].audience, now, storm.window_seconds), []).append(item)
@@ -88,20 +86,20 @@ class Publisher:
         held = 0  # notices of a window that could not be read or written: left under their lease for a later scan
         for window, items in by_window.items():
             try:
-                granted = self._windows.take(window, len(items), storm.limit)
+                granted = self.windows.take(window, len(items), storm.limit)
             except Unavailable:
                 held += len(items)
                 continue
             own.extend(items[:granted])
             if granted < len(items):
                 overflow[window] = items[granted:]
-        outcome = self._notifier.publish([notice for notice, _ in own]) if own else Delivery(frozenset(), frozenset())
+        outcome = self.notifier.publish([notice for notice, _ in own]) if own else Delivery(frozenset(), frozenset())
         sent = [item for item in own if item[0].notice_id in outcome.delivered]
         unsent = [item for item in own if item[0].notice_id not in outcome.delivered]
         report = Delivered(delivered=len(sent), failed=len(unsent) + held)
         for window, items in overflow.items():
             try:
-                result = self._windows.roll_up(window, [notice for notice, _ in items], window.end)
+                result = self.windows.roll_up(window, [notice for notice, _ in items], window.end)
             except Unavailable:
                 report.failed += len(items)
                 continue
@@ -113,7 +111,7 @@ class Publisher:
                 )
         if sent or unsent:
             try:
-                self._due.settle(sent, unsent, now, now + RETRY_AFTER)
+                self.due.settle(sent, unsent, now, now + RETRY_AFTER)
             except Unavailable:
                 log.warning("%d notices published but not settled; a scan settles them after their lease", len(sent))
         if report.failed:
@@ -128,7 +126,7 @@ class Publisher:
     def publish_rollup(self, due: DueRollUp, now: datetime, lease_until: datetime) -> bool | None:
         """Publish a window's roll-up once: True when SNS took it, False when not (due again in a second), None
         when another run has it."""
-        tally = self._windows.lease(due, lease_until)
+        tally = self.windows.lease(due, lease_until)
         if tally is None:
             return None
         message = rollup(
@@ -137,12 +135,12 @@ class Publisher:
             {Level(level): count for level, count in tally.by_level.items()},
             tally.complaint_ids,
             tally.facets,
-            self._policies.display.tz,
-            self._policies.file.language,
-            board_link(self._base_url),
+            self.policies.display.tz,
+            self.policies.file.language,
+            board_link(self.base_url),
         )
-        published = self._notifier.publish_rollup(message)
-        self._windows.settle(due.window, published, now, now + RETRY_AFTER)
+        published = self.notifier.publish_rollup(message)
+        self.windows.settle(due.window, published, now, now + RETRY_AFTER)
         if not published:
             log.warning("roll-up %s not published; the next run retries it", message.rollup_id)
         return published

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,52 +42,44 @@ def previous_month(now: datetime, policies: PolicySet) -> str:
     return f"{year:04d}-{number:02d}"
 
 
+@dataclass(eq=False)
 class ReportService:
     """Serves, rebuilds and emails monthly reports."""
 
-    def __init__(
-        self,
-        store: ReportStore,
-        complaints: ComplaintStore,
-        claims: Claims,
-        mailer: Mailer,
-        policies: PolicySet,
-        base_url: str = "",
-    ) -> None:
-        self._store = store
-        self._base_url = base_url
-        self._complaints = complaints
-        self._claims = claims
-        self._mailer = mailer
-        self._policies = policies
+    store: ReportStore
+    complaints: ComplaintStore
+    claims: Claims
+    mailer: Mailer
+    policies: PolicySet
+    base_url: str = ""
 
     def check_month(self, month: str | None, now: datetime) -> str:
         """A YYYY-MM month that has begun, or InvalidFields."""
         if month is None or not MONTH.match(month):
             raise InvalidFields([FieldError("month", "must be a month like 2026-11")])
-        if month_bounds(month, self._policies)[0] > now:
+        if month_bounds(month, self.policies)[0] > now:
             raise InvalidFields([FieldError("month", "is in the future")])
         return month
 
     def report(self, month: str) -> dict[str, Any]:
         """The month's report from its live counters."""
-        return build_report(month, self._store.rows(month), self._policies.file.satisfaction)
+        return build_report(month, self.store.rows(month), self.policies.file.satisfaction)
 
     def recompute(self, month: str) -> dict[str, Any]:
         """Rebuild the month's counters from the audit trails of the complaints received in it."""
-        start, end = month_bounds(month, self._policies)
+        start, end = month_bounds(month, self.policies)
         rows = rebuild(self._received(start, end))
-        self._store.replace(month, rows)
-        return build_report(month, rows, self._policies.file.satisfaction)
+        self.store.replace(month, rows)
+        return build_report(month, rows, self.policies.file.satisfaction)
 
     def _received(self, start: datetime, end: datetime) -> Iterator[tuple[Complaint, list[AuditEvent]]]:
         """Every complaint received in [start, end), with its audit trail; one whose trail cannot be read is left
         out (and logged)."""
-        for complaint, _ in self._complaints.browse(tuple(Status), start, end):
+        for complaint, _ in self.complaints.browse(tuple(Status), start, end):
             if complaint.received_at >= end:
                 continue
             try:
-                yield complaint, self._complaints.trail(complaint.id)
+                yield complaint, self.complaints.trail(complaint.id)
             except ValueError as exc:
                 log.error("complaint %s left out of the rebuild: %s", complaint.id, describe_failure(exc))
 
@@ -95,32 +88,32 @@ class ReportService:
         keys = {str(customer["customer"]) for customer in report["customers_flagged"]}
         if not keys:
             return {}
-        start, end = month_bounds(month, self._policies)
+        start, end = month_bounds(month, self.policies)
         found: dict[str, list[ComplaintLink]] = {}
-        for complaint, _ in self._complaints.browse(tuple(Status), start, end):
+        for complaint, _ in self.complaints.browse(tuple(Status), start, end):
             if complaint.customer_key in keys and complaint.received_at < end:
-                link = ComplaintLink(notice_subject(complaint), console_link(self._base_url, complaint.id))
+                link = ComplaintLink(notice_subject(complaint), console_link(self.base_url, complaint.id))
                 found.setdefault(complaint.customer_key, []).append(link)
         return found
 
     def send_monthly(self, now: datetime) -> str | None:
         """Email last month's report to management, once, in the first week of the month (a day that failed
         is made good by the next); returns the month sent, if any."""
-        recipients = self._policies.file.digests.monthly_report_to
-        if not recipients or now.astimezone(self._policies.display.tz).day > RETRY_DAYS:
+        recipients = self.policies.file.digests.monthly_report_to
+        if not recipients or now.astimezone(self.policies.display.tz).day > RETRY_DAYS:
             return None
-        month = previous_month(now, self._policies)
+        month = previous_month(now, self.policies)
         window = f"monthly#{month}"
-        if not self._claims.claim("management", window, now):
+        if not self.claims.claim("management", window, now):
             return None
         report = self.report(month)
         total = report["total"]
-        email = render_report(report, self._flagged_complaints(month, report), self._policies.file.language)
+        email = render_report(report, self._flagged_complaints(month, report), self.policies.file.language)
         attachment = (f"service-quality-{month}.csv", to_csv(report).encode("utf-8"))
         try:
-            message_id = self._mailer.send(recipients, email, window, attachments=[attachment])
+            message_id = self.mailer.send(recipients, email, window, attachments=[attachment])
         except Unavailable:
-            self._claims.release("management", window)
+            self.claims.release("management", window)
             raise
-        self._claims.done("management", window, now, {"message_id": message_id, "entries": int(total["received"])})
+        self.claims.done("management", window, now, {"message_id": message_id, "entries": int(total["received"])})
         return month

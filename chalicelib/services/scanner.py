@@ -78,28 +78,18 @@ class ScanReport:
         return asdict(self)
 
 
+@dataclass(eq=False)
 class Scanner:
     """One scheduled run over the due index."""
 
-    def __init__(
-        self,
-        index: DueIndex,
-        publisher: Publisher,
-        operator: OperatorAlerts,
-        policies: PolicySet,
-        base_url: str,
-        lease: timedelta = timedelta(minutes=5),
-        timers: Timers | None = None,
-        store: ComplaintStore | None = None,
-    ) -> None:
-        self._timers = timers
-        self._store = store
-        self._index = index
-        self._publisher = publisher
-        self._operator = operator
-        self._policies = policies
-        self._base_url = base_url
-        self._lease = lease
+    index: DueIndex
+    publisher: Publisher
+    operator: OperatorAlerts
+    policies: PolicySet
+    base_url: str
+    lease: timedelta = timedelta(minutes=5)
+    timers: Timers | None = None
+    store: ComplaintStore | None = None
 
     def run(self, now: datetime, time_left: Callable[[], float], reserve: float = 10.0) -> ScanReport:
         """Handle everything due at `now`, stopping while `time_left()` still exceeds `reserve` seconds
@@ -107,13 +97,13 @@ class Scanner:
         started = time.perf_counter()
         reserve = min(reserve, time_left() / 5)
         report = ScanReport()
-        lease_until = now + self._lease
+        lease_until = now + self.lease
         outbox: list[Outgoing] = []
         oldest_due: datetime | None = None
-        ahead = self._timers.horizon(now) if self._timers is not None else None
+        ahead = self.timers.horizon(now) if self.timers is not None else None
         upcoming: list[Timer] = []
         claimed: list[Complaint] = []
-        for due in self._index.due(now, ahead):
+        for due in self.index.due(now, ahead):
             if time_left() < reserve:
                 report.stopped_early = True
                 break
@@ -128,7 +118,7 @@ class Scanner:
                 report.pending_notices += 1
                 age = (now - due.notice.detected).total_seconds()
                 report.oldest_pending_seconds = max(report.oldest_pending_seconds, age)
-                if self._index.lease(due, lease_until):
+                if self.index.lease(due, lease_until):
                     report.retried += 1
                     outbox.append((due.notice, due.attempts + 1))
             else:
@@ -137,9 +127,9 @@ class Scanner:
                 self._deliver(outbox, now, report)
                 outbox = []
         self._deliver(outbox, now, report)
-        if self._timers is not None:
-            report.armed = self._timers.arm_window(upcoming, now, complete=not report.stopped_early)
-            report.armed += self._timers.follow(claimed, now)
+        if self.timers is not None:
+            report.armed = self.timers.arm_window(upcoming, now, complete=not report.stopped_early)
+            report.armed += self.timers.follow(claimed, now)
         if oldest_due is not None:
             report.lag_seconds = max(0.0, (now - oldest_due).total_seconds())
         report.duration_seconds = round(time.perf_counter() - started, 3)
@@ -166,14 +156,14 @@ class Scanner:
         started = time.perf_counter()
         report = report if report is not None else ScanReport()
         report.timers += len(timers)
-        if self._store is None or self._timers is None:
+        if self.store is None or self.timers is None:
             return report
-        lease_until = now + self._lease
+        lease_until = now + self.lease
         outbox: list[Outgoing] = []
         claimed: list[Complaint] = []
         for timer in timers:
             try:
-                complaint = self._store.get(timer.complaint_id)
+                complaint = self.store.get(timer.complaint_id)
             except UnreadableComplaint:
                 continue
             due_at = None if complaint is None or complaint.quarantine is not None else complaint.next_due()
@@ -181,7 +171,7 @@ class Scanner:
                 continue
             if due_at > now:
                 if timer.attempt < EARLY_ATTEMPTS:
-                    report.armed += self._timers.again(timer, due_at, now)
+                    report.armed += self.timers.again(timer, due_at, now)
                 continue
             report.lag_seconds = max(report.lag_seconds, (now - due_at).total_seconds())
             seen = (len(claimed), report.lost_races, report.quarantined)
@@ -189,9 +179,9 @@ class Scanner:
             outbox.extend((notice, 1) for notice in self._evaluate(due, now, lease_until, report, claimed))
             unchanged = seen == (len(claimed), report.lost_races, report.quarantined)
             if unchanged and timer.attempt < EARLY_ATTEMPTS:  # reached only just after its instant (minor, major)
-                report.armed += self._timers.again(timer, now + timedelta(seconds=1), now)
+                report.armed += self.timers.again(timer, now + timedelta(seconds=1), now)
         self._deliver(outbox, now, report)
-        report.armed += self._timers.follow(claimed, now)
+        report.armed += self.timers.follow(claimed, now)
         report.duration_seconds = round(report.duration_seconds + time.perf_counter() - started, 3)
         return report
 
@@ -209,7 +199,7 @@ class Scanner:
             return []
         complaint = due.complaint
         try:
-            updated, notices = owed_notices(complaint, now, self._policies, self._base_url)
+            updated, notices = owed_notices(complaint, now, self.policies, self.base_url)
             unchanged = not notices and updated.next_due() == complaint.next_due()
         except Exception as exc:  # noqa: BLE001 - one complaint that cannot be evaluated never stops the others
             self._quarantine(due, complaint.id, complaint.quarantine, describe_failure(exc), now, report)
@@ -221,7 +211,7 @@ class Scanner:
             return []
         events = notice_events(updated, notices)
         updated = updated.model_copy(update={"event_count": updated.event_count + len(events)})
-        if not self._index.claim(due, updated, notices, events, lease_until):
+        if not self.index.claim(due, updated, notices, events, lease_until):
             report.lost_races += 1
             return []
         report.claimed += 1
@@ -238,8 +228,8 @@ class Scanner:
         now: datetime,
         report: ScanReport,
     ) -> None:
-        quarantine = quarantined(previous, reason, now.astimezone(self._policies.display.tz))
-        if not self._index.quarantine(due, quarantine):
+        quarantine = quarantined(previous, reason, now.astimezone(self.policies.display.tz))
+        if not self.index.quarantine(due, quarantine):
             report.lost_races += 1
             return
         report.quarantined += 1
@@ -252,14 +242,14 @@ class Scanner:
             extra={"complaint_id": complaint_id},
         )
         notice = quarantine_notice(
-            complaint_id, quarantine, self._base_url, self._policies.display.tz, self._policies.file.language
+            complaint_id, quarantine, self.base_url, self.policies.display.tz, self.policies.file.language
         )
-        self._operator.tell(notice, now)
+        self.operator.tell(notice, now)
 
     def _rollup(self, due: DueRollUp, now: datetime, lease_until: datetime, report: ScanReport) -> None:
         report.pending_notices += 1
         report.oldest_pending_seconds = max(report.oldest_pending_seconds, (now - due.window.end).total_seconds())
-        published = self._publisher.publish_rollup(due, now, lease_until)
+        published = self.publisher.publish_rollup(due, now, lease_until)
         if published is True:
             report.rollups += 1
         elif published is False:
@@ -268,7 +258,7 @@ class Scanner:
     def _deliver(self, outbox: list[Outgoing], now: datetime, report: ScanReport) -> None:
         if not outbox:
             return
-        delivered = self._publisher.deliver(outbox, now)
+        delivered = self.publisher.deliver(outbox, now)
         report.delivered += delivered.delivered
         report.failed += delivered.failed
         report.rolled_up += delivered.rolled_up

@@ -6,6 +6,7 @@ after, through the publisher), read the audit trail, list complaints, and the bo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,21 +26,19 @@ from chalicelib.services.timers import Timers
 ATTEMPTS = 4
 
 
+@dataclass(eq=False)
 class WorkflowService:
     """Applies staff events and serves the audit trail and the listing."""
 
-    def __init__(
-        self, store: ComplaintStore, policies: PolicySet, publisher: Publisher, timers: Timers | None = None
-    ) -> None:
-        self._store = store
-        self._policies = policies
-        self._publisher = publisher
-        self._timers = timers
+    store: ComplaintStore
+    policies: PolicySet
+    publisher: Publisher
+    timers: Timers | None = None
 
     def get(self, complaint_id: str) -> Complaint:
         """A complaint, or NotFound (or StoredRecordUnreadable for a damaged record)."""
         try:
-            complaint = self._store.get(complaint_id)
+            complaint = self.store.get(complaint_id)
         except UnreadableComplaint as exc:
             raise StoredRecordUnreadable(
                 f"This complaint's stored record cannot be read: {exc.reason}. The scanner holds it in quarantine "
@@ -63,22 +62,22 @@ class WorkflowService:
         key = None
         if idempotency_key is not None:
             key = event_key(complaint_id, idempotency_key, fingerprint({**data, "by": staff}))
-            if earlier(self._store, [key], "event") is not None:
+            if earlier(self.store, [key], "event") is not None:
                 return self.get(complaint_id), False
         for _ in range(ATTEMPTS):
             complaint = self.get(complaint_id)
             request, at = validate_event(data, complaint, now, staff)
-            trail = self._store.trail(complaint_id) if needs_trail(request.type) else ()
-            updated, event = apply_event(complaint, request, at, now, self._policies, trail)
-            updated, outbox = self._publisher.owed_on(updated, event, now, complaint)
+            trail = self.store.trail(complaint_id) if needs_trail(request.type) else ()
+            updated, event = apply_event(complaint, request, at, now, self.policies, trail)
+            updated, outbox = self.publisher.owed_on(updated, event, now, complaint)
             try:
-                if self._store.save(complaint, updated, event, key, outbox):
-                    if self._timers is not None:  # a threshold the event moved within the timers' lookahead
-                        self._timers.follow([updated], now)
-                    self._publisher.deliver_written(outbox, now)
+                if self.store.save(complaint, updated, event, key, outbox):
+                    if self.timers is not None:  # a threshold the event moved within the timers' lookahead
+                        self.timers.follow([updated], now)
+                    self.publisher.deliver_written(outbox, now)
                     return updated.model_copy(update={"version": complaint.version + 1}), True
             except DuplicateDelivery:
-                earlier(self._store, [key] if key else [], "event")
+                earlier(self.store, [key] if key else [], "event")
                 return self.get(complaint_id), False
         raise Conflict("The complaint kept changing while this event was applied; nothing was recorded. Retry.")
 
@@ -89,21 +88,21 @@ class WorkflowService:
         for _ in range(ATTEMPTS):
             complaint = self.get(complaint_id)
             after, event, scrub = erase(complaint, request, staff, now)
-            if self._store.erase(complaint, after, event, scrub):
+            if self.store.erase(complaint, after, event, scrub):
                 return after.model_copy(update={"version": complaint.version + 1})
         raise Conflict("The complaint kept changing while it was erased; retry.")
 
     def trail(self, complaint_id: str) -> list[AuditEvent]:
         """The audit trail, oldest first."""
         self.get(complaint_id)
-        return self._store.trail(complaint_id)
+        return self.store.trail(complaint_id)
 
     def list(self, query: ListQuery, now: datetime) -> tuple[list[Complaint], str | None]:
         """A page of complaints matching the query, newest first per status, and the next page's cursor."""
         statuses = (Status(query.status),) if query.status else tuple(Status)
         found: list[Complaint] = []
         try:
-            for complaint, cursor in self._store.browse(statuses, query.received_from, query.received_to, query.cursor):
+            for complaint, cursor in self.store.browse(statuses, query.received_from, query.received_to, query.cursor):
                 if query.matches(complaint, now):
                     found.append(complaint)
                     if len(found) == query.limit:
@@ -115,5 +114,5 @@ class WorkflowService:
     def board(self, query: BoardQuery, now: datetime, me: str) -> Board:
         """Every complaint not yet closed, ordered by its next breach and filtered for `me`: read from the store's
         listing by status (pages of an index, never a table scan)."""
-        complaints = (complaint for complaint, _ in self._store.browse(BOARD_STATUSES, None, None))
+        complaints = (complaint for complaint, _ in self.store.browse(BOARD_STATUSES, None, None))
         return board(complaints, now, query, me)

@@ -69,7 +69,7 @@ class Mute:
     """A publisher that says what is owed but dies before delivering it (as a function killed after its write)."""
 
     def __init__(self, world: World) -> None:
-        self._real = world.services.intake._publisher
+        self._real = world.services.intake.publisher
 
     def owed_on(self, *args: Any, **kwargs: Any) -> Any:
         return self._real.owed_on(*args, **kwargs)
@@ -142,7 +142,7 @@ def test_a_report_whose_publisher_died_is_published_by_the_scanner_after_its_lea
     world: World, letter: Letter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     letter("complaint-handling.yaml")
-    monkeypatch.setattr(world.services.intake, "_publisher", Mute(world))  # it died before publishing
+    monkeypatch.setattr(world.services.intake, "publisher", Mute(world))  # it died before publishing
     receive(world, AFTERNOON, category="product_quality")
     scan(world, AFTERNOON + timedelta(minutes=4))
     assert heard(world) == set()  # still leased to the intake that claimed it
