@@ -394,6 +394,7 @@ def _complaint(visit: Visit, complaint_id: str, status: int, problem: str | None
         form_key=secrets.token_urlsafe(16),
         reasons=[(reason.value, texts.word(reason)) for reason in PauseReason],
         running=[(name, texts.word(ClockName(name))) for name in running_clocks(complaint)],
+        scores=[(score, texts("form.score_value", score=score)) for score in range(5, 0, -1)],
         choices=[
             (name, [(c.value, texts.word(c), c == getattr(complaint, name)) for c in kind])
             for name, kind in CHOICES.items()
