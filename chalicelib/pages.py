@@ -93,13 +93,18 @@ def page_route(
     return decorate
 
 
+SHARED_TEMPLATES = Path(__file__).parent / "templates"
+"""The templates every page's own extend (`page.html`: the HTML document around a page)."""
+
+
 @functools.cache
 def templates(folder: Path) -> Any:
-    """The Jinja2 environment of the templates in `folder`: every value a page shows is escaped."""
+    """The Jinja2 environment of the templates in `folder` (and the shared ones, which a template of the same name
+    in `folder` would hide): every value a page shows is escaped."""
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=jinja2.FileSystemLoader([str(folder), str(SHARED_TEMPLATES)]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
