@@ -10,15 +10,40 @@ import logging
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import urlsplit
 
 from chalice.app import Request, Response
 
 from chalicelib.domain.errors import DomainError
 from chalicelib.web import INTERNAL, parse_page_form, problem_for
 
+if TYPE_CHECKING:
+    from chalicelib.bootstrap import Services
+    from chalicelib.settings import Settings
+
 Visit = TypeVar("Visit")
+Words = TypeVar("Words")
+
+
+@dataclass
+class PageVisit(Generic[Words]):
+    """One request to a page: the request, the services, the page's words in the reader's language, the path of
+    PUBLIC_BASE_URL its links go under (`base_path`) and the moment it is answered."""
+
+    request: Request
+    running: Services
+    texts: Words
+    prefix: str
+    now: datetime
+
+
+def base_path(settings: Settings) -> str:
+    """The path of PUBLIC_BASE_URL (API Gateway's stage, or none behind a custom domain): pages' links and cookies
+    go under it."""
+    return urlsplit(settings.public_base_url).path.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -68,13 +93,18 @@ def page_route(
     return decorate
 
 
+SHARED_TEMPLATES = Path(__file__).parent / "templates"
+"""The templates every page's own extend (`page.html`: the HTML document around a page)."""
+
+
 @functools.cache
 def templates(folder: Path) -> Any:
-    """The Jinja2 environment of the templates in `folder`: every value a page shows is escaped."""
+    """The Jinja2 environment of the templates in `folder` (and the shared ones, which a template of the same name
+    in `folder` would hide): every value a page shows is escaped."""
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=jinja2.FileSystemLoader([str(folder), str(SHARED_TEMPLATES)]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

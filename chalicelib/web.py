@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any, Literal, TypeVar
@@ -32,6 +32,7 @@ from chalicelib.domain.errors import (
 )
 
 Query = TypeVar("Query", bound=BaseModel)
+Value = TypeVar("Value")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -126,13 +127,19 @@ def _decode(body: bytes, charset: str | None) -> str:
         raise MalformedBody(f"The body is not valid UTF-8 (byte {exc.start}).") from exc
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+def _once_each(pairs: Iterable[tuple[str, Value]], twice: Callable[[str], DomainError]) -> dict[str, Value]:
+    """Key-value pairs -> a dict, refused with `twice(key)` when a key comes again (which value was meant cannot be
+    known)."""
+    result: dict[str, Value] = {}
     for key, value in pairs:
         if key in result:
-            raise MalformedBody(f"The JSON object has the key {key[:60]!r} twice.")
+            raise twice(key)
         result[key] = value
     return result
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return _once_each(pairs, lambda key: MalformedBody(f"The JSON object has the key {key[:60]!r} twice."))
 
 
 def _reject_constant(name: str) -> Any:
@@ -280,12 +287,7 @@ def parse_form(text: str, max_fields: int = MAX_FORM_FIELDS) -> dict[str, str]:
         pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True, max_num_fields=max_fields, errors="strict")
     except ValueError as exc:
         raise MalformedBody(f"The form body is malformed: {str(exc)[:120]}.") from exc
-    fields: dict[str, str] = {}
-    for key, value in pairs:
-        if key in fields:
-            raise DuplicateField(f"The form has the field {key[:60]!r} twice.")
-        fields[key] = value
-    return fields
+    return _once_each(pairs, lambda key: DuplicateField(f"The form has the field {key[:60]!r} twice."))
 
 
 def parse_page_form(content_type: str | None, body: bytes, max_bytes: int, max_fields: int) -> dict[str, str]:

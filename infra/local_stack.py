@@ -293,49 +293,37 @@ class LocalStack:
 
     def _run_relay(self) -> None:
         """Poll RelayQueue continuously and hand each batch to the relay function, as Lambda would."""
+        self._feed("RelayQueue", "relay_notices", "relay", "the relay")
+
+    def _run_timers(self) -> None:
+        """Poll TimerQueue continuously and hand each batch to the timers' function, as Lambda would."""
+        self._feed("TimerQueue", "fire_timers", "timers", "the timers' function")
+
+    def _feed(self, queue: str, function: str, label: str, what: str) -> None:
+        """Poll `queue` until the stack stops, handing each batch to the app's `function` as Lambda's SQS trigger
+        would; say (as `[label]`) when a poll fails, when `what` raised (the batch comes back) and how many
+        messages it reported failed (retried later). A failed poll is tried again a second later."""
         from chalice.local import LambdaContext
 
         from infra.relay_poller import poll_once
 
         sqs = self.session.client("sqs", endpoint_url=self.endpoint)
-        handler = self.app_module.relay_notices
-        url = self.resources.queues["RelayQueue"]
+        handler = getattr(self.app_module, function)
+        url = self.resources.queues[queue]
         while not self.stopping.is_set():
-            context = LambdaContext("relay_notices", 512, max_runtime_ms=60_000)
+            context = LambdaContext(function, 512, max_runtime_ms=60_000)
             try:
                 polled = poll_once(sqs, url, handler, context, region=REGION)
             except Exception as exc:  # noqa: BLE001 - the emulator stopping, or a bad batch: try again
                 if self.stopping.is_set():
                     return
-                _say(f"[relay] poll failed: {type(exc).__name__}")
+                _say(f"[{label}] poll failed: {type(exc).__name__}")
                 self.stopping.wait(1.0)
                 continue
             if polled.raised is not None:
-                _say(f"[relay] the relay failed: {type(polled.raised).__name__}; the batch is retried")
+                _say(f"[{label}] {what} failed: {type(polled.raised).__name__}; the batch is retried")
             elif polled.failed:
-                _say(f"[relay] {len(polled.failed)} of {len(polled.received)} messages retried later")
-
-    def _run_timers(self) -> None:
-        """Poll TimerQueue continuously and hand each batch to the timers' function, as Lambda would."""
-        from chalice.local import LambdaContext
-
-        from infra.relay_poller import poll_once
-
-        sqs = self.session.client("sqs", endpoint_url=self.endpoint)
-        handler = self.app_module.fire_timers
-        url = self.resources.queues["TimerQueue"]
-        while not self.stopping.is_set():
-            context = LambdaContext("fire_timers", 512, max_runtime_ms=60_000)
-            try:
-                polled = poll_once(sqs, url, handler, context, region=REGION)
-            except Exception as exc:  # noqa: BLE001 - the emulator stopping: try again (the scan covers meanwhile)
-                if self.stopping.is_set():
-                    return
-                _say(f"[timers] poll failed: {type(exc).__name__}")
-                self.stopping.wait(1.0)
-                continue
-            if polled.raised is not None:
-                _say(f"[timers] the timers' function failed: {type(polled.raised).__name__}; the batch is retried")
+                _say(f"[{label}] {len(polled.failed)} of {len(polled.received)} messages retried later")
 
     def _tail_notices(self) -> None:
         sqs = self.session.client("sqs", endpoint_url=self.endpoint)

@@ -14,11 +14,10 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.console.session import (
     LANGUAGE_COOKIE,
@@ -32,10 +31,9 @@ from chalicelib.console.session import (
     read_cookies,
 )
 from chalicelib.domain.errors import Conflict, DomainError, InvalidFields, NotFound
-from chalicelib.pages import Refusal, page_route
+from chalicelib.pages import PageVisit, Refusal, base_path, page_route
 
 if TYPE_CHECKING:
-    from chalicelib.bootstrap import Services
     from chalicelib.console.identity import IdentityProvider
     from chalicelib.console.texts import Texts
 
@@ -58,14 +56,9 @@ FILTER_WORDS = {"who": "board.who", "priority": "board.priority", "category": "b
 
 
 @dataclass
-class Visit:
-    """One request to the console: the services, the words in the reader's language, the session (if any)."""
+class Visit(PageVisit["Texts"]):
+    """One request to the console: a page's visit with the request's cookies and the session (if any)."""
 
-    request: Request
-    running: Services
-    texts: Texts
-    prefix: str
-    now: datetime
     cookies: dict[str, str]
     signer: SessionSigner | None
     session: Session | None
@@ -102,9 +95,8 @@ def _visit(**_: str) -> Visit:
     secret = running.settings.session_secret
     signer = SessionSigner(secret) if secret else None
     session = signer.read(cookies.get(SESSION_COOKIE), now) if signer is not None else None
-    prefix = urlsplit(running.settings.public_base_url).path.rstrip("/")
     texts = Texts(language, running.policies.display.tz)
-    return Visit(request, running, texts, prefix, now, cookies, signer, session)
+    return Visit(request, running, texts, base_path(running.settings), now, cookies, signer, session)
 
 
 def page(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -402,6 +394,7 @@ def _complaint(visit: Visit, complaint_id: str, status: int, problem: str | None
         form_key=secrets.token_urlsafe(16),
         reasons=[(reason.value, texts.word(reason)) for reason in PauseReason],
         running=[(name, texts.word(ClockName(name))) for name in running_clocks(complaint)],
+        scores=[(score, texts("form.score_value", score=score)) for score in range(5, 0, -1)],
         choices=[
             (name, [(c.value, texts.word(c), c == getattr(complaint, name)) for c in kind])
             for name, kind in CHOICES.items()

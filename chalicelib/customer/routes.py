@@ -15,20 +15,19 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.customer.texts import Texts
 from chalicelib.domain.errors import FieldError, InvalidFields
 from chalicelib.openapi import Operation, Parameter, documented
-from chalicelib.pages import Refusal, page_route
+from chalicelib.pages import PageVisit, Refusal, base_path, page_route
 
 if TYPE_CHECKING:
-    from chalicelib.bootstrap import Services
+    pass
 
 customer = Blueprint(__name__)
 log = logging.getLogger(__name__)
@@ -63,14 +62,9 @@ def _limiter() -> Any:
 
 
 @dataclass
-class Visit:
-    """One request to a customer page."""
+class Visit(PageVisit[Texts]):
+    """One request to a customer page, about the complaint of a receipt token."""
 
-    request: Request
-    running: Services
-    texts: Texts
-    prefix: str
-    now: datetime
     token: str
 
     @property
@@ -97,8 +91,7 @@ def _visit(token: str) -> Visit:
     assert request is not None, "only while a request is handled"
     params: Any = request.query_params or {}
     language = negotiate(params.get("lang"), request.headers.get("accept-language"))
-    prefix = urlsplit(running.settings.public_base_url).path.rstrip("/")
-    return Visit(request, running, Texts(language), prefix, running.clock.now(), token)
+    return Visit(request, running, Texts(language), base_path(running.settings), running.clock.now(), token)
 
 
 def _limited(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -268,58 +261,59 @@ def status_page(visit: Visit, token: str) -> Response:
     )
 
 
-@customer.route("/r/{token}/confirm", methods=["POST"], content_types=["*/*"])
-@documented(
-    Operation(
-        "The customer's answer to 'is it solved?': yes closes the complaint, no reopens it with the reason.",
+def form_operation(summary: str, fields: dict[str, Any]) -> Operation:
+    """The operation of a form the status page posts: its `fields` beside the CSRF token, url-encoded."""
+    return Operation(
+        summary,
         FORM_PAGES,
-        body={
-            "type": "object",
-            "properties": {"csrf": {"type": "string"}, "answer": {"enum": ["yes", "no"]}, "reason": {"type": "string"}},
-        },
+        body={"type": "object", "properties": {"csrf": {"type": "string"}, **fields}},
         body_types=("application/x-www-form-urlencoded",),
         parameters=(TOKEN,),
     )
+
+
+def form_page(act: Callable[[Visit, str, dict[str, str]], None]) -> Callable[..., Response]:
+    """A customer form's route (a `page`): the posted form, refused with a 403 page without its CSRF token, goes to
+    `act(visit, token, form)`; then back to the status page (POST-redirect-GET)."""
+
+    @functools.wraps(act)
+    def posted(visit: Visit, token: str) -> Response:
+        form = _form(visit)
+        if not _csrf_ok(visit, form):
+            log.info("status page: a form without its CSRF token was refused")
+            return _message(visit, 403, "csrf", back=True)
+        act(visit, token, form)
+        return _back(visit)
+
+    return page(posted)
+
+
+@customer.route("/r/{token}/confirm", methods=["POST"], content_types=["*/*"])
+@documented(
+    form_operation(
+        "The customer's answer to 'is it solved?': yes closes the complaint, no reopens it with the reason.",
+        {"answer": {"enum": ["yes", "no"]}, "reason": {"type": "string"}},
+    )
 )
-@page
-def confirm(visit: Visit, token: str) -> Response:
+@form_page
+def confirm(visit: Visit, token: str, form: dict[str, str]) -> None:
     """The customer's answer to "is it solved?"."""
-    form = _form(visit)
-    if not _csrf_ok(visit, form):
-        log.info("status page: a form without its CSRF token was refused")
-        return _message(visit, 403, "csrf", back=True)
     answer = form.get("answer")
     if answer not in ("yes", "no"):
         raise InvalidFields([FieldError("answer", "choose yes or no")])
     visit.running.customer.answer(token, answer == "yes", form.get("reason", ""), visit.now)
-    return _back(visit)
 
 
 @customer.route("/r/{token}/survey", methods=["POST"], content_types=["*/*"])
 @documented(
-    Operation(
+    form_operation(
         "The customer's survey: 1-5 stars and a comment, once per cycle, after the complaint is closed.",
-        FORM_PAGES,
-        body={
-            "type": "object",
-            "properties": {
-                "csrf": {"type": "string"},
-                "rating": {"enum": ["1", "2", "3", "4", "5"]},
-                "comment": {"type": "string"},
-            },
-        },
-        body_types=("application/x-www-form-urlencoded",),
-        parameters=(TOKEN,),
+        {"rating": {"enum": ["1", "2", "3", "4", "5"]}, "comment": {"type": "string"}},
     )
 )
-@page
-def survey(visit: Visit, token: str) -> Response:
+@form_page
+def survey(visit: Visit, token: str, form: dict[str, str]) -> None:
     """The customer's rating and comment."""
-    form = _form(visit)
-    if not _csrf_ok(visit, form):
-        log.info("status page: a form without its CSRF token was refused")
-        return _message(visit, 403, "csrf", back=True)
     raw = form.get("rating", "")
     rating = int(raw) if raw in ("1", "2", "3", "4", "5") else None
     visit.running.customer.survey(token, rating, form.get("comment", ""), visit.now)
-    return _back(visit)

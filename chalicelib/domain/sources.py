@@ -6,7 +6,7 @@ hands over its text; paths and answers are read by `chalicelib.domain.mapping`."
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -81,6 +81,20 @@ class FieldSpec(BaseModel):
         return value
 
 
+def _complaint_field(target: str) -> None:
+    """Refuse a name that is not a complaint field a source can set."""
+    if target not in TARGET_FIELDS:
+        raise ValueError(f"{target!r} is not a complaint field ({', '.join(TARGET_FIELDS)})")
+
+
+def _shorthand(value: Any, long_form: Callable[[str], Any]) -> Any:
+    """A mapping whose string values are shorthand (`accept: {path: value}`, `fields: {target: path}`): each
+    becomes `long_form(string)`; anything else is left to the field's validation."""
+    if not isinstance(value, Mapping):
+        return value
+    return {key: long_form(item) if isinstance(item, str) else item for key, item in value.items()}
+
+
 class SourceSpec(BaseModel):
     """One intake source."""
 
@@ -121,8 +135,7 @@ class SourceSpec(BaseModel):
     @classmethod
     def _settable(cls, value: list[str] | None) -> list[str] | None:
         for target in value or []:
-            if target not in TARGET_FIELDS:
-                raise ValueError(f"{target!r} is not a complaint field ({', '.join(TARGET_FIELDS)})")
+            _complaint_field(target)
         return value
 
     @field_validator("cors_origins")
@@ -136,31 +149,27 @@ class SourceSpec(BaseModel):
     @field_validator("accept", mode="before")
     @classmethod
     def _accept(cls, value: Any) -> Any:
-        if not isinstance(value, Mapping):
-            return value
-        accepted = {path: [allowed] if isinstance(allowed, str) else allowed for path, allowed in value.items()}
-        for path, allowed in accepted.items():
-            try:
-                parse_path(str(path))
-            except PathError as exc:
-                raise ValueError(str(exc)) from None
-            if isinstance(allowed, list) and not allowed:
-                raise ValueError(f"{path}: no accepted value")
+        accepted = _shorthand(value, lambda allowed: [allowed])
+        if isinstance(accepted, Mapping):
+            for path, allowed in accepted.items():
+                try:
+                    parse_path(str(path))
+                except PathError as exc:
+                    raise ValueError(str(exc)) from None
+                if isinstance(allowed, list) and not allowed:
+                    raise ValueError(f"{path}: no accepted value")
         return accepted
 
     @field_validator("fields", mode="before")
     @classmethod
     def _fields(cls, value: Any) -> Any:
-        if not isinstance(value, Mapping):
-            return value
-        return {target: {"path": spec} if isinstance(spec, str) else spec for target, spec in value.items()}
+        return _shorthand(value, lambda spec: {"path": spec})
 
     @field_validator("fields")
     @classmethod
     def _targets(cls, value: dict[str, FieldSpec] | None) -> dict[str, FieldSpec] | None:
         for target, spec in (value or {}).items():
-            if target not in TARGET_FIELDS:
-                raise ValueError(f"{target!r} is not a complaint field ({', '.join(TARGET_FIELDS)})")
+            _complaint_field(target)
             if target in PROTECTED and any("hidden" in segment.names for segment in parse_path(spec.path)):
                 raise ValueError(
                     f"{target}: a hidden field is a URL parameter the customer can edit; take {target} from "
@@ -172,8 +181,7 @@ class SourceSpec(BaseModel):
     @classmethod
     def _defaults(cls, value: dict[str, str]) -> dict[str, str]:
         for target in value:
-            if target not in TARGET_FIELDS:
-                raise ValueError(f"{target!r} is not a complaint field ({', '.join(TARGET_FIELDS)})")
+            _complaint_field(target)
         return value
 
     @model_validator(mode="after")

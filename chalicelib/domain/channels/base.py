@@ -89,6 +89,20 @@ def by_status(answer: Answer, throttled_wait: float | None = None) -> Verdict:
     return Verdict(False, f"HTTP {status}", permanent=True)
 
 
+def by_errcode(answer: Answer, retry: Mapping[int, float], throttled_wait: float) -> Verdict:
+    """The chat robots' reading (WeCom, DingTalk): not HTTP 200 is read by its status (`by_status`); a 200 is
+    delivered when its `errcode` is 0, retried after `retry[errcode]` seconds for the codes named there, and
+    permanent for any other."""
+    if answer.status != 200:
+        return by_status(answer, throttled_wait=throttled_wait)
+    code: Any = (json_body(answer) or {}).get("errcode")
+    if code == 0:
+        return DELIVERED
+    if code in retry:
+        return Verdict(False, f"errcode {code}", retry[code])
+    return Verdict(False, f"errcode {code}", permanent=True)
+
+
 def json_body(answer: Answer) -> dict[str, Any] | None:
     """The answer's body as a JSON object, or None."""
     try:

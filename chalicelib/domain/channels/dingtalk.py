@@ -19,7 +19,7 @@ from chalicelib.domain.channels.base import (
     Message,
     VendorRequest,
     Verdict,
-    by_status,
+    by_errcode,
     dumps,
     inert,
     json_body,
@@ -56,14 +56,7 @@ def render(message: Message, texts: NoticeText, url: str, secret: str | None, no
 
 
 def judge(answer: Answer) -> Verdict:
-    if answer.status != 200:
-        return by_status(answer, throttled_wait=THROTTLED_FOR)
     body = json_body(answer) or {}
-    code = body.get("errcode")
-    if code == 0:
-        return Verdict(True, "delivered")
-    if code in _RETRY:
-        return Verdict(False, f"errcode {code}", _RETRY[code])
-    if code == 310000 and "timestamp" in str(body.get("errmsg", "")).lower():
+    if answer.status == 200 and body.get("errcode") == 310000 and "timestamp" in str(body.get("errmsg", "")).lower():
         return Verdict(False, "errcode 310000 (timestamp)", 5.0)  # clock skew: signed afresh on the retry
-    return Verdict(False, f"errcode {code}", permanent=True)
+    return by_errcode(answer, _RETRY, throttled_wait=THROTTLED_FOR)

@@ -13,10 +13,9 @@ from chalicelib.domain.channels.base import (
     Message,
     VendorRequest,
     Verdict,
-    by_status,
+    by_errcode,
     dumps,
     inert,
-    json_body,
 )
 from chalicelib.domain.notice_texts import NoticeText
 from chalicelib.domain.notices import RollUp
@@ -54,12 +53,4 @@ def render(message: Message, texts: NoticeText, url: str, secret: str | None, no
 
 
 def judge(answer: Answer) -> Verdict:
-    if answer.status != 200:
-        return by_status(answer, throttled_wait=60.0)
-    body = json_body(answer) or {}
-    code = body.get("errcode")
-    if code == 0:
-        return Verdict(True, "delivered")
-    if code in _RETRY:
-        return Verdict(False, f"errcode {code}", _RETRY[code])
-    return Verdict(False, f"errcode {code}", permanent=True)
+    return by_errcode(answer, _RETRY, throttled_wait=60.0)
