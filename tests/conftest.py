@@ -45,6 +45,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Put the `STARTED_FIRST` modules' tests at the front (a stable sort: every other test keeps its order)."""
     items.sort(key=lambda item: item.nodeid.split("::")[0] not in STARTED_FIRST)
 
+
 STAFF_TOKEN = "test-staff-token"
 SESSION_SECRET = "test-session-secret-" + "x" * 24
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}  # li.lei's token
