@@ -11,12 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import (
+    Transaction,
     call_with_retries,
+    commit,
     from_item,
+    is_condition_failure,
     partition,
     set_attributes,
     to_item,
@@ -42,43 +47,49 @@ class DynamoClaims:
     def claim(self, scope: str, name: str, now: datetime, lease: timedelta = LEASE, retry: Facts | None = None) -> bool:
         """Take (scope, name) for this run; False if it was done or another run holds it. With `retry`, a
         marker holding those facts is written with the claim and stays until `done`."""
-        stale = keys.sortable_time(now - lease)
-        claim: dict[str, Any] = {
-            "Put": {
-                "TableName": self.table_name,
-                "Item": to_item(
-                    keys.claim_key(scope, name)
-                    | {
-                        "kind": "claim",
-                        "status": "claimed",
-                        "claimed_at": keys.sortable_time(now),
-                        keys.TTL_ATTR: keys.expires(now + KEPT),
-                    }
-                ),
-                "ConditionExpression": "attribute_not_exists(pk) OR (#status = :claimed AND claimed_at < :stale)",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": to_item({":claimed": "claimed", ":stale": stale}),
-            }
+        record = keys.claim_key(scope, name) | {
+            "kind": "claim",
+            "status": "claimed",
+            "claimed_at": keys.sortable_time(now),
+            keys.TTL_ATTR: keys.expires(now + KEPT),
         }
+        condition = "attribute_not_exists(pk) OR (#status = :claimed AND claimed_at < :stale)"
+        names = {"#status": "status"}
+        stale = keys.sortable_time(now - lease)
         if retry is None:
-            return written_if_condition_holds(self.client.put_item, self.attempts, **claim["Put"])
-        marker = keys.retry_marker(scope, name, retry)
-        items = [claim, {"Put": {"TableName": self.table_name, "Item": to_item(marker)}}]
-        return written_if_condition_holds(self.client.transact_write_items, self.attempts, TransactItems=items)
+            return written_if_condition_holds(
+                self.client.put_item,
+                self.attempts,
+                TableName=self.table_name,
+                Item=to_item(record),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item({":claimed": "claimed", ":stale": stale}),
+            )
+        transaction = Transaction(self.table_name)
+        transaction.put(record, condition, names=names, claimed="claimed", stale=stale)
+        transaction.put(keys.retry_marker(scope, name, retry))
+        try:
+            commit(self.client, transaction, self.attempts)
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
 
     def done(self, scope: str, name: str, now: datetime, facts: Mapping[str, object] | None = None) -> None:
-        """Record that the side effect happened (and drop its retry marker, if any)."""
+        """Record that the side effect happened (and drop its retry marker, if any): one transaction, sent again
+        on a conflict with the same token."""
         record = keys.claim_key(scope, name) | {
             "kind": "claim",
             "status": "sent",
             "sent_at": keys.sortable_time(now),
             keys.TTL_ATTR: keys.expires(now + KEPT),
         }
-        items: list[dict[str, Any]] = [
-            {"Put": {"TableName": self.table_name, "Item": to_item(record | dict(facts or {}))}},
-            {"Delete": {"TableName": self.table_name, "Key": to_item(keys.retry_key(scope, name))}},
-        ]
-        call_with_retries(self.client.transact_write_items, self.attempts, TransactItems=items)
+        transaction = Transaction(self.table_name)
+        transaction.put(record | dict(facts or {}))
+        transaction.delete(keys.retry_key(scope, name))
+        commit(self.client, transaction, self.attempts)
 
     def release(self, scope: str, name: str, retry: Facts | None = None) -> None:
         """Give up a claim after a failed attempt, so the next run tries again (a retry marker stays; with `retry`,

@@ -171,8 +171,13 @@ def set_attributes(changed: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def is_condition_failure(exc: ClientError) -> bool:
-    """A conditional write (or a transaction with one) that did not hold."""
-    return error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException")
+    """A conditional write that did not hold, or a transaction cancelled because one of its conditions did not (a
+    transaction cancelled only by a conflict or throttling is not: the write may well succeed when sent again)."""
+    code = error_code(exc)
+    if code == "TransactionCanceledException":
+        reasons = exc.response.get("CancellationReasons", [])
+        return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons)
+    return code == "ConditionalCheckFailedException"
 
 
 # ----- transactions -----
@@ -188,10 +193,17 @@ class Transaction:
     labels: list[object] = field(default_factory=list)
 
     def put(
-        self, values: Mapping[str, Any], condition: str | None = None, label: object = None, **values_of: Any
+        self,
+        values: Mapping[str, Any],
+        condition: str | None = None,
+        label: object = None,
+        names: Mapping[str, str] | None = None,
+        **values_of: Any,
     ) -> None:
-        """Put an item; `condition` with `values_of` as its `:name` values."""
+        """Put an item; `condition` with `names` for its `#name`s and `values_of` for its `:name`s."""
         operation: dict[str, Any] = {"TableName": self.table, "Item": to_item(values)}
+        if names:
+            operation["ExpressionAttributeNames"] = dict(names)
         self._add("Put", operation, condition, values_of, label)
 
     def update(

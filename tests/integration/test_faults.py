@@ -18,6 +18,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -68,6 +69,25 @@ class Fault:
         if self.times is not None and self.calls > self.times:
             return None
         return _Response(self.status), {"Error": {"Code": self.code, "Message": self.message}}
+
+
+class Conflict:
+    """A `before-call` hook cancelling the first `times` transactions as DynamoDB does when another write touched
+    one of their items at the same moment (TransactionConflict: nothing failed a condition)."""
+
+    def __init__(self, times: int) -> None:
+        self.times = times
+        self.calls = 0
+
+    def __call__(self, **_: Any) -> Any:
+        self.calls += 1
+        if self.calls > self.times:
+            return None
+        error = {"Code": "TransactionCanceledException", "Message": "Transaction cancelled [TransactionConflict, None]"}
+        return _Response(400), {
+            "Error": error,
+            "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}],
+        }
 
 
 class _Body:
@@ -291,3 +311,17 @@ def test_a_hundred_deliveries_of_one_webhook_make_exactly_one_complaint(
     assert statuses == Counter({201: 1, 200: 99}), statuses
     assert len({complaint_id for _, complaint_id in results}) == 1
     assert_one_complaint(aws, Counter({"complaint": 1, "idempotency": 1, "event": 1, "receipt": 1, "claim": 1}))
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_a_claim_cancelled_by_a_conflict_is_sent_again_not_taken_for_another_runs(world: World) -> None:
+    claims = world.services.adapters.claims
+    now = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)
+    conflict = Conflict(times=1)
+    with hooked(world, "before-call.dynamodb.TransactWriteItems", conflict):
+        assert claims.claim("digest", "on_call#2026-11-17T02", now, retry={"window": "2026-11-17T02"})
+        assert conflict.calls == 2
+        claims.done("digest", "on_call#2026-11-17T02", now)
+    assert conflict.calls == 3
+    assert claims.happened("digest", "on_call#2026-11-17T02")
+    assert claims.owed() == []
