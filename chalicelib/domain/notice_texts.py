@@ -345,12 +345,17 @@ def render(notice: Notice, language: Language) -> NoticeText:
     )
 
 
+def in_level_order(by_level: Mapping[Level, int]) -> dict[Level, int]:
+    """Counts by level in the levels' order (warning, minor, major, escalation, then event reports), whatever order
+    they were read in."""
+    return {level: by_level[level] for level in sorted(by_level, key=list(Level).index)}
+
+
 def level_counts(by_level: Mapping[Level, int], language: Language, sentence: bool = False) -> str:
     """How many notices of each level, in the levels' order (warning, minor, major, escalation, then event
     reports): `轻微违约 3，重大违约 1`, `Minor breach 3, Major breach 1` (in a sentence: `minor breach 3, ...`)."""
     separator = "，" if language == "zh-CN" else ", "
-    ordered = sorted(by_level, key=list(Level).index)
-    shown = ((word(level, language), by_level[level]) for level in ordered)
+    shown = ((word(level, language), count) for level, count in in_level_order(by_level).items())
     return separator.join(f"{name.lower() if sentence else name} {count}" for name, count in shown)
 
 

@@ -20,7 +20,14 @@ from chalicelib.domain import clocks as clock_rules
 from chalicelib.domain.clocks import LEVEL_ORDER
 from chalicelib.domain.links import console_link
 from chalicelib.domain.model import AuditEvent, Complaint
-from chalicelib.domain.notice_texts import SNS_SUBJECT_LIMIT, cut, level_counts, notice_subject, summary
+from chalicelib.domain.notice_texts import (
+    SNS_SUBJECT_LIMIT,
+    cut,
+    in_level_order,
+    level_counts,
+    notice_subject,
+    summary,
+)
 from chalicelib.domain.policy import PolicySet
 from chalicelib.domain.vocabulary import Audience, ClockState, EventType, Level, NoticeType
 from chalicelib.domain.words import DEFAULT_LANGUAGE, Language, word
@@ -339,7 +346,7 @@ def rollup(
         window_start=start.isoformat(),
         window_end=end.isoformat(),
         count=count,
-        by_level=dict(by_level),
+        by_level=in_level_order(by_level),
         complaint_ids=list(dict.fromkeys(complaint_ids))[:ROLLUP_IDS],
         categories=sorted(set(facets.get("categories", ()))),
         priorities=sorted(set(facets.get("priorities", ()))),

@@ -399,3 +399,9 @@ def test_a_roll_up_reads_in_english_and_a_webhook_gets_its_json_under_its_roll_u
     assert request.headers["webhook-id"] == message.rollup_id == "rollup.on_call.20261122T044500Z"
     assert json.loads(request.body)["kind"] == "rollup"
     assert delivery_key(message) == message.rollup_id
+
+
+def test_a_roll_ups_levels_are_in_level_order_whatever_order_the_store_gave_them() -> None:
+    made = storm(Audience.ON_CALL, {Level.REPORT: 1, Level.MAJOR: 2, Level.WARNING: 3})
+    assert list(made.by_level) == [Level.WARNING, Level.MAJOR, Level.REPORT]
+    assert json.loads(made.model_dump_json())["by_level"] == {"warning": 3, "major": 2, "report": 1}
