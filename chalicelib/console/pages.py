@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from itertools import groupby
 
 from chalicelib.console.texts import Texts
@@ -248,7 +249,7 @@ def _triage_lines(details: Mapping[str, str], texts: Texts) -> list[str]:
     lines = []
     for name, kind in _TRIAGED:
         if f"{name}_before" in details and name in details:
-            before, after = (texts.word(kind(details[key])) for key in (f"{name}_before", name))
+            before, after = (_word_of(kind, details[key], texts) for key in (f"{name}_before", name))
             lines.append(texts("timeline.changed", field=texts(f"form.{name}"), before=before, after=after))
     for flag in Flag:
         if f"{flag.value}_before" in details and flag.value in details:
@@ -260,11 +261,12 @@ def _triage_lines(details: Mapping[str, str], texts: Texts) -> list[str]:
     return lines
 
 
-def _clock_word(name: str | None, texts: Texts) -> str:
+def _word_of(kind: type[StrEnum], value: str | None, texts: Texts) -> str:
+    """A value the trail recorded, in words; as recorded when it is no value of `kind` (an old trail's)."""
     try:
-        return texts.word(ClockName(name or ""))
+        return texts.word(kind(value or ""))
     except ValueError:
-        return name or ""
+        return value or ""
 
 
 def _entry(events: list[AuditEvent], texts: Texts, sources: Mapping[str, SourceSpec]) -> Entry:
@@ -276,7 +278,7 @@ def _entry(events: list[AuditEvent], texts: Texts, sources: Mapping[str, SourceS
         level = texts.word(Level(details.get("level", Level.WARNING.value)))
         if details.get("type") == NoticeType.RESOLVED.value:
             level = texts.word(NoticeType.RESOLVED)
-        clock = _clock_word(details.get("clock"), texts)
+        clock = _word_of(ClockName, details.get("clock"), texts)
         if details.get("type") == NoticeType.EVENT.value:
             clock = texts.word(EventType(details.get("event", EventType.RECEIVED.value)))
         entry.lines.append(texts("timeline.notice", clock=clock, level=level, audiences=texts.listing(audiences)))
