@@ -14,6 +14,7 @@ DEFAULT_FACTS = {
     "customer_tier": "standard",
     **{flag.value: "false" for flag in Flag},
 }
+assert set(DEFAULT_FACTS) == set(FACTS), "every fact a policy may match on has a default here"
 
 
 def facts(**given: str | bool) -> dict[str, str]:

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from chalice.app import Blueprint, Response
@@ -25,9 +25,6 @@ from chalicelib.customer.texts import Texts
 from chalicelib.domain.errors import FieldError, InvalidFields
 from chalicelib.openapi import Operation, Parameter, documented
 from chalicelib.pages import PageVisit, Refusal, base_path, page_route
-
-if TYPE_CHECKING:
-    pass
 
 customer = Blueprint(__name__)
 log = logging.getLogger(__name__)
