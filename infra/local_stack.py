@@ -27,6 +27,7 @@ import secrets
 import signal
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,8 @@ from infra.local_state import LocalState, StateError
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
+STOP_WAIT = 10.0
+"""Seconds a stop waits, in all, for the background threads to finish what they are doing."""
 
 
 class WholeLines(io.TextIOBase):
@@ -201,6 +204,12 @@ class LocalStack:
         except SettingsError as exc:
             raise StartError(str(exc)) from None
         install(self.services)
+
+    def _join_workers(self, within: float = STOP_WAIT) -> None:
+        """Wait (up to `within` seconds in all) for the schedules, pollers and tails to see `stopping` and end."""
+        deadline = time.monotonic() + within
+        for thread in self._threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _spawn(self, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, daemon=True, name=getattr(target, "__name__", "worker"))
@@ -392,6 +401,7 @@ class LocalStack:
         server = getattr(self, "server", None)
         if server is not None:
             server.shutdown()
+            self._join_workers()  # a scan or a timer still inside a handler sends its emails first
             self._write_emails()  # one sent in the last second before Ctrl-C reaches the outbox too
         self.state.close()
         emulator = getattr(self, "emulator", None)
