@@ -37,8 +37,8 @@ moto_fixes.apply()
 pytest_plugins = ["tests.privacy"]  # no log record of the session may carry a customer's contact details
 
 STARTED_FIRST = ("tests/e2e/test_load.py",)
-"""Tests that take minutes on one worker: collected first, so that xdist starts them at once and the other worker
-runs the rest of the suite beside them, not after them."""
+"""Tests that take minutes on one worker: collected first, so that xdist starts them at once and the other workers
+run the rest of the suite beside them, not after them."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
