@@ -92,9 +92,9 @@ class LocalState:
     _aside: dict[str, list[str]] = field(init=False, repr=False, default_factory=dict)
     """items of tables the template no longer has, kept as they were"""
     _dirty: set[tuple[str, str]] = field(init=False, repr=False, default_factory=set)
-    _lock_file: TextIO | None = field(init=False, default=None)
-    _stopping: threading.Event = field(init=False, default_factory=threading.Event)
-    _thread: threading.Thread | None = field(init=False, default=None)
+    _lock_file: TextIO | None = field(init=False, repr=False, default=None)
+    _stopping: threading.Event = field(init=False, repr=False, default_factory=threading.Event)
+    _thread: threading.Thread | None = field(init=False, repr=False, default=None)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], root: Path) -> LocalState:
