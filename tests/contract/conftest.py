@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
 
@@ -21,7 +20,7 @@ from chalicelib.bootstrap import Adapters, aws_adapters, load_policies, memory_a
 from chalicelib.domain.policy import PolicySet
 from chalicelib.ports import Timer
 from infra.definitions import create_resources
-from tests.conftest import REGION, moto_clients, moto_settings, settings_for_tests
+from tests.conftest import moto_clients, moto_session, moto_settings, settings_for_tests
 
 
 class _Failure:
@@ -133,7 +132,7 @@ def _failing(client: Any, event: str, code: str) -> Callable[[], AbstractContext
 
 
 def _dynamodb(policies: PolicySet) -> Backend:
-    resources = create_resources(boto3.Session(region_name=REGION))
+    resources = create_resources(moto_session())
     settings = moto_settings(resources).model_copy(update={"timer_queue_url": resources.queues["TimerQueue"]})
     clients = moto_clients()
     adapters = aws_adapters(settings, policies, clients)

@@ -65,3 +65,9 @@ def test_an_unreadable_secret_stops_the_cold_start_naming_it(
     with pytest.raises(SettingsError, match="APP_SECRETS_ARN cannot be read") as stopped:
         bootstrap.services()
     assert SECRET["PSEUDONYM_KEY"] not in str(stopped.value)
+
+
+def test_a_containers_clients_parse_the_service_models_once(on_aws: list[str]) -> None:
+    settings = bootstrap.services().settings
+    made = [bootstrap.aws_client(settings, service) for service in ("dynamodb", "sns", "ses", "sqs")]
+    assert {id(client._loader) for client in made} == {id(bootstrap.service_models())}
