@@ -41,6 +41,13 @@ Row = dict[str, Any]
 READY_CODE = (
     "import app; from chalicelib.bootstrap import services; services()"  # what a cold start builds before serving
 )
+CLIENTS_CODE = READY_CODE + (
+    "; import time; from chalicelib.bootstrap import aws_client; started = time.perf_counter()"
+    "; [aws_client(services().settings, name) for name in ('dynamodb', 'sns', 'ses', 'sqs')]"
+    "; print(time.perf_counter() - started)"
+)
+"""After a cold start, the seconds to make every AWS client the functions use (each function makes only its own,
+when first used): each parses its service's model, and botocore's endpoint rules once for them all."""
 
 
 def prepare_environment() -> None:
@@ -346,6 +353,13 @@ def _run_python(code: str) -> float:
     return perf_counter() - started
 
 
+def _printed_seconds(code: str) -> float:
+    """The seconds a fresh interpreter running `code` measured itself and printed."""
+    environment = {**os.environ, **READY_ENV}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, env=environment)
+    return float(done.stdout)
+
+
 def _best_of(code: str, runs: int) -> float | None:
     """The fastest of `runs` fresh interpreters running `code`; None when it fails."""
     try:
@@ -358,7 +372,8 @@ def import_cost(runs: int = 5) -> Iterator[Row]:
     """Cold start: `import app` in a fresh interpreter against the floor of its framework imports.
 
     `ready_ms` adds what the first request builds (policies, the intake service and its DynamoDB client):
-    making imports lazy moves time from `app_ms` to there, it does not remove it."""
+    making imports lazy moves time from `app_ms` to there, it does not remove it. `clients_ms` is the time, after that,
+    to make all four AWS clients."""
     floor_code = "import boto3, pydantic, chalice"
     for code in ("import app", floor_code):  # compile the .pyc files first
         _run_python(code)
@@ -369,6 +384,7 @@ def import_cost(runs: int = 5) -> Iterator[Row]:
         floor_s.append(_run_python(floor_code))
     python_s = _best_of("pass", runs)
     ready_s = _best_of(READY_CODE, runs)
+    clients_s = min(_printed_seconds(CLIENTS_CODE) for _ in range(runs))
     yield {
         "bench": "import",
         "app_ms": _ms(min(app_s)),
@@ -376,6 +392,7 @@ def import_cost(runs: int = 5) -> Iterator[Row]:
         "ratio": round(min(app_s) / min(floor_s), 2),
         "python_ms": None if python_s is None else _ms(python_s),
         "ready_ms": None if ready_s is None else _ms(ready_s),
+        "clients_ms": _ms(clients_s),
         "floor": floor_code,
         "runs": runs,
     }
