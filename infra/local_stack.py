@@ -114,11 +114,10 @@ class LocalStack:
 
         self.emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=self.emulator_port, verbose=False)
         self.emulator.start()
-        import boto3
-
+        from chalicelib.bootstrap import boto3_session
         from infra.definitions import create_resources
 
-        self.session = boto3.Session(region_name=REGION)
+        self.session = boto3_session(REGION)
         self.resources = create_resources(self.session, self.endpoint, REGION)
         try:
             self.restored = self.state.open()
