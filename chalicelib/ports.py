@@ -465,9 +465,15 @@ class Mailer(Protocol):
     """Emails through SES."""
 
     def send(
-        self, recipients: Sequence[str], email: Email, reference: str, attachments: Sequence[tuple[str, bytes]] = ()
+        self,
+        recipients: Sequence[str],
+        email: Email,
+        reference: str,
+        written_at: datetime,
+        attachments: Sequence[tuple[str, bytes]] = (),
     ) -> str:
-        """Send; returns the message id. `Unavailable` when the mail service fails (nothing was sent)."""
+        """Send, dated `written_at` (the app's clock: a rehearsed date on the local stack); returns the message id.
+        `Unavailable` when the mail service fails (nothing was sent)."""
         ...
 
 

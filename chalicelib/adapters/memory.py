@@ -596,6 +596,7 @@ class SentEmail:
     reference: str
     attachments: tuple[tuple[str, bytes], ...]
     message_id: str
+    written_at: datetime
 
 
 @dataclass
@@ -606,12 +607,18 @@ class MemoryMailer:
     failing: bool = False
 
     def send(
-        self, recipients: Sequence[str], email: Email, reference: str, attachments: Sequence[tuple[str, bytes]] = ()
+        self,
+        recipients: Sequence[str],
+        email: Email,
+        reference: str,
+        written_at: datetime,
+        attachments: Sequence[tuple[str, bytes]] = (),
     ) -> str:
         if self.failing:
             raise Unavailable("The mail service did not take the email.")
         message_id = uuid.uuid4().hex
-        self.sent.append(SentEmail(tuple(recipients), email, reference, tuple(attachments), message_id))
+        sent = SentEmail(tuple(recipients), email, reference, tuple(attachments), message_id, written_at)
+        self.sent.append(sent)
         return message_id
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -35,6 +36,7 @@ class SesMailer:
         recipients: Sequence[str],
         email: Email,
         reference: str,
+        written_at: datetime,
         attachments: Sequence[tuple[str, bytes]] = (),
     ) -> str:
         """Send the email; `reference` (stable per email) becomes its Message-ID. Returns SES's message id."""
@@ -42,7 +44,7 @@ class SesMailer:
         message["Subject"] = email.subject
         message["From"] = self.sender
         message["To"] = ", ".join(recipients)
-        message["Date"] = formatdate(localtime=False)
+        message["Date"] = format_datetime(written_at)
         message["Message-ID"] = make_msgid(idstring=reference, domain="complaint-sla-monitor")
         # utf-8 in base64: Chinese text survives any 7-bit relay and decodes the same in every client
         message.set_content(email.text, charset="utf-8", cte="base64")

@@ -91,7 +91,7 @@ class CustomerService:
         email = acknowledgement(complaint, url, zone, language, now)
         assert complaint.customer.email is not None
         try:
-            message_id = self.mailer.send([complaint.customer.email], email, f"receipt-{complaint.id}")
+            message_id = self.mailer.send([complaint.customer.email], email, f"receipt-{complaint.id}", now)
         except Unavailable as exc:
             log.warning(
                 "complaint %s: acknowledgement not sent (%s); a later scan retries it", complaint.id, exc.detail

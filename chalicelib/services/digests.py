@@ -124,7 +124,7 @@ class DigestService:
             return
         email = render(audience, window.kind, entries, (window.start, window.end), self.policies.file.language)
         try:
-            message_id = self.mailer.send(recipients, email, f"{window.key}.{audience}")
+            message_id = self.mailer.send(recipients, email, f"{window.key}.{audience}", now)
         except Unavailable:
             self.claims.release(audience, window.key)
             report.failed.append(audience)

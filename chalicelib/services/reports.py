@@ -111,7 +111,7 @@ class ReportService:
         email = render_report(report, self._flagged_complaints(month, report), self.policies.file.language)
         attachment = (f"service-quality-{month}.csv", to_csv(report).encode("utf-8"))
         try:
-            message_id = self.mailer.send(recipients, email, window, attachments=[attachment])
+            message_id = self.mailer.send(recipients, email, window, now, attachments=[attachment])
         except Unavailable:
             self.claims.release("management", window)
             raise

@@ -8,10 +8,14 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from email import message_from_string
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
 from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import to_item
@@ -20,7 +24,7 @@ from chalicelib.bootstrap import Adapters, aws_adapters, load_policies, memory_a
 from chalicelib.domain.policy import PolicySet
 from chalicelib.ports import Timer
 from infra.definitions import create_resources
-from tests.conftest import moto_clients, moto_session, moto_settings, settings_for_tests
+from tests.conftest import REGION, moto_clients, moto_session, moto_settings, settings_for_tests
 
 
 class _Failure:
@@ -43,11 +47,14 @@ class Backend:
     queue_down: Callable[[], AbstractContextManager[None]]
     timers_visible: Callable[[datetime], list[Timer]]  # the timers a receive at that instant gets (taken)
     timers_delayed: Callable[[datetime], int]  # how many timers are still hidden at that instant
+    mail_dates: Callable[[], list[datetime]]  # the Date of every email sent, in order
 
 
 def _memory(policies: PolicySet) -> Backend:
     table = MemoryTable(zone=policies.display.tz)
     adapters = memory_adapters(policies, table)
+    mailer = adapters.mailer
+    assert isinstance(mailer, MemoryMailer)
 
     @contextmanager
     def store_down() -> Iterator[None]:
@@ -93,6 +100,7 @@ def _memory(policies: PolicySet) -> Backend:
         flag(queue),
         queue.take,
         queue.delayed,
+        lambda: [sent.written_at for sent in mailer.sent],
     )
 
 
@@ -160,7 +168,14 @@ def _dynamodb(policies: PolicySet) -> Backend:
         lambda: clients.dynamodb.scan(TableName=settings.table_name)["Items"],
         _failing(clients.sqs, "before-call.sqs", "InternalError"),
         *_sqs_timers(clients.sqs, settings.timer_queue_url),
+        _ses_dates,
     )
+
+
+def _ses_dates() -> list[datetime]:
+    """The Date header of every message moto's SES took."""
+    sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    return [parsedate_to_datetime(message_from_string(message.raw_data)["Date"]) for message in sent]
 
 
 @pytest.fixture(params=["memory", "dynamodb"])

@@ -116,13 +116,20 @@ def test_an_ops_notifier_says_whether_the_topic_took_the_notice(backend: Backend
 
 def test_a_mailer_returns_a_message_id_or_is_unavailable(backend: Backend) -> None:
     email = Email(subject="主题 subject", text="text", html="<p>html</p>")
-    message_id = backend.adapters.mailer.send(["on-call@example.com"], email, "hourly#x.on_call")
+    message_id = backend.adapters.mailer.send(["on-call@example.com"], email, "hourly#x.on_call", NOW)
     assert message_id
     with backend.mail_down(), pytest.raises(Unavailable) as failed:
-        backend.adapters.mailer.send(["on-call@example.com"], email, "hourly#y.on_call")
+        backend.adapters.mailer.send(["on-call@example.com"], email, "hourly#y.on_call", NOW)
     assert "on-call@example.com" not in failed.value.detail  # the detail is told to the operator: never an address
     if backend.name == "dynamodb":
         assert "ServiceUnavailable" in failed.value.detail  # SES's error code says why, for the operator
+
+
+def test_a_mailer_dates_an_email_by_the_apps_clock_not_the_machines(backend: Backend) -> None:
+    email = Email(subject="主题 subject", text="text", html="<p>html</p>")
+    rehearsed = datetime(2026, 12, 31, 15, 59, 30, tzinfo=UTC)  # New Year's Eve in Shanghai, as a rehearsal sets it
+    backend.adapters.mailer.send(["on-call@example.com"], email, "hourly#z.on_call", rehearsed)
+    assert backend.mail_dates() == [rehearsed]
 
 
 def test_a_relay_queue_takes_delays_and_never_raises(backend: Backend) -> None:

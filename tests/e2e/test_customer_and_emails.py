@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,8 @@ def test_the_receipt_page_on_a_phone_then_yes_with_five_stars_closes_it_and_coun
 def test_the_acknowledgement_is_chinese_and_reads_at_600_px_with_the_same_numbers_in_text(scene: Scene) -> None:
     message = scene.wait_for_mail(".receipt-")
     assert str(message["To"]) == "zhang.san@example.com"
+    written = parsedate_to_datetime(str(message["Date"]))  # the stack's rehearsed clock, not the machine's
+    assert timedelta(0) <= written - datetime.fromisoformat(START) < timedelta(minutes=5), written
     assert str(message["Subject"]) == "我们已收到您的投诉：热水器漏水，客服一直没回电话"
     text, markup = parts(message)
     assert "我们将在" in text
