@@ -197,15 +197,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalResources]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     with mock_aws():
-        boto3.DEFAULT_SESSION = moto_session()  # for boto3.client(...) in tests; mock_aws puts the old one back
-        yield create_resources(moto_session())
-
-
-def moto_session() -> boto3.Session:
-    """A boto3 session whose clients read the service models the worker has already parsed (the app's
-    `boto3_session`): a new session would parse their JSON again, about 0.3 s of each test on moto."""
-    session: boto3.Session = boto3_session(REGION)
-    return session
+        # sessions that read the models the worker has parsed once (a new one would parse them again: 0.3 s a test);
+        # the default one too, for boto3.client(...) in tests (mock_aws puts the old one back)
+        boto3.DEFAULT_SESSION = boto3_session(REGION)
+        yield create_resources(boto3_session(REGION))
 
 
 def moto_settings(resources: LocalResources) -> Settings:
@@ -220,7 +215,7 @@ def moto_settings(resources: LocalResources) -> Settings:
 
 def moto_clients() -> AwsClients:
     """boto3 clients for moto (inside `mock_aws`), made here so that tests can hook them (faults, counting)."""
-    session = moto_session()
+    session = boto3_session(REGION)
     return AwsClients(*(session.client(service) for service in ("dynamodb", "sns", "ses", "sqs")))
 
 

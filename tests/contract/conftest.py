@@ -20,11 +20,11 @@ from moto.ses.models import ses_backends
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import to_item
 from chalicelib.adapters.memory import MemoryMailer, MemoryNotifier, MemoryOpsNotifier, MemoryTable, MemoryTimerQueue
-from chalicelib.bootstrap import Adapters, aws_adapters, load_policies, memory_adapters
+from chalicelib.bootstrap import Adapters, aws_adapters, boto3_session, load_policies, memory_adapters
 from chalicelib.domain.policy import PolicySet
 from chalicelib.ports import Timer
 from infra.definitions import create_resources
-from tests.conftest import REGION, moto_clients, moto_session, moto_settings, settings_for_tests
+from tests.conftest import REGION, moto_clients, moto_settings, settings_for_tests
 
 
 class _Failure:
@@ -53,8 +53,6 @@ class Backend:
 def _memory(policies: PolicySet) -> Backend:
     table = MemoryTable(zone=policies.display.tz)
     adapters = memory_adapters(policies, table)
-    mailer = adapters.mailer
-    assert isinstance(mailer, MemoryMailer)
 
     @contextmanager
     def store_down() -> Iterator[None]:
@@ -81,7 +79,8 @@ def _memory(policies: PolicySet) -> Backend:
 
     assert isinstance(adapters.notifier, MemoryNotifier)
     assert isinstance(adapters.ops, MemoryOpsNotifier)
-    assert isinstance(adapters.mailer, MemoryMailer)
+    mailer = adapters.mailer
+    assert isinstance(mailer, MemoryMailer)
     queue = adapters.timer_queue
     assert isinstance(queue, MemoryTimerQueue)
 
@@ -95,7 +94,7 @@ def _memory(policies: PolicySet) -> Backend:
         damage,
         store_down,
         flag(adapters.notifier, adapters.ops),
-        flag(adapters.mailer),
+        flag(mailer),
         table.snapshot,
         flag(queue),
         queue.take,
@@ -140,7 +139,7 @@ def _failing(client: Any, event: str, code: str) -> Callable[[], AbstractContext
 
 
 def _dynamodb(policies: PolicySet) -> Backend:
-    resources = create_resources(moto_session())
+    resources = create_resources(boto3_session(REGION))
     settings = moto_settings(resources).model_copy(update={"timer_queue_url": resources.queues["TimerQueue"]})
     clients = moto_clients()
     adapters = aws_adapters(settings, policies, clients)
